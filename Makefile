@@ -1,0 +1,103 @@
+# sign_s3 - presigned S3 upload URLs as a FastCGI / CGI responder and CLI.
+#
+#   make                 build build/sign_s3
+#   make test            every test (normal build, then the ASan+UBSan build)
+#   make test SANITIZE=1 the suite under the sanitizer build only
+#   make bench           signing benchmark against botocore, same run
+#   make install PREFIX=/usr/local DESTDIR=
+#
+# Sources are found by wildcard: a new common/*.c joins the library, a new
+# tests/unit/test_*.c becomes a test binary, a new executable tests/*.sh|*.py
+# script joins `make test`.
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+SANITIZE ?= 0
+ifeq ($(SANITIZE),1)
+BUILD    ?= build-san
+else
+BUILD    ?= build
+endif
+
+PKG_CONFIG ?= pkg-config
+PKGS     := libcrypto libcjson fcgi
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+WARN     := -std=c11 -Wall -Wextra -Werror -Wmissing-prototypes \
+            -Wstrict-prototypes -Wwrite-strings -Wshadow -Wvla
+OPT      ?= -O2 -g
+ifeq ($(SANITIZE),1)
+OPT      := -O1 -g -fno-omit-frame-pointer
+SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all
+endif
+CPPFLAGS += -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+            -DSIGN_S3_VERSION='"$(VERSION)"' -Icommon -Icgi
+ALL_CFLAGS  = $(WARN) $(OPT) $(SAN) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(SAN) $(LDFLAGS)
+LIBS        = $(PKG_LIBS)
+
+COMMON_SRC := $(sort $(wildcard common/*.c))
+CGI_SRC    := $(filter-out cgi/main.c,$(sort $(wildcard cgi/*.c)))
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+CGI_OBJ    := $(CGI_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+CGI_LIB    := $(BUILD)/libcgi.a
+LIB        := $(BUILD)/libsigns3.a
+MAIN_OBJ   := $(BUILD)/cgi/main.o
+BIN        := $(BUILD)/sign_s3
+TEST_SCRIPTS := $(sort $(wildcard tests/*.sh tests/*.py))
+
+.PHONY: all test unit clean install bench
+all: $(BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(COMMON_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(CGI_LIB): $(CGI_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(MAIN_OBJ) $(CGI_LIB) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(CGI_LIB) $(LIB) $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(CGI_LIB) $(LIB) tests/tap.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(CGI_LIB) $(LIB) $(LIBS)
+
+unit: $(UNIT_BIN)
+
+# The suite runs under prove (TAP); its last line is "Result: PASS" or "Result: FAIL".
+# Without SANITIZE, the unit tests and the CLI scripts also run against the
+# ASan+UBSan build, in the same prove run.
+test: all unit
+ifeq ($(SANITIZE),1)
+	SIGN_S3=$(abspath $(BIN)) prove $(PROVE_FLAGS) $(UNIT_BIN) $(TEST_SCRIPTS)
+else
+	$(MAKE) --no-print-directory SANITIZE=1 BUILD=build-san all unit
+	SIGN_S3=$(abspath $(BIN)) prove $(PROVE_FLAGS) $(UNIT_BIN) \
+	    $(patsubst $(BUILD)/%,build-san/%,$(UNIT_BIN)) $(TEST_SCRIPTS)
+endif
+
+BENCH_BIN := $(BUILD)/bench/bench_presign
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+bench: $(BENCH_BIN)
+	bench/presign.sh $(BENCH_BIN)
+
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/sign_s3
+
+clean:
+	rm -rf build build-san dist
+
+-include $(COMMON_OBJ:.o=.d) $(CGI_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:=.d)

@@ -1,0 +1,75 @@
+/* config.h - sign_s3's configuration, read once at start.
+ *
+ * Values come from a lookup function (the process environment in
+ * production, a table in tests) and from an optional file named by
+ * SIGN_S3_CONFIG: lines NAME=value, '#' comments, blank lines; the lookup
+ * (environment) wins over the file. Every bad value is refused with a
+ * message naming the variable; values are never echoed (some are secrets).
+ *
+ *  name                    default      meaning
+ *  S3_BUCKET               (required)   bucket name
+ *  S3_REGION               see below    else AWS_REGION, AWS_DEFAULT_REGION, us-east-1
+ *  AWS_ACCESS_KEY_ID       -            static credentials (both or neither)
+ *  AWS_SECRET_ACCESS_KEY   -
+ *  AWS_SESSION_TOKEN       -            with temporary credentials
+ *  S3_ENDPOINT             AWS          http[s]://host[:port] of an S3-compatible store
+ *  S3_PATH_STYLE           auto         1 path-style, 0 virtual-hosted
+ *  S3_KEY_PREFIX           uploads/     prefix of every key
+ *  S3_EXPIRES              60           URL lifetime, 1..604800 s
+ *  S3_ACL                  none         canned ACL, signed as x-amz-acl
+ *  S3_PUBLIC_URL           -            base of the `url` field (e.g. a CDN)
+ *  S3_MAX_BODY             16384        request body limit, bytes
+ *  S3_LOG_REQUESTS         0            1: one log line per signed request
+ */
+#ifndef SIGN_S3_CONFIG_H
+#define SIGN_S3_CONFIG_H
+
+#include <stddef.h>
+#include "err.h"
+#include "sigv4.h"
+
+#define S3_CONFIG_MAX_FILE      65536   /* bytes in a SIGN_S3_CONFIG file */
+#define S3_CONFIG_MAX_LINE      16384   /* bytes in one line of it */
+#define S3_CONFIG_MAX_PREFIX    512     /* S3_KEY_PREFIX bytes */
+#define S3_CONFIG_MAX_PUBLIC    1024    /* S3_PUBLIC_URL bytes */
+#define S3_CONFIG_DEFAULT_BODY  16384
+#define S3_CONFIG_MAX_BODY_MAX  (1024 * 1024)
+#define S3_CONFIG_ERRMAX        256     /* suggested size of errmsg */
+
+struct s3_config {
+	char *bucket;
+	char *region;
+	char *endpoint;        /* NULL: AWS; normalized: no trailing '/', no default port */
+	int   endpoint_https;  /* 1 for https:// (or AWS) */
+	enum s3_style style;   /* from S3_PATH_STYLE; AUTO when unset */
+	char *key_prefix;      /* never NULL, may be "" */
+	unsigned expires;
+	char *acl;             /* NULL: none */
+	char *public_url;      /* NULL: none; no trailing '/' */
+	size_t max_body;
+	int log_requests;
+	/* static credentials; NULL when not configured (secrets: wiped on free) */
+	char *access_key;
+	char *secret_key;
+	char *session_token;
+};
+
+/* Returns the value of name, or NULL when unset. */
+typedef const char *(*s3_lookup_fn)(void *ctx, const char *name);
+
+/* The process environment as an s3_lookup_fn (ctx unused). */
+const char *s3_config_getenv(void *ctx, const char *name);
+
+/* Loads and validates. On failure returns S3_ERR_CONFIG (or S3_ERR_NOMEM,
+ * S3_ERR_IO for an unreadable file) and writes one line naming the variable
+ * (or the file and line number) to errmsg; cfg is then left empty. */
+enum s3_err s3_config_load(struct s3_config *cfg, s3_lookup_fn get, void *ctx,
+                           char *errmsg, size_t errcap);
+
+/* Frees every field, wiping the secrets with OPENSSL_cleanse. */
+void s3_config_free(struct s3_config *cfg);
+
+/* The target (bucket, region, endpoint, style) as the signer wants it. */
+void s3_config_target(const struct s3_config *cfg, struct s3_target *t);
+
+#endif

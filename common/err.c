@@ -1,0 +1,22 @@
+/* err.c - messages for enum s3_err. */
+#include "err.h"
+
+static const char *const messages[S3_ERR__COUNT] = {
+	[S3_OK]          = "success",
+	[S3_ERR_NOMEM]   = "out of memory",
+	[S3_ERR_INVAL]   = "invalid argument",
+	[S3_ERR_TOOLONG] = "value too long",
+	[S3_ERR_RANGE]   = "value out of range",
+	[S3_ERR_UTF8]    = "invalid UTF-8",
+	[S3_ERR_CRYPTO]  = "cryptographic library failure",
+	[S3_ERR_NOCREDS] = "no credentials available",
+	[S3_ERR_CONFIG]  = "invalid configuration",
+	[S3_ERR_IO]      = "input/output error",
+};
+
+const char *s3_strerror(enum s3_err e)
+{
+	if ((unsigned)e >= S3_ERR__COUNT)
+		return "unknown error";
+	return messages[e];
+}

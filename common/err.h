@@ -1,0 +1,25 @@
+/* err.h - the one error enum of sign_s3 and its message table.
+ *
+ * Every fallible function in common/ returns an enum s3_err (S3_OK is 0).
+ * s3_strerror() gives a short, fixed English message: it never contains
+ * caller data, so it is always safe to show to a client or write to a log. */
+#ifndef SIGN_S3_ERR_H
+#define SIGN_S3_ERR_H
+
+enum s3_err {
+	S3_OK = 0,
+	S3_ERR_NOMEM,      /* out of memory */
+	S3_ERR_INVAL,      /* invalid argument */
+	S3_ERR_TOOLONG,    /* input or output exceeds a named limit */
+	S3_ERR_RANGE,      /* number out of its allowed range */
+	S3_ERR_UTF8,       /* invalid UTF-8 */
+	S3_ERR_CRYPTO,     /* OpenSSL failure */
+	S3_ERR_NOCREDS,    /* no usable credentials */
+	S3_ERR_CONFIG,     /* bad configuration value */
+	S3_ERR_IO,         /* file or socket error */
+	S3_ERR__COUNT
+};
+
+const char *s3_strerror(enum s3_err e);
+
+#endif

@@ -1,0 +1,159 @@
+/* sigv4.h - AWS Signature Version 4, query-string (presigned URL) style.
+ *
+ * Two layers:
+ *  1. Generic SigV4 query signing, split into the stages the AWS test suite
+ *     checks one by one: canonical query, canonical request, string to sign,
+ *     signing key, signature. Any service; the path comes in already encoded.
+ *  2. s3_presign(): an S3 presigned URL from bucket, key, region, endpoint and
+ *     addressing style. The key is URI-encoded once; that one string is used
+ *     both on the wire and in the canonical request (S3 does not normalize or
+ *     double-encode paths). Payload hash is UNSIGNED-PAYLOAD.
+ *
+ * Time and credentials are parameters; nothing here reads the clock, the
+ * environment or a file. SHA-256 and HMAC-SHA256 are OpenSSL's. */
+#ifndef SIGN_S3_SIGV4_H
+#define SIGN_S3_SIGV4_H
+
+#include <stddef.h>
+#include <time.h>
+#include "err.h"
+#include "sbuf.h"
+
+/* Limits (bytes unless stated). */
+#define SIGV4_EXPIRES_MIN      1
+#define SIGV4_EXPIRES_MAX      604800          /* 7 days: SigV4's ceiling */
+#define SIGV4_MAX_KEY          1024            /* S3 object key limit */
+#define SIGV4_MAX_BUCKET       255
+#define SIGV4_MAX_REGION       64
+#define SIGV4_MAX_SERVICE      32
+#define SIGV4_MAX_ACCESS_KEY   128
+#define SIGV4_MAX_SECRET       128
+#define SIGV4_MAX_TOKEN        8192            /* STS tokens are ~1-2 KiB */
+#define SIGV4_MAX_CONTENT_TYPE 255
+#define SIGV4_MAX_HOST         300
+#define SIGV4_MAX_PARAMS       8               /* extra query parameters */
+#define SIGV4_MAX_PARAM        256             /* one extra name or value */
+#define SIGV4_MAX_ENDPOINT     300
+/* Room for the largest URL the limits above allow (all encoded x3). */
+#define SIGV4_URL_MAX          (SIGV4_MAX_ENDPOINT + SIGV4_MAX_BUCKET + 3 * SIGV4_MAX_KEY \
+                                + 3 * SIGV4_MAX_TOKEN + 3 * SIGV4_MAX_ACCESS_KEY \
+                                + 2 * 3 * SIGV4_MAX_PARAM * SIGV4_MAX_PARAMS + 1024)
+#define SIGV4_CANON_MAX        (SIGV4_URL_MAX + 3 * SIGV4_MAX_CONTENT_TYPE + 1024)
+
+#define SIGV4_UNSIGNED_PAYLOAD "UNSIGNED-PAYLOAD"
+#define SIGV4_EMPTY_SHA256 \
+	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+/* Credentials, borrowed from the caller. session_token may be NULL. */
+struct s3_creds {
+	const char *access_key;
+	const char *secret_key;
+	const char *session_token;
+};
+
+/* An extra query parameter, raw (unencoded); it becomes part of the
+ * canonical query and so of the signature (e.g. x-amz-acl=public-read). */
+struct sigv4_param {
+	const char *name;
+	const char *value;
+};
+
+/* ---- layer 1: generic SigV4 query signing ---------------------------- */
+
+struct sigv4_request {
+	const char *method;        /* "GET", "PUT", ... */
+	const char *host;          /* Host header, with :port when not default */
+	const char *path;          /* canonical path, already URI-encoded */
+	const struct sigv4_param *params;  /* extra query parameters, raw */
+	size_t nparams;
+	const char *content_type;  /* NULL: not signed; else signed header */
+	const char *service;       /* "s3" */
+	const char *region;
+	const char *payload_hash;  /* SIGV4_UNSIGNED_PAYLOAD for S3 */
+	time_t when;               /* signing time, UTC seconds */
+	unsigned expires;          /* seconds, SIGV4_EXPIRES_MIN..MAX */
+};
+
+/* "YYYYMMDDTHHMMSSZ" (17 bytes with NUL) for t; S3_ERR_RANGE if t is out of
+ * the years 1970..9999. */
+enum s3_err sigv4_amz_date(time_t t, char out[17]);
+
+/* Stage 1: canonical query string (every parameter, X-Amz-* included but
+ * X-Amz-Signature, encoded and sorted by name then value). */
+enum s3_err sigv4_canonical_query(struct sbuf *out, const struct sigv4_request *r,
+                                  const struct s3_creds *c);
+
+/* Stage 2: the canonical request, six lines joined by '\n'. */
+enum s3_err sigv4_canonical_request(struct sbuf *out, const struct sigv4_request *r,
+                                    const struct s3_creds *c);
+
+/* Stage 3: the string to sign for a canonical request. */
+enum s3_err sigv4_string_to_sign(struct sbuf *out, const struct sigv4_request *r,
+                                 const char *canonical_request, size_t len);
+
+/* Stage 4: kSigning = HMAC chain over date (YYYYMMDD), region, service. */
+enum s3_err sigv4_signing_key(unsigned char key[32], const char *secret,
+                              const char *date8, const char *region,
+                              const char *service);
+
+/* Stage 5: lowercase hex HMAC-SHA256(key, string_to_sign), 64 chars + NUL. */
+enum s3_err sigv4_signature(char hex[65], const unsigned char key[32],
+                            const char *sts, size_t len);
+
+/* Derived-key cache: the signing key changes once a day, so it is kept per
+ * (access key, secret, date, region, service) and reused. One per thread.
+ * sigv4_cache_clear() wipes it with OPENSSL_cleanse; call it when done. */
+struct sigv4_cache {
+	int valid;
+	char date8[9];
+	char region[SIGV4_MAX_REGION + 1];
+	char service[SIGV4_MAX_SERVICE + 1];
+	char secret[SIGV4_MAX_SECRET + 1];
+	unsigned char key[32];
+	void *mac;                 /* EVP_MAC_CTX keyed with key */
+};
+void sigv4_cache_init(struct sigv4_cache *k);
+void sigv4_cache_clear(struct sigv4_cache *k);
+
+/* All stages: appends the full query string in wire order (extra params,
+ * then X-Amz-*, then X-Amz-Signature) to out. cache may be NULL. */
+enum s3_err sigv4_presign_query(struct sbuf *out, const struct sigv4_request *r,
+                                const struct s3_creds *c, struct sigv4_cache *cache);
+
+/* ---- layer 2: S3 presigned URLs -------------------------------------- */
+
+enum s3_style {
+	S3_STYLE_AUTO = 0,   /* virtual-hosted on AWS, path-style on an endpoint */
+	S3_STYLE_VIRTUAL,    /* virtual-hosted when the bucket allows it */
+	S3_STYLE_PATH,
+};
+
+struct s3_target {
+	const char *bucket;
+	const char *region;
+	const char *endpoint;   /* NULL for AWS; else "http[s]://host[:port]" */
+	enum s3_style style;
+};
+
+struct s3_presign_in {
+	const char *method;       /* PUT, GET, HEAD or DELETE */
+	const char *key;          /* raw object key, UTF-8, 1..SIGV4_MAX_KEY bytes */
+	size_t key_len;
+	const char *content_type; /* NULL or "" for none */
+	const struct sigv4_param *params;
+	size_t nparams;
+	unsigned expires;
+	time_t now;
+};
+
+/* 1 when the bucket name can be a DNS label under this scheme. */
+int s3_bucket_virtual_ok(const char *bucket, int https);
+
+/* Writes the presigned URL to url (cap bytes, NUL-terminated). When
+ * object_url is not NULL, also the unsigned object URL in the same
+ * addressing style. */
+enum s3_err s3_presign(const struct s3_target *t, const struct s3_creds *c,
+                       const struct s3_presign_in *in, struct sigv4_cache *cache,
+                       char *url, size_t cap, char *object_url, size_t ocap);
+
+#endif

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Install every Debian package sign_s3 needs to build, test and benchmark.
+# Idempotent: packages already present are skipped, and apt is not touched at all
+# when nothing is missing. Uses sudo when not root.
+set -euo pipefail
+
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
+
+PKGS=(
+  # build
+  build-essential pkg-config clang
+  # libraries
+  libfcgi-dev libssl-dev libcjson-dev libcurl4-openssl-dev libmagic-dev media-types
+  # tests: reference signer (Debian's botocore, for /usr/bin/python3), prove, curl
+  python3 python3-botocore perl curl
+  # responder tests and benchmarks
+  nginx-light spawn-fcgi wrk
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#PKGS[@]} packages present"
+  exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Packages such as nginx start their own service on install; keep them from doing so
+# (we run every server ourselves, on loopback only).
+prc=/usr/sbin/policy-rc.d
+made_prc=0
+if [ ! -e "$prc" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$prc" >/dev/null
+  $SUDO chmod 755 "$prc"
+  made_prc=1
+fi
+cleanup() { if [ "$made_prc" = 1 ]; then $SUDO rm -f "$prc"; fi; }
+trap cleanup EXIT
+
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "deps: done"
