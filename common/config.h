@@ -26,7 +26,7 @@
 
 #include <stddef.h>
 #include "err.h"
-#include "sigv4.h"
+#include "presign.h"
 
 #define S3_CONFIG_MAX_FILE      65536   /* bytes in a SIGN_S3_CONFIG file */
 #define S3_CONFIG_MAX_LINE      16384   /* bytes in one line of it */

@@ -1,13 +1,10 @@
 /* sigv4.h - AWS Signature Version 4, query-string (presigned URL) style.
  *
- * Two layers:
- *  1. Generic SigV4 query signing, split into the stages the AWS test suite
- *     checks one by one: canonical query, canonical request, string to sign,
- *     signing key, signature. Any service; the path comes in already encoded.
- *  2. s3_presign(): an S3 presigned URL from bucket, key, region, endpoint and
- *     addressing style. The key is URI-encoded once; that one string is used
- *     both on the wire and in the canonical request (S3 does not normalize or
- *     double-encode paths). Payload hash is UNSIGNED-PAYLOAD.
+ * Generic SigV4 query signing, split into the stages the AWS test suite
+ * checks one by one: canonical query, canonical request, string to sign,
+ * signing key, signature. Any service; the path comes in already encoded.
+ * S3 URLs (hosts, addressing styles, key encoding) are built on top of this
+ * in presign.h.
  *
  * Time and credentials are parameters; nothing here reads the clock, the
  * environment or a file. SHA-256 and HMAC-SHA256 are OpenSSL's. */
@@ -101,8 +98,10 @@ enum s3_err sigv4_signature(char hex[65], const unsigned char key[32],
                             const char *sts, size_t len);
 
 /* Derived-key cache: the signing key changes once a day, so it is kept per
- * (access key, secret, date, region, service) and reused. One per thread.
- * sigv4_cache_clear() wipes it with OPENSSL_cleanse; call it when done. */
+ * (secret, date, region, service) and reused, with the hash and HMAC
+ * contexts. One per thread. Start it with sigv4_cache_init() (or zero it:
+ * a zeroed cache is initialized on first use); sigv4_cache_clear() frees it
+ * and wipes it with OPENSSL_cleanse. */
 struct sigv4_cache {
 	int valid;
 	char date8[9];
@@ -111,49 +110,15 @@ struct sigv4_cache {
 	char secret[SIGV4_MAX_SECRET + 1];
 	unsigned char key[32];
 	void *mac;                 /* EVP_MAC_CTX keyed with key */
+	void *md;                  /* EVP_MD for SHA-256, fetched once */
+	void *mdctx;               /* EVP_MD_CTX reused for each hash */
 };
-void sigv4_cache_init(struct sigv4_cache *k);
+enum s3_err sigv4_cache_init(struct sigv4_cache *k);
 void sigv4_cache_clear(struct sigv4_cache *k);
 
-/* All stages: appends the full query string in wire order (extra params,
- * then X-Amz-*, then X-Amz-Signature) to out. cache may be NULL. */
+/* All stages: appends the full query string to out: the canonical query
+ * (sorted) followed by &X-Amz-Signature=. cache may be NULL. */
 enum s3_err sigv4_presign_query(struct sbuf *out, const struct sigv4_request *r,
                                 const struct s3_creds *c, struct sigv4_cache *cache);
-
-/* ---- layer 2: S3 presigned URLs -------------------------------------- */
-
-enum s3_style {
-	S3_STYLE_AUTO = 0,   /* virtual-hosted on AWS, path-style on an endpoint */
-	S3_STYLE_VIRTUAL,    /* virtual-hosted when the bucket allows it */
-	S3_STYLE_PATH,
-};
-
-struct s3_target {
-	const char *bucket;
-	const char *region;
-	const char *endpoint;   /* NULL for AWS; else "http[s]://host[:port]" */
-	enum s3_style style;
-};
-
-struct s3_presign_in {
-	const char *method;       /* PUT, GET, HEAD or DELETE */
-	const char *key;          /* raw object key, UTF-8, 1..SIGV4_MAX_KEY bytes */
-	size_t key_len;
-	const char *content_type; /* NULL or "" for none */
-	const struct sigv4_param *params;
-	size_t nparams;
-	unsigned expires;
-	time_t now;
-};
-
-/* 1 when the bucket name can be a DNS label under this scheme. */
-int s3_bucket_virtual_ok(const char *bucket, int https);
-
-/* Writes the presigned URL to url (cap bytes, NUL-terminated). When
- * object_url is not NULL, also the unsigned object URL in the same
- * addressing style. */
-enum s3_err s3_presign(const struct s3_target *t, const struct s3_creds *c,
-                       const struct s3_presign_in *in, struct sigv4_cache *cache,
-                       char *url, size_t cap, char *object_url, size_t ocap);
 
 #endif

@@ -1,0 +1,234 @@
+/* cli.c - `sign_s3 presign` (see cli.h). */
+#include "cli.h"
+#include "config.h"
+#include "presign.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PROG "sign_s3"
+
+void cli_usage(FILE *f)
+{
+	fputs("usage: " PROG " presign [--method M] [--content-type T] [--expires N]\n"
+	      "                       [--time YYYYMMDDTHHMMSSZ] [--acl ACL] [--] KEY\n"
+	      "       " PROG " --listen ADDR [--workers N] [--user NAME]\n"
+	      "       " PROG " --help | --version\n"
+	      "\n"
+	      "presign prints a presigned URL for KEY (default method GET, as\n"
+	      "`aws s3 presign` does). Configuration comes from the environment or\n"
+	      "the file named by SIGN_S3_CONFIG: S3_BUCKET (required), S3_REGION,\n"
+	      "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,\n"
+	      "S3_ENDPOINT, S3_PATH_STYLE, S3_EXPIRES, S3_ACL (PUT only).\n"
+	      "\n"
+	      "Run under a web server, " PROG " answers POST /api/sign_s3 as a CGI\n"
+	      "program (GATEWAY_INTERFACE set) or a FastCGI responder (listening\n"
+	      "socket on stdin, or --listen).\n", f);
+}
+
+static int usage_error(const char *msg, const char *arg)
+{
+	if (arg)
+		fprintf(stderr, PROG ": %s: %s\n", msg, arg);
+	else
+		fprintf(stderr, PROG ": %s\n", msg);
+	fprintf(stderr, "Try '" PROG " --help'.\n");
+	return CLI_EXIT_USAGE;
+}
+
+static int digits(const char *s, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int cli_parse_amz_time(const char *s, long long *out)
+{
+	struct tm tm = {0};
+	int y, mo, d, h, mi, se;
+	time_t t;
+
+	if (!s || strlen(s) != 16 || s[8] != 'T' || s[15] != 'Z')
+		return -1;
+	if (digits(s, 4, &y) || digits(s + 4, 2, &mo) || digits(s + 6, 2, &d) ||
+	    digits(s + 9, 2, &h) || digits(s + 11, 2, &mi) || digits(s + 13, 2, &se))
+		return -1;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59)
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	t = timegm(&tm);
+	/* timegm normalizes Feb 30 to Mar 2: refuse dates that moved */
+	if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != mo - 1)
+		return -1;
+	*out = (long long)t;
+	return 0;
+}
+
+static int parse_expires(const char *s, unsigned *out)
+{
+	unsigned long v = 0;
+
+	if (!s || !*s || strlen(s) > 7)
+		return -1;
+	for (const char *p = s; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v < SIGV4_EXPIRES_MIN || v > SIGV4_EXPIRES_MAX)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_method(const char *s, char out[8])
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > 6)
+		return -1;
+	for (size_t i = 0; i <= n; i++)
+		out[i] = (char)toupper((unsigned char)s[i]);
+	if (strcmp(out, "PUT") && strcmp(out, "GET") && strcmp(out, "HEAD") &&
+	    strcmp(out, "DELETE"))
+		return -1;
+	return 0;
+}
+
+struct cli_opts {
+	char method[8];
+	const char *content_type;
+	const char *acl;
+	const char *key;
+	unsigned expires;         /* 0: from configuration */
+	long long when;
+	int have_time;
+};
+
+/* Options may come before or after KEY; "--" ends them. */
+static int parse_args(int argc, char **argv, struct cli_opts *o)
+{
+	int i, end = 0;
+
+	strcpy(o->method, "GET");
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (end || a[0] != '-' || !strcmp(a, "-")) {
+			if (o->key)
+				return usage_error("more than one KEY", NULL);
+			o->key = a;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			end = 1;
+			continue;
+		}
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			cli_usage(stdout);
+			return -1;
+		}
+		if (strcmp(a, "--method") && strcmp(a, "--content-type") &&
+		    strcmp(a, "--expires") && strcmp(a, "--time") && strcmp(a, "--acl"))
+			return usage_error("unknown option", a);
+		if (!v)
+			return usage_error("option needs a value", a);
+		i++;
+		if (!strcmp(a, "--method") && parse_method(v, o->method))
+			return usage_error("--method must be PUT, GET, HEAD or DELETE", NULL);
+		if (!strcmp(a, "--content-type"))
+			o->content_type = v;
+		if (!strcmp(a, "--expires") && parse_expires(v, &o->expires))
+			return usage_error("--expires must be an integer from 1 to 604800", NULL);
+		if (!strcmp(a, "--time")) {
+			if (cli_parse_amz_time(v, &o->when))
+				return usage_error("--time must be YYYYMMDDTHHMMSSZ", NULL);
+			o->have_time = 1;
+		}
+		if (!strcmp(a, "--acl")) {
+			if (!s3_acl_valid(v))
+				return usage_error("--acl must be a canned ACL such as private or public-read", NULL);
+			o->acl = v;
+		}
+	}
+	if (!o->key || !*o->key)
+		return usage_error("missing KEY", NULL);
+	if (strlen(o->key) > SIGV4_MAX_KEY)
+		return usage_error("KEY is longer than 1024 bytes", NULL);
+	if (o->acl && strcmp(o->method, "PUT"))
+		return usage_error("--acl applies to PUT only", NULL);
+	if (o->content_type && strlen(o->content_type) > SIGV4_MAX_CONTENT_TYPE)
+		return usage_error("--content-type is longer than 255 bytes", NULL);
+	return 0;
+}
+
+int cli_presign(int argc, char **argv)
+{
+	static char url[SIGV4_URL_MAX];
+	char errmsg[S3_CONFIG_ERRMAX];
+	struct cli_opts o = {0};
+	struct s3_config cfg;
+	struct s3_target t;
+	struct s3_creds c;
+	struct sigv4_param acl;
+	struct s3_presign_in in;
+	enum s3_err e;
+	int rc = CLI_EXIT_FAIL, r = parse_args(argc, argv, &o);
+
+	if (r)
+		return r < 0 ? CLI_EXIT_OK : r;
+	if (s3_config_load(&cfg, s3_config_getenv, NULL, errmsg, sizeof errmsg)) {
+		fprintf(stderr, PROG ": %s\n", errmsg);
+		return CLI_EXIT_FAIL;
+	}
+	if (!cfg.access_key || !cfg.secret_key) {
+		fprintf(stderr, PROG ": no credentials: set AWS_ACCESS_KEY_ID and "
+		        "AWS_SECRET_ACCESS_KEY\n");
+		goto done;
+	}
+	s3_config_target(&cfg, &t);
+	c = (struct s3_creds){ cfg.access_key, cfg.secret_key, cfg.session_token };
+	if (!o.acl && cfg.acl && !strcmp(o.method, "PUT"))
+		o.acl = cfg.acl;
+	acl = (struct sigv4_param){ "x-amz-acl", o.acl };
+	in = (struct s3_presign_in){
+		.method = o.method,
+		.key = o.key,
+		.key_len = strlen(o.key),
+		.content_type = o.content_type,
+		.params = o.acl ? &acl : NULL,
+		.nparams = o.acl ? 1 : 0,
+		.expires = o.expires ? o.expires : cfg.expires,
+		.now = o.have_time ? (time_t)o.when : time(NULL),
+	};
+	e = s3_presign(&t, &c, &in, NULL, url, sizeof url, NULL, 0);
+	if (e) {
+		fprintf(stderr, PROG ": cannot presign: %s\n", s3_strerror(e));
+		rc = e == S3_ERR_NOCREDS ? CLI_EXIT_FAIL :
+		     (e == S3_ERR_INVAL || e == S3_ERR_UTF8 || e == S3_ERR_TOOLONG)
+		     ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
+		goto done;
+	}
+	if (printf("%s\n", url) < 0 || fflush(stdout) != 0) {
+		fprintf(stderr, PROG ": cannot write the URL\n");
+		goto done;
+	}
+	rc = CLI_EXIT_OK;
+done:
+	s3_config_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,231 @@
+/* presign.c - S3 presigned URLs (see presign.h). */
+#include "presign.h"
+#include "uri.h"
+#include "utf8.h"
+
+#include <string.h>
+
+#define AWS_DOMAIN      "amazonaws.com"
+#define DEFAULT_REGION  "us-east-1"
+
+static int is_lower_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* Looks like a dotted IPv4 address ("192.168.5.4"): S3 forbids such names
+ * as virtual hosts. */
+static int looks_ipv4(const char *s)
+{
+	int dots = 0;
+
+	for (; *s; s++) {
+		if (*s == '.')
+			dots++;
+		else if (*s < '0' || *s > '9')
+			return 0;
+	}
+	return dots == 3;
+}
+
+/* hostport "1.2.3.4" or "1.2.3.4:9000" */
+static int host_is_ipv4(const char *hostport)
+{
+	char host[SIGV4_MAX_HOST + 1];
+	size_t n = strcspn(hostport, ":");
+
+	if (n > SIGV4_MAX_HOST)
+		return 0;
+	memcpy(host, hostport, n);
+	host[n] = '\0';
+	return looks_ipv4(host);
+}
+
+static const char *const canned_acls[] = {
+	"private", "public-read", "public-read-write", "authenticated-read",
+	"aws-exec-read", "bucket-owner-read", "bucket-owner-full-control",
+};
+
+int s3_acl_valid(const char *acl)
+{
+	for (size_t i = 0; acl && i < sizeof canned_acls / sizeof *canned_acls; i++)
+		if (!strcmp(acl, canned_acls[i]))
+			return 1;
+	return 0;
+}
+
+int s3_bucket_virtual_ok(const char *bucket, int https)
+{
+	size_t n = bucket ? strlen(bucket) : 0;
+
+	if (n < 3 || n > 63 || !is_lower_alnum(bucket[0]) ||
+	    !is_lower_alnum(bucket[n - 1]) || looks_ipv4(bucket))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = bucket[i];
+
+		if (c == '.') {
+			if (https || bucket[i + 1] == '.' || bucket[i + 1] == '-' ||
+			    bucket[i - 1] == '-')
+				return 0;
+		} else if (!is_lower_alnum(c) && c != '-') {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int valid_bucket(const char *b)
+{
+	size_t n = b ? strlen(b) : 0;
+
+	if (n == 0 || n > SIGV4_MAX_BUCKET)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = b[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+static int valid_method(const char *m)
+{
+	return m && (!strcmp(m, "PUT") || !strcmp(m, "GET") ||
+	             !strcmp(m, "HEAD") || !strcmp(m, "DELETE"));
+}
+
+/* Where the request goes: scheme, host (with port), and whether the bucket
+ * is in the host or in the path. */
+struct where {
+	const char *scheme;          /* "https" or "http" */
+	char host[SIGV4_MAX_HOST + 1];
+	int virtual_host;
+};
+
+static enum s3_err resolve(const struct s3_target *t, struct where *w)
+{
+	const char *hostport = NULL;
+	int https = 1, ip = 0, vok;
+	struct sbuf h;
+
+	if (t->endpoint) {
+		if (!strncmp(t->endpoint, "https://", 8)) {
+			hostport = t->endpoint + 8;
+		} else if (!strncmp(t->endpoint, "http://", 7)) {
+			hostport = t->endpoint + 7;
+			https = 0;
+		} else {
+			return S3_ERR_INVAL;
+		}
+		if (!*hostport || strpbrk(hostport, "/?#@ "))
+			return S3_ERR_INVAL;
+		ip = hostport[0] == '[' || host_is_ipv4(hostport);
+	}
+	w->scheme = https ? "https" : "http";
+	vok = s3_bucket_virtual_ok(t->bucket, https) && !ip;
+	switch (t->style) {
+	case S3_STYLE_PATH:
+		w->virtual_host = 0;
+		break;
+	case S3_STYLE_VIRTUAL:
+		w->virtual_host = vok;
+		break;
+	default:
+		w->virtual_host = vok && !t->endpoint;
+	}
+
+	sbuf_init(&h, w->host, sizeof w->host);
+	if (w->virtual_host) {
+		sbuf_adds(&h, t->bucket);
+		sbuf_addc(&h, '.');
+	}
+	if (hostport) {
+		sbuf_adds(&h, hostport);
+	} else if (!strcmp(t->region, DEFAULT_REGION)) {
+		sbuf_adds(&h, "s3." AWS_DOMAIN);
+	} else {
+		sbuf_adds(&h, "s3.");
+		sbuf_adds(&h, t->region);
+		sbuf_adds(&h, "." AWS_DOMAIN);
+	}
+	return sbuf_ok(&h) ? S3_OK : S3_ERR_TOOLONG;
+}
+
+static enum s3_err check_input(const struct s3_target *t, const struct s3_presign_in *in)
+{
+	if (!t || !in || !valid_bucket(t->bucket) || !t->region || !valid_method(in->method))
+		return S3_ERR_INVAL;
+	if (!in->key || in->key_len == 0)
+		return S3_ERR_INVAL;
+	if (in->key_len > SIGV4_MAX_KEY)
+		return S3_ERR_TOOLONG;
+	if (memchr(in->key, '\0', in->key_len) || !utf8_valid(in->key, in->key_len))
+		return S3_ERR_UTF8;
+	return S3_OK;
+}
+
+enum s3_err s3_presign(const struct s3_target *t, const struct s3_creds *c,
+                       const struct s3_presign_in *in, struct sigv4_cache *cache,
+                       char *url, size_t cap, char *object_url, size_t ocap)
+{
+	char path[SIGV4_MAX_BUCKET + 3 * SIGV4_MAX_KEY + 4];
+	struct sigv4_request r;
+	struct where w;
+	struct sbuf p, u;
+	enum s3_err e;
+
+	if (!url || cap == 0)
+		return S3_ERR_INVAL;
+	url[0] = '\0';
+	if ((e = check_input(t, in)) || (e = resolve(t, &w)))
+		return e;
+
+	sbuf_init(&p, path, sizeof path);
+	sbuf_addc(&p, '/');
+	if (!w.virtual_host) {
+		sbuf_adds(&p, t->bucket);
+		sbuf_addc(&p, '/');
+	}
+	uri_encode(&p, in->key, in->key_len, URI_KEEP_SLASH);
+	if (!sbuf_ok(&p))
+		return S3_ERR_TOOLONG;
+
+	r = (struct sigv4_request){
+		.method = in->method,
+		.host = w.host,
+		.path = path,
+		.params = in->params,
+		.nparams = in->nparams,
+		.content_type = in->content_type && *in->content_type ? in->content_type : NULL,
+		.service = "s3",
+		.region = t->region,
+		.payload_hash = SIGV4_UNSIGNED_PAYLOAD,
+		.when = in->now,
+		.expires = in->expires,
+	};
+
+	sbuf_init(&u, url, cap);
+	sbuf_adds(&u, w.scheme);
+	sbuf_adds(&u, "://");
+	sbuf_adds(&u, w.host);
+	sbuf_addn(&u, p.p, p.len);
+	if (object_url) {
+		struct sbuf o;
+
+		sbuf_init(&o, object_url, ocap);
+		sbuf_addn(&o, u.p, u.len);
+		if (!sbuf_ok(&o))
+			return S3_ERR_TOOLONG;
+	}
+	sbuf_addc(&u, '?');
+	if (!sbuf_ok(&u))
+		return S3_ERR_TOOLONG;
+	if ((e = sigv4_presign_query(&u, &r, c, cache))) {
+		url[0] = '\0';
+		return e;
+	}
+	return S3_OK;
+}

@@ -1,0 +1,60 @@
+/* presign.h - S3 presigned URLs.
+ *
+ * s3_presign() makes a presigned URL from bucket, key, region, endpoint and
+ * addressing style, on top of the SigV4 stages in sigv4.h. The key is
+ * URI-encoded once; that one string is used both on the wire and in the
+ * canonical request (S3 neither normalizes nor double-encodes paths). The
+ * payload hash is UNSIGNED-PAYLOAD; no checksum or other SDK parameters are
+ * added.
+ *
+ * Addressing:
+ *  - AWS (no endpoint), virtual-hosted: https://BUCKET.s3.amazonaws.com in
+ *    us-east-1, https://BUCKET.s3.REGION.amazonaws.com elsewhere;
+ *  - AWS, path-style: https://s3[.REGION].amazonaws.com/BUCKET/KEY;
+ *  - custom endpoint: ENDPOINT/BUCKET/KEY (path-style unless virtual is
+ *    asked for), the Host carrying the port;
+ *  - a bucket that is not DNS-compatible (upper case, underscores, dots
+ *    under https, ...) is always path-style. */
+#ifndef SIGN_S3_PRESIGN_H
+#define SIGN_S3_PRESIGN_H
+
+#include "sigv4.h"
+
+enum s3_style {
+	S3_STYLE_AUTO = 0,   /* virtual-hosted on AWS, path-style on an endpoint */
+	S3_STYLE_VIRTUAL,    /* virtual-hosted when the bucket allows it */
+	S3_STYLE_PATH,
+};
+
+struct s3_target {
+	const char *bucket;
+	const char *region;
+	const char *endpoint;   /* NULL for AWS; else "http[s]://host[:port]" */
+	enum s3_style style;
+};
+
+struct s3_presign_in {
+	const char *method;       /* PUT, GET, HEAD or DELETE */
+	const char *key;          /* raw object key, UTF-8, 1..SIGV4_MAX_KEY bytes */
+	size_t key_len;
+	const char *content_type; /* NULL or "" for none */
+	const struct sigv4_param *params;
+	size_t nparams;
+	unsigned expires;
+	time_t now;
+};
+
+/* 1 when acl is one of S3's canned ACLs (private, public-read, ...). */
+int s3_acl_valid(const char *acl);
+
+/* 1 when the bucket name can be a DNS label under this scheme. */
+int s3_bucket_virtual_ok(const char *bucket, int https);
+
+/* Writes the presigned URL to url (cap bytes, NUL-terminated). When
+ * object_url is not NULL, also the unsigned object URL in the same
+ * addressing style. */
+enum s3_err s3_presign(const struct s3_target *t, const struct s3_creds *c,
+                       const struct s3_presign_in *in, struct sigv4_cache *cache,
+                       char *url, size_t cap, char *object_url, size_t ocap);
+
+#endif

@@ -1,0 +1,577 @@
+/* sigv4.c - AWS Signature Version 4 presigning (see sigv4.h).
+ *
+ * The canonical request, for a presigned URL, is six lines:
+ *   METHOD
+ *   /canonical/path            (already encoded by the caller)
+ *   canonical&query=string     (X-Amz-* included, X-Amz-Signature excluded)
+ *   content-type:VALUE         (only when a Content-Type is signed)
+ *   host:HOST
+ *                              (blank line ending the headers)
+ *   content-type;host | host   (signed headers)
+ *   UNSIGNED-PAYLOAD           (payload hash)
+ */
+#include "sigv4.h"
+#include "uri.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#define ALGORITHM       "AWS4-HMAC-SHA256"
+#define SCOPE_TERM      "aws4_request"
+#define MAX_QPARAMS     (SIGV4_MAX_PARAMS + 6)   /* extras + X-Amz-* */
+#define QUERY_MAX       (SIGV4_URL_MAX)
+#define STS_MAX         512
+
+/* ---- small validators ------------------------------------------------ */
+
+static int is_label(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	if (!s || !*s)
+		return 0;
+	for (; s[n]; n++) {
+		unsigned char c = (unsigned char)s[n];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return 0;
+	}
+	return n <= max;
+}
+
+static int is_visible(const char *s, size_t max, int allow_slash)
+{
+	size_t n = 0;
+
+	if (!s || !*s)
+		return 0;
+	for (; s[n]; n++) {
+		unsigned char c = (unsigned char)s[n];
+
+		if (c < 0x21 || c > 0x7e || (!allow_slash && c == '/'))
+			return 0;
+	}
+	return n <= max;
+}
+
+static int is_method(const char *m)
+{
+	size_t n = 0;
+
+	if (!m || !*m)
+		return 0;
+	for (; m[n]; n++)
+		if (m[n] < 'A' || m[n] > 'Z')
+			return 0;
+	return n <= 16;
+}
+
+/* Content-Type as a header value: visible ASCII and spaces, no controls. */
+static int is_header_value(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++) {
+		unsigned char c = (unsigned char)s[n];
+
+		if (c < 0x20 || c > 0x7e)
+			return 0;
+	}
+	return n <= max;
+}
+
+static enum s3_err check_request(const struct sigv4_request *r, const struct s3_creds *c)
+{
+	if (!r || !c || !is_method(r->method) || !r->host || !*r->host ||
+	    !r->path || r->path[0] != '/' || !r->payload_hash)
+		return S3_ERR_INVAL;
+	if (strlen(r->host) > SIGV4_MAX_HOST)
+		return S3_ERR_TOOLONG;
+	if (!is_label(r->region, SIGV4_MAX_REGION) ||
+	    !is_label(r->service, SIGV4_MAX_SERVICE))
+		return S3_ERR_INVAL;
+	if (!is_visible(c->access_key, SIGV4_MAX_ACCESS_KEY, 0) ||
+	    !is_visible(c->secret_key, SIGV4_MAX_SECRET, 1))
+		return S3_ERR_NOCREDS;
+	if (c->session_token && *c->session_token &&
+	    !is_visible(c->session_token, SIGV4_MAX_TOKEN, 1))
+		return S3_ERR_NOCREDS;
+	if (r->expires < SIGV4_EXPIRES_MIN || r->expires > SIGV4_EXPIRES_MAX)
+		return S3_ERR_RANGE;
+	if (r->content_type && !is_header_value(r->content_type, SIGV4_MAX_CONTENT_TYPE))
+		return S3_ERR_INVAL;
+	if (r->nparams > SIGV4_MAX_PARAMS || (r->nparams && !r->params))
+		return S3_ERR_INVAL;
+	for (size_t i = 0; i < r->nparams; i++) {
+		const struct sigv4_param *p = &r->params[i];
+
+		if (!p->name || !*p->name || !p->value)
+			return S3_ERR_INVAL;
+		if (strlen(p->name) > SIGV4_MAX_PARAM || strlen(p->value) > SIGV4_MAX_PARAM)
+			return S3_ERR_TOOLONG;
+	}
+	return S3_OK;
+}
+
+/* ---- stage 0: time ----------------------------------------------------- */
+
+enum s3_err sigv4_amz_date(time_t t, char out[17])
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || tm.tm_year < 70 || tm.tm_year > 9999 - 1900)
+		return S3_ERR_RANGE;
+	return strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm) == 16 ? S3_OK : S3_ERR_RANGE;
+}
+
+/* ---- stage 1: canonical query ------------------------------------------ */
+
+struct qparam {
+	const char *name, *value;   /* raw */
+	size_t nlen, vlen;
+	int encoded;                /* value already encoded (credential scope) */
+};
+
+/* Order by encoded name, then encoded value. Encoding maps each byte to
+ * itself or to "%XX"; comparing encodings byte by byte is comparing the
+ * encoded strings, which is what SigV4 asks for. Names are distinct in
+ * practice, so the value tie-break rarely runs. */
+static int enc_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	char ea[SIGV4_MAX_PARAM * 3 + 1], eb[SIGV4_MAX_PARAM * 3 + 1];
+	struct sbuf sa, sb;
+
+	if (an > SIGV4_MAX_PARAM)
+		an = SIGV4_MAX_PARAM;   /* checked before; names are short */
+	if (bn > SIGV4_MAX_PARAM)
+		bn = SIGV4_MAX_PARAM;
+	sbuf_init(&sa, ea, sizeof ea);
+	sbuf_init(&sb, eb, sizeof eb);
+	uri_encode(&sa, a, an, URI_ENCODE_SLASH);
+	uri_encode(&sb, b, bn, URI_ENCODE_SLASH);
+	return strcmp(ea, eb);
+}
+
+static int qparam_cmp(const struct qparam *a, const struct qparam *b)
+{
+	int d = enc_cmp(a->name, a->nlen, b->name, b->nlen);
+
+	if (d)
+		return d;
+	if (a->encoded || b->encoded)
+		return 0;
+	return enc_cmp(a->value, a->vlen, b->value, b->vlen);
+}
+
+static void qparam_set(struct qparam *p, const char *name, const char *value, int encoded)
+{
+	p->name = name;
+	p->nlen = strlen(name);
+	p->value = value;
+	p->vlen = strlen(value);
+	p->encoded = encoded;
+}
+
+/* The credential value and the other X-Amz-* values, formatted once. */
+struct auth_values {
+	char amz_date[17];
+	char credential[SIGV4_MAX_ACCESS_KEY * 3 + SIGV4_MAX_REGION + SIGV4_MAX_SERVICE + 64];
+	char expires[16];
+	const char *signed_headers;
+};
+
+static enum s3_err auth_values(struct auth_values *v, const struct sigv4_request *r,
+                               const struct s3_creds *c)
+{
+	struct sbuf b;
+	enum s3_err e = sigv4_amz_date(r->when, v->amz_date);
+
+	if (e)
+		return e;
+	sbuf_init(&b, v->credential, sizeof v->credential);
+	uri_encode(&b, c->access_key, strlen(c->access_key), URI_ENCODE_SLASH);
+	sbuf_adds(&b, "%2F");
+	sbuf_addn(&b, v->amz_date, 8);
+	sbuf_adds(&b, "%2F");
+	sbuf_adds(&b, r->region);
+	sbuf_adds(&b, "%2F");
+	sbuf_adds(&b, r->service);
+	sbuf_adds(&b, "%2F" SCOPE_TERM);
+	if (!sbuf_ok(&b))
+		return S3_ERR_TOOLONG;
+	snprintf(v->expires, sizeof v->expires, "%u", r->expires);
+	v->signed_headers = r->content_type ? "content-type;host" : "host";
+	return S3_OK;
+}
+
+static enum s3_err canonical_query(struct sbuf *out, const struct sigv4_request *r,
+                                   const struct s3_creds *c, const struct auth_values *v)
+{
+	struct qparam q[MAX_QPARAMS];
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nparams; i++)
+		qparam_set(&q[n++], r->params[i].name, r->params[i].value, 0);
+	qparam_set(&q[n++], "X-Amz-Algorithm", ALGORITHM, 0);
+	qparam_set(&q[n++], "X-Amz-Credential", v->credential, 1);
+	qparam_set(&q[n++], "X-Amz-Date", v->amz_date, 0);
+	qparam_set(&q[n++], "X-Amz-Expires", v->expires, 0);
+	if (c->session_token && *c->session_token)
+		qparam_set(&q[n++], "X-Amz-Security-Token", c->session_token, 0);
+	qparam_set(&q[n++], "X-Amz-SignedHeaders", v->signed_headers, 0);
+
+	/* insertion sort: at most MAX_QPARAMS entries */
+	for (size_t i = 1; i < n; i++) {
+		struct qparam t = q[i];
+		size_t j = i;
+
+		for (; j > 0 && qparam_cmp(&q[j - 1], &t) > 0; j--)
+			q[j] = q[j - 1];
+		q[j] = t;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			sbuf_addc(out, '&');
+		uri_encode(out, q[i].name, q[i].nlen, URI_ENCODE_SLASH);
+		sbuf_addc(out, '=');
+		if (q[i].encoded)
+			sbuf_addn(out, q[i].value, q[i].vlen);
+		else
+			uri_encode(out, q[i].value, q[i].vlen, URI_ENCODE_SLASH);
+	}
+	return sbuf_ok(out) ? S3_OK : S3_ERR_TOOLONG;
+}
+
+enum s3_err sigv4_canonical_query(struct sbuf *out, const struct sigv4_request *r,
+                                  const struct s3_creds *c)
+{
+	struct auth_values v;
+	enum s3_err e = check_request(r, c);
+
+	if (e || (e = auth_values(&v, r, c)))
+		return e;
+	return canonical_query(out, r, c, &v);
+}
+
+/* ---- stage 2: canonical request ---------------------------------------- */
+
+/* Header value as SigV4 canonicalizes it: trimmed, inner runs of spaces
+ * folded to one. */
+static void add_header_value(struct sbuf *out, const char *v)
+{
+	int pending = 0;
+
+	while (*v == ' ')
+		v++;
+	for (; *v; v++) {
+		if (*v == ' ') {
+			pending = 1;
+			continue;
+		}
+		if (pending)
+			sbuf_addc(out, ' ');
+		pending = 0;
+		sbuf_addc(out, *v);
+	}
+}
+
+static enum s3_err canonical_request(struct sbuf *out, const struct sigv4_request *r,
+                                     const char *query, size_t qlen,
+                                     const struct auth_values *v)
+{
+	sbuf_adds(out, r->method);
+	sbuf_addc(out, '\n');
+	sbuf_adds(out, r->path);
+	sbuf_addc(out, '\n');
+	sbuf_addn(out, query, qlen);
+	sbuf_addc(out, '\n');
+	if (r->content_type) {
+		sbuf_adds(out, "content-type:");
+		add_header_value(out, r->content_type);
+		sbuf_addc(out, '\n');
+	}
+	sbuf_adds(out, "host:");
+	sbuf_adds(out, r->host);
+	sbuf_adds(out, "\n\n");
+	sbuf_adds(out, v->signed_headers);
+	sbuf_addc(out, '\n');
+	sbuf_adds(out, r->payload_hash);
+	return sbuf_ok(out) ? S3_OK : S3_ERR_TOOLONG;
+}
+
+enum s3_err sigv4_canonical_request(struct sbuf *out, const struct sigv4_request *r,
+                                    const struct s3_creds *c)
+{
+	char query[QUERY_MAX];
+	struct auth_values v;
+	struct sbuf q;
+	enum s3_err e = check_request(r, c);
+
+	if (e || (e = auth_values(&v, r, c)))
+		return e;
+	sbuf_init(&q, query, sizeof query);
+	if ((e = canonical_query(&q, r, c, &v)))
+		return e;
+	return canonical_request(out, r, q.p, q.len, &v);
+}
+
+/* ---- hashing helpers --------------------------------------------------- */
+
+static void hex32(char *out, const unsigned char *in)
+{
+	static const char hx[] = "0123456789abcdef";
+
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = hx[in[i] >> 4];
+		out[2 * i + 1] = hx[in[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+static enum s3_err sha256_hex(struct sigv4_cache *k, const char *s, size_t n, char hex[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+
+	if (!EVP_DigestInit_ex(k->mdctx, k->md, NULL) ||
+	    !EVP_DigestUpdate(k->mdctx, s, n) ||
+	    !EVP_DigestFinal_ex(k->mdctx, md, &mdlen) || mdlen != 32)
+		return S3_ERR_CRYPTO;
+	hex32(hex, md);
+	return S3_OK;
+}
+
+/* ---- stage 3: string to sign ------------------------------------------- */
+
+static enum s3_err string_to_sign(struct sbuf *out, const struct sigv4_request *r,
+                                  const char *amz_date, const char *creq_hash)
+{
+	sbuf_adds(out, ALGORITHM "\n");
+	sbuf_adds(out, amz_date);
+	sbuf_addc(out, '\n');
+	sbuf_addn(out, amz_date, 8);
+	sbuf_addc(out, '/');
+	sbuf_adds(out, r->region);
+	sbuf_addc(out, '/');
+	sbuf_adds(out, r->service);
+	sbuf_adds(out, "/" SCOPE_TERM "\n");
+	sbuf_addn(out, creq_hash, 64);
+	return sbuf_ok(out) ? S3_OK : S3_ERR_TOOLONG;
+}
+
+enum s3_err sigv4_string_to_sign(struct sbuf *out, const struct sigv4_request *r,
+                                 const char *canonical_request, size_t len)
+{
+	struct sigv4_cache k;
+	char amz_date[17], hash[65];
+	enum s3_err e;
+
+	if (!r || !canonical_request || !is_label(r->region, SIGV4_MAX_REGION) ||
+	    !is_label(r->service, SIGV4_MAX_SERVICE))
+		return S3_ERR_INVAL;
+	if ((e = sigv4_amz_date(r->when, amz_date)))
+		return e;
+	if ((e = sigv4_cache_init(&k)))
+		return e;
+	e = sha256_hex(&k, canonical_request, len, hash);
+	sigv4_cache_clear(&k);
+	if (e)
+		return e;
+	return string_to_sign(out, r, amz_date, hash);
+}
+
+/* ---- stage 4: signing key ---------------------------------------------- */
+
+static int hmac(const unsigned char *key, size_t klen, const char *msg,
+                unsigned char out[32])
+{
+	unsigned int olen = 0;
+
+	return HMAC(EVP_sha256(), key, (int)klen, (const unsigned char *)msg,
+	            strlen(msg), out, &olen) != NULL && olen == 32;
+}
+
+enum s3_err sigv4_signing_key(unsigned char key[32], const char *secret,
+                              const char *date8, const char *region,
+                              const char *service)
+{
+	unsigned char k[SIGV4_MAX_SECRET + 4], a[32], b[32];
+	size_t slen;
+	enum s3_err e = S3_ERR_CRYPTO;
+
+	if (!secret || !date8 || strlen(date8) != 8 || !region || !service)
+		return S3_ERR_INVAL;
+	slen = strlen(secret);
+	if (slen > SIGV4_MAX_SECRET)
+		return S3_ERR_TOOLONG;
+	memcpy(k, "AWS4", 4);
+	memcpy(k + 4, secret, slen);
+	if (!hmac(k, slen + 4, date8, a) || !hmac(a, 32, region, b) ||
+	    !hmac(b, 32, service, a) || !hmac(a, 32, SCOPE_TERM, key))
+		goto fail;
+	e = S3_OK;
+fail:
+	OPENSSL_cleanse(k, sizeof k);
+	OPENSSL_cleanse(a, sizeof a);
+	OPENSSL_cleanse(b, sizeof b);
+	return e;
+}
+
+/* ---- stage 5: signature ------------------------------------------------ */
+
+enum s3_err sigv4_signature(char hex[65], const unsigned char key[32],
+                            const char *sts, size_t len)
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+
+	if (!HMAC(EVP_sha256(), key, 32, (const unsigned char *)sts, len, md, &mdlen) ||
+	    mdlen != 32)
+		return S3_ERR_CRYPTO;
+	hex32(hex, md);
+	return S3_OK;
+}
+
+/* ---- the cache --------------------------------------------------------- */
+
+enum s3_err sigv4_cache_init(struct sigv4_cache *k)
+{
+	memset(k, 0, sizeof *k);
+	k->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	k->mdctx = EVP_MD_CTX_new();
+	if (!k->md || !k->mdctx) {
+		sigv4_cache_clear(k);
+		return S3_ERR_CRYPTO;
+	}
+	return S3_OK;
+}
+
+void sigv4_cache_clear(struct sigv4_cache *k)
+{
+	if (!k)
+		return;
+	EVP_MAC_CTX_free(k->mac);
+	EVP_MD_CTX_free(k->mdctx);
+	EVP_MD_free(k->md);
+	OPENSSL_cleanse(k, sizeof *k);
+}
+
+static EVP_MAC_CTX *keyed_mac(const unsigned char key[32])
+{
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
+
+	EVP_MAC_free(mac);   /* the context holds its own reference */
+	if (ctx && !EVP_MAC_init(ctx, key, 32, params)) {
+		EVP_MAC_CTX_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
+}
+
+/* Makes sure k holds the signing key for (secret, date, region, service). */
+static enum s3_err cache_key(struct sigv4_cache *k, const char *secret,
+                             const char *date8, const char *region,
+                             const char *service)
+{
+	size_t slen = strlen(secret);
+	enum s3_err e;
+
+	if (k->valid && memcmp(k->date8, date8, 8) == 0 &&
+	    strcmp(k->region, region) == 0 && strcmp(k->service, service) == 0 &&
+	    strlen(k->secret) == slen && CRYPTO_memcmp(k->secret, secret, slen) == 0)
+		return S3_OK;
+
+	k->valid = 0;
+	EVP_MAC_CTX_free(k->mac);
+	k->mac = NULL;
+	if ((e = sigv4_signing_key(k->key, secret, date8, region, service)))
+		return e;
+	if (!(k->mac = keyed_mac(k->key)))
+		return S3_ERR_CRYPTO;
+	memcpy(k->date8, date8, 8);
+	k->date8[8] = '\0';
+	strcpy(k->region, region);       /* lengths checked in check_request */
+	strcpy(k->service, service);
+	OPENSSL_cleanse(k->secret, sizeof k->secret);
+	memcpy(k->secret, secret, slen + 1);
+	k->valid = 1;
+	return S3_OK;
+}
+
+static enum s3_err cached_signature(struct sigv4_cache *k, const char *sts,
+                                    size_t len, char hex[65])
+{
+	unsigned char md[32];
+	size_t mdlen = 0;
+
+	if (!EVP_MAC_init(k->mac, NULL, 0, NULL) ||
+	    !EVP_MAC_update(k->mac, (const unsigned char *)sts, len) ||
+	    !EVP_MAC_final(k->mac, md, &mdlen, sizeof md) || mdlen != 32)
+		return S3_ERR_CRYPTO;
+	hex32(hex, md);
+	return S3_OK;
+}
+
+/* ---- all stages -------------------------------------------------------- */
+
+static enum s3_err presign_query(struct sbuf *out, const struct sigv4_request *r,
+                                 const struct s3_creds *c, struct sigv4_cache *k)
+{
+	char creq[SIGV4_CANON_MAX], sts[STS_MAX], hash[65], sig[65], date8[9];
+	struct auth_values v;
+	struct sbuf cb, sb;
+	size_t qstart = out->len;
+	enum s3_err e;
+
+	if ((e = check_request(r, c)) || (e = auth_values(&v, r, c)))
+		return e;
+	if ((e = canonical_query(out, r, c, &v)))
+		return e;
+	sbuf_init(&cb, creq, sizeof creq);
+	if ((e = canonical_request(&cb, r, out->p + qstart, out->len - qstart, &v)))
+		return e;
+	if ((e = sha256_hex(k, cb.p, cb.len, hash)))
+		return e;
+	sbuf_init(&sb, sts, sizeof sts);
+	if ((e = string_to_sign(&sb, r, v.amz_date, hash)))
+		return e;
+	memcpy(date8, v.amz_date, 8);
+	date8[8] = '\0';
+	if ((e = cache_key(k, c->secret_key, date8, r->region, r->service)))
+		return e;
+	if ((e = cached_signature(k, sb.p, sb.len, sig)))
+		return e;
+	sbuf_adds(out, "&X-Amz-Signature=");
+	sbuf_addn(out, sig, 64);
+	return sbuf_ok(out) ? S3_OK : S3_ERR_TOOLONG;
+}
+
+enum s3_err sigv4_presign_query(struct sbuf *out, const struct sigv4_request *r,
+                                const struct s3_creds *c, struct sigv4_cache *cache)
+{
+	struct sigv4_cache local;
+	enum s3_err e;
+
+	if (cache) {
+		if (!cache->md && (e = sigv4_cache_init(cache)))
+			return e;
+		return presign_query(out, r, c, cache);
+	}
+	if ((e = sigv4_cache_init(&local)))
+		return e;
+	e = presign_query(out, r, c, &local);
+	sigv4_cache_clear(&local);
+	return e;
+}

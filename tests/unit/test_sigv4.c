@@ -1,0 +1,494 @@
+/* test_sigv4.c - SigV4 stages against the AWS test suite (tests/vectors),
+ * the S3 documentation's presigned GET example, the URI encoder, the
+ * addressing rules and the signer's refusals. */
+#include "tap.h"
+#include "presign.h"
+#include "sigv4.h"
+#include "uri.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define VEC_DIR "tests/vectors/aws-sigv4-suite"
+#define FILE_MAX 65536
+
+static char *slurp(const char *dir, const char *name)
+{
+	char path[1024];
+	FILE *f;
+	char *buf;
+	size_t n;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (!(f = fopen(path, "rb")))
+		return NULL;
+	buf = malloc(FILE_MAX);
+	n = fread(buf, 1, FILE_MAX - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+static void chomp(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* in-place percent-decoding of a query name or value */
+static void pct_decode(char *s)
+{
+	char *w = s;
+
+	for (; *s; s++) {
+		if (*s == '%' && hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
+			*w++ = (char)(hexval(s[1]) * 16 + hexval(s[2]));
+			s += 2;
+		} else {
+			*w++ = *s;
+		}
+	}
+	*w = '\0';
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The query of a signed URL/request line as a sorted, '&'-joined string. */
+static void sorted_params(const char *query, char *out, size_t cap, int amz_only)
+{
+	char buf[8192], *parts[64], *save = NULL;
+	size_t n = 0;
+
+	snprintf(buf, sizeof buf, "%s", query);
+	for (char *p = strtok_r(buf, "&", &save); p && n < 64; p = strtok_r(NULL, "&", &save))
+		if (!amz_only || !strncmp(p, "X-Amz-", 6))
+			parts[n++] = p;
+	qsort(parts, n, sizeof *parts, cmp_str);
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strncat(out, "&", cap - strlen(out) - 1);
+		strncat(out, parts[i], cap - strlen(out) - 1);
+	}
+}
+
+static time_t iso_time(const char *s)
+{
+	struct tm tm = {0};
+
+	sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	       &tm.tm_hour, &tm.tm_min, &tm.tm_sec);
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return timegm(&tm);
+}
+
+static void vector_case(const char *name)
+{
+	char dir[512], path[1024], host[256], method[16], rawq[2048] = "";
+	char *ctx_txt, *req_txt, *want_creq, *want_sts, *want_sig, *want_signed;
+	char *names[SIGV4_MAX_PARAMS] = {0}, qbuf[2048], *save = NULL;
+	struct sigv4_param params[SIGV4_MAX_PARAMS];
+	size_t np = 0;
+	cJSON *ctx, *cr;
+	struct s3_creds c;
+	struct sigv4_request r;
+	static char out[SIGV4_CANON_MAX];
+	struct sbuf b;
+	unsigned char key[32];
+	char sig[65], date8[9], target[2048];
+
+	snprintf(dir, sizeof dir, "%s/%s", VEC_DIR, name);
+	ctx_txt = slurp(dir, "context.json");
+	req_txt = slurp(dir, "request.txt");
+	want_creq = slurp(dir, "query-canonical-request.txt");
+	want_sts = slurp(dir, "query-string-to-sign.txt");
+	want_sig = slurp(dir, "query-signature.txt");
+	want_signed = slurp(dir, "query-signed-request.txt");
+	if (!ok(ctx_txt && req_txt && want_creq && want_sts && want_sig && want_signed,
+	        "%s: vector files present", name))
+		return;
+	chomp(want_sig);
+	ctx = cJSON_Parse(ctx_txt);
+	cr = cJSON_GetObjectItem(ctx, "credentials");
+
+	/* "GET /path?query HTTP/1.1\nHost:example.amazonaws.com" */
+	/* the target runs to " HTTP/" (it may hold spaces) */
+	sscanf(req_txt, "%15s", method);
+	{
+		const char *t0 = strchr(req_txt, ' ') + 1, *t1 = strstr(t0, " HTTP/");
+
+		snprintf(target, sizeof target, "%.*s", (int)(t1 - t0), t0);
+	}
+	sscanf(strstr(req_txt, "Host:") + 5, "%255s", host);
+	{
+		char *q = strchr(target, '?');
+
+		if (q) {
+			*q = '\0';
+			snprintf(rawq, sizeof rawq, "%s", q + 1);
+		}
+	}
+	/* path: raw (decoded) bytes, encoded once as S3 does */
+	pct_decode(target);
+	sbuf_init(&b, path, sizeof path);
+	uri_encode(&b, target, strlen(target), URI_KEEP_SLASH);
+
+	snprintf(qbuf, sizeof qbuf, "%s", rawq);
+	for (char *p = strtok_r(qbuf, "&", &save); p && np < SIGV4_MAX_PARAMS;
+	     p = strtok_r(NULL, "&", &save)) {
+		char *eq = strchr(p, '=');
+
+		names[np] = p;
+		if (eq)
+			*eq = '\0';
+		pct_decode(p);
+		params[np].name = p;
+		params[np].value = eq ? eq + 1 : "";
+		if (eq)
+			pct_decode(eq + 1);
+		np++;
+	}
+
+	c.access_key = cJSON_GetObjectItem(cr, "access_key_id")->valuestring;
+	c.secret_key = cJSON_GetObjectItem(cr, "secret_access_key")->valuestring;
+	c.session_token = cJSON_GetObjectItem(cr, "token") ?
+	                  cJSON_GetObjectItem(cr, "token")->valuestring : NULL;
+	r = (struct sigv4_request){
+		.method = method, .host = host, .path = path,
+		.params = params, .nparams = np, .content_type = NULL,
+		.service = cJSON_GetObjectItem(ctx, "service")->valuestring,
+		.region = cJSON_GetObjectItem(ctx, "region")->valuestring,
+		.payload_hash = SIGV4_EMPTY_SHA256,
+		.when = iso_time(cJSON_GetObjectItem(ctx, "timestamp")->valuestring),
+		.expires = (unsigned)cJSON_GetObjectItem(ctx, "expiration_in_seconds")->valueint,
+	};
+
+	sbuf_init(&b, out, sizeof out);
+	is_int(sigv4_canonical_request(&b, &r, &c), S3_OK, "%s: canonical request built", name);
+	is_str(out, want_creq, "%s: canonical request", name);
+
+	sbuf_init(&b, out, sizeof out);
+	is_int(sigv4_string_to_sign(&b, &r, want_creq, strlen(want_creq)), S3_OK,
+	       "%s: string to sign built", name);
+	is_str(out, want_sts, "%s: string to sign", name);
+
+	snprintf(date8, sizeof date8, "%.8s", want_sts + strlen("AWS4-HMAC-SHA256\n"));
+	is_int(sigv4_signing_key(key, c.secret_key, date8, r.region, r.service), S3_OK,
+	       "%s: signing key", name);
+	is_int(sigv4_signature(sig, key, want_sts, strlen(want_sts)), S3_OK,
+	       "%s: signature computed", name);
+	is_str(sig, want_sig, "%s: signature", name);
+
+	/* all stages at once; the URL's parameters equal the signed request's */
+	{
+		char got[8192], want[8192], *q, *sp;
+
+		sbuf_init(&b, out, sizeof out);
+		is_int(sigv4_presign_query(&b, &r, &c, NULL), S3_OK, "%s: presign", name);
+		sorted_params(out, got, sizeof got, 1);
+		q = strchr(want_signed, '?');
+		sp = q ? strchr(q, ' ') : NULL;
+		if (sp)
+			*sp = '\0';
+		/* the signed request shows raw (unencoded) operation params;
+		 * compare the X-Amz-* part only, and the signature */
+		sorted_params(q ? q + 1 : "", want, sizeof want, 1);
+		ok(strstr(out, want_sig) != NULL, "%s: presigned query carries the signature", name);
+		is_str(got, want, "%s: X-Amz-* parameters as in the signed request", name);
+	}
+	(void)names;
+	cJSON_Delete(ctx);
+	free(ctx_txt); free(req_txt); free(want_creq); free(want_sts);
+	free(want_sig); free(want_signed);
+}
+
+static void suite(void)
+{
+	DIR *d = opendir(VEC_DIR);
+	struct dirent *e;
+	char *names[64];
+	size_t n = 0;
+
+	if (!ok(d != NULL, "vector directory %s", VEC_DIR))
+		return;
+	while ((e = readdir(d)) && n < 64)
+		if (e->d_name[0] != '.' && strcmp(e->d_name, "LICENSE"))
+			names[n++] = strdup(e->d_name);
+	closedir(d);
+	qsort(names, n, sizeof *names, cmp_str);
+	ok(n >= 13, "at least 13 suite cases (%zu)", n);
+	for (size_t i = 0; i < n; i++) {
+		vector_case(names[i]);
+		free(names[i]);
+	}
+}
+
+static const struct s3_creds doc_creds = {
+	"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", NULL,
+};
+
+#define DOC_TIME 1369353600   /* 20130524T000000Z */
+
+static void s3_doc_example(void)
+{
+	static char url[SIGV4_URL_MAX];
+	char obj[4096];
+	struct s3_target t = { "examplebucket", "us-east-1", NULL, S3_STYLE_AUTO };
+	struct s3_presign_in in = {
+		.method = "GET", .key = "test.txt", .key_len = 8,
+		.expires = 86400, .now = DOC_TIME,
+	};
+	struct sigv4_cache cache;
+
+	is_int(s3_presign(&t, &doc_creds, &in, NULL, url, sizeof url, obj, sizeof obj),
+	       S3_OK, "S3 doc example: presign");
+	is_str(url, "https://examplebucket.s3.amazonaws.com/test.txt"
+	       "?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+	       "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
+	       "&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host"
+	       "&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404",
+	       "S3 doc example: exact URL and signature");
+	is_str(obj, "https://examplebucket.s3.amazonaws.com/test.txt", "S3 doc example: object URL");
+
+	/* the same through a cache, twice (second use hits the cached key) */
+	sigv4_cache_init(&cache);
+	for (int i = 0; i < 2; i++) {
+		is_int(s3_presign(&t, &doc_creds, &in, &cache, url, sizeof url, NULL, 0), S3_OK,
+		       "cached presign %d", i);
+		ok(strstr(url, "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404") != NULL,
+		   "cached presign %d: same signature", i);
+	}
+	/* a new day must derive a new key, not reuse the cached one */
+	in.now += 86400;
+	s3_presign(&t, &doc_creds, &in, &cache, url, sizeof url, NULL, 0);
+	ok(strstr(url, "aeeed9bb") == NULL && strstr(url, "20130525") != NULL,
+	   "cache: next day signs with a new key");
+	{
+		char url2[4096];
+
+		s3_presign(&t, &doc_creds, &in, NULL, url2, sizeof url2, NULL, 0);
+		is_str(url, url2, "cache: same URL as without the cache");
+	}
+	sigv4_cache_clear(&cache);
+	ok(cache.mac == NULL && cache.valid == 0, "cache cleared");
+}
+
+struct uri_case {
+	const char *in;
+	int keep_slash;
+	const char *want;
+};
+
+static const struct uri_case uri_cases[] = {
+	{ "", 0, "" },
+	{ "abcXYZ019-_.~", 0, "abcXYZ019-_.~" },
+	{ "a b", 1, "a%20b" },
+	{ "a+b", 1, "a%2Bb" },
+	{ "a/b", 1, "a/b" },
+	{ "a/b", 0, "a%2Fb" },
+	{ "a//b", 1, "a//b" },
+	{ "./../x", 1, "./../x" },
+	{ "/lead", 1, "/lead" },
+	{ "=&?#%", 1, "%3D%26%3F%23%25" },
+	{ "()!'*,;:@$", 1, "%28%29%21%27%2A%2C%3B%3A%40%24" },
+	{ "\xc3\xa9", 1, "%C3%A9" },
+	{ "\xe1\x88\xb4", 0, "%E1%88%B4" },
+	{ "\xf0\x9f\x98\x80", 1, "%F0%9F%98%80" },
+	{ "\x01\x7f\xff", 1, "%01%7F%FF" },
+	{ "[]{}|\\^`\"<>", 1, "%5B%5D%7B%7D%7C%5C%5E%60%22%3C%3E" },
+};
+
+static void uri_table(void)
+{
+	for (size_t i = 0; i < sizeof uri_cases / sizeof *uri_cases; i++) {
+		const struct uri_case *u = &uri_cases[i];
+		char out[256];
+		struct sbuf b;
+
+		sbuf_init(&b, out, sizeof out);
+		uri_encode(&b, u->in, strlen(u->in), u->keep_slash);
+		is_str(out, u->want, "uri_encode case %zu", i);
+		is_int(uri_encoded_len(u->in, strlen(u->in), u->keep_slash), strlen(u->want),
+		       "uri_encoded_len case %zu", i);
+	}
+	{
+		char small[3];   /* "%20" needs 4 with the NUL */
+		struct sbuf b;
+
+		sbuf_init(&b, small, sizeof small);
+		uri_encode(&b, " ", 1, 0);
+		ok(!sbuf_ok(&b) && small[0] == '\0', "uri_encode: overflow flagged, nothing partial");
+	}
+}
+
+struct addr_case {
+	const char *bucket, *region, *endpoint;
+	enum s3_style style;
+	const char *want_prefix;
+};
+
+static const struct addr_case addr_cases[] = {
+	{ "examplebucket", "us-east-1", NULL, S3_STYLE_AUTO, "https://examplebucket.s3.amazonaws.com/k?" },
+	{ "examplebucket", "eu-west-1", NULL, S3_STYLE_AUTO, "https://examplebucket.s3.eu-west-1.amazonaws.com/k?" },
+	{ "examplebucket", "us-east-1", NULL, S3_STYLE_PATH, "https://s3.amazonaws.com/examplebucket/k?" },
+	{ "examplebucket", "eu-west-1", NULL, S3_STYLE_PATH, "https://s3.eu-west-1.amazonaws.com/examplebucket/k?" },
+	{ "Upper", "us-east-1", NULL, S3_STYLE_AUTO, "https://s3.amazonaws.com/Upper/k?" },
+	{ "under_score", "us-east-1", NULL, S3_STYLE_VIRTUAL, "https://s3.amazonaws.com/under_score/k?" },
+	{ "my.dotted.bucket", "us-east-1", NULL, S3_STYLE_AUTO, "https://s3.amazonaws.com/my.dotted.bucket/k?" },
+	{ "my.dotted.bucket", "us-east-1", "http://s3.local:9000", S3_STYLE_VIRTUAL, "http://my.dotted.bucket.s3.local:9000/k?" },
+	{ "ab", "us-east-1", NULL, S3_STYLE_AUTO, "https://s3.amazonaws.com/ab/k?" },
+	{ "192.168.1.1", "us-east-1", "http://s3.local", S3_STYLE_VIRTUAL, "http://s3.local/192.168.1.1/k?" },
+	{ "bucket", "us-east-1", "http://127.0.0.1:9000", S3_STYLE_AUTO, "http://127.0.0.1:9000/bucket/k?" },
+	{ "bucket", "us-east-1", "http://127.0.0.1:9000", S3_STYLE_VIRTUAL, "http://127.0.0.1:9000/bucket/k?" },
+	{ "bucket", "us-east-1", "http://minio.local:9000", S3_STYLE_VIRTUAL, "http://bucket.minio.local:9000/k?" },
+	{ "bucket", "us-east-1", "https://r2.example.com", S3_STYLE_AUTO, "https://r2.example.com/bucket/k?" },
+	{ "bucket", "us-east-1", "http://[::1]:9000", S3_STYLE_VIRTUAL, "http://[::1]:9000/bucket/k?" },
+};
+
+static void addressing(void)
+{
+	for (size_t i = 0; i < sizeof addr_cases / sizeof *addr_cases; i++) {
+		const struct addr_case *a = &addr_cases[i];
+		struct s3_target t = { a->bucket, a->region, a->endpoint, a->style };
+		struct s3_presign_in in = { .method = "PUT", .key = "k", .key_len = 1,
+		                            .expires = 60, .now = DOC_TIME };
+		char url[4096];
+
+		is_int(s3_presign(&t, &doc_creds, &in, NULL, url, sizeof url, NULL, 0), S3_OK,
+		       "addressing %zu: presign", i);
+		if (!ok(!strncmp(url, a->want_prefix, strlen(a->want_prefix)),
+		        "addressing %zu: URL prefix", i))
+			diag("want %.200s\n#   got %.200s", a->want_prefix, url);
+	}
+}
+
+/* Content-Type signed, session token carried, x-amz-acl in the canonical query. */
+static void signed_parts(void)
+{
+	struct s3_target t = { "examplebucket", "us-east-1", NULL, S3_STYLE_AUTO };
+	struct s3_creds c = { "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+	                      "FQoG/token+with=chars" };
+	struct sigv4_param acl = { "x-amz-acl", "public-read" };
+	struct s3_presign_in in = { .method = "PUT", .key = "a b+c.pdf", .key_len = 9,
+	                            .content_type = "application/pdf", .params = &acl,
+	                            .nparams = 1, .expires = 60, .now = DOC_TIME };
+	char url[8192], url2[8192];
+
+	is_int(s3_presign(&t, &c, &in, NULL, url, sizeof url, NULL, 0), S3_OK, "PUT with everything");
+	ok(strstr(url, "/a%20b%2Bc.pdf?") != NULL, "key encoded once, space as %%20, + as %%2B");
+	ok(strstr(url, "X-Amz-SignedHeaders=content-type%3Bhost") != NULL, "content-type signed");
+	ok(strstr(url, "X-Amz-Security-Token=FQoG%2Ftoken%2Bwith%3Dchars") != NULL, "token encoded");
+	ok(strstr(url, "&x-amz-acl=public-read&") != NULL || strstr(url, "&x-amz-acl=public-read") != NULL,
+	   "acl in the query");
+	ok(strstr(url, "checksum") == NULL && strstr(url, "x-id") == NULL, "no SDK noise");
+	in.content_type = "image/png";
+	s3_presign(&t, &c, &in, NULL, url2, sizeof url2, NULL, 0);
+	ok(strcmp(strstr(url, "X-Amz-Signature="), strstr(url2, "X-Amz-Signature=")) != 0,
+	   "another Content-Type gives another signature");
+	in.content_type = "application/pdf";
+	in.nparams = 0;
+	s3_presign(&t, &c, &in, NULL, url2, sizeof url2, NULL, 0);
+	ok(strcmp(strstr(url, "X-Amz-Signature="), strstr(url2, "X-Amz-Signature=")) != 0,
+	   "the ACL is part of the signature");
+}
+
+struct refusal {
+	const char *what;
+	const char *bucket, *method, *key;
+	size_t key_len;        /* 0: strlen */
+	unsigned expires;
+	const char *ak, *sk;
+	enum s3_err want;
+};
+
+static void refusals(void)
+{
+	static char longkey[SIGV4_MAX_KEY + 2];
+	const struct refusal rs[] = {
+		{ "expires 0", "b1b", "PUT", "k", 0, 0, "AK", "SK", S3_ERR_RANGE },
+		{ "expires 604801", "b1b", "PUT", "k", 0, 604801, "AK", "SK", S3_ERR_RANGE },
+		{ "method POST", "b1b", "POST", "k", 0, 60, "AK", "SK", S3_ERR_INVAL },
+		{ "method lowercase", "b1b", "put", "k", 0, 60, "AK", "SK", S3_ERR_INVAL },
+		{ "empty key", "b1b", "PUT", "", 0, 60, "AK", "SK", S3_ERR_INVAL },
+		{ "key 1025 bytes", "b1b", "PUT", longkey, SIGV4_MAX_KEY + 1, 60, "AK", "SK", S3_ERR_TOOLONG },
+		{ "key invalid UTF-8", "b1b", "PUT", "a\xc3", 0, 60, "AK", "SK", S3_ERR_UTF8 },
+		{ "key with NUL", "b1b", "PUT", "a\0b", 3, 60, "AK", "SK", S3_ERR_UTF8 },
+		{ "bucket with slash", "a/b", "PUT", "k", 0, 60, "AK", "SK", S3_ERR_INVAL },
+		{ "empty bucket", "", "PUT", "k", 0, 60, "AK", "SK", S3_ERR_INVAL },
+		{ "no access key", "b1b", "PUT", "k", 0, 60, "", "SK", S3_ERR_NOCREDS },
+		{ "no secret", "b1b", "PUT", "k", 0, 60, "AK", NULL, S3_ERR_NOCREDS },
+		{ "access key with newline", "b1b", "PUT", "k", 0, 60, "A\nK", "SK", S3_ERR_NOCREDS },
+	};
+
+	memset(longkey, 'k', SIGV4_MAX_KEY + 1);
+	for (size_t i = 0; i < sizeof rs / sizeof *rs; i++) {
+		const struct refusal *r = &rs[i];
+		struct s3_target t = { r->bucket, "us-east-1", NULL, S3_STYLE_AUTO };
+		struct s3_creds c = { r->ak, r->sk, NULL };
+		struct s3_presign_in in = { .method = r->method, .key = r->key,
+		                            .key_len = r->key_len ? r->key_len : strlen(r->key),
+		                            .expires = r->expires, .now = DOC_TIME };
+		char url[8192] = "x";
+
+		is_int(s3_presign(&t, &c, &in, NULL, url, sizeof url, NULL, 0), r->want,
+		       "refused: %s", r->what);
+		is_str(url, "", "refused: %s: no partial URL", r->what);
+	}
+	{
+		struct s3_target t = { "b1b", "us-east-1", NULL, S3_STYLE_AUTO };
+		struct s3_presign_in in = { .method = "PUT", .key = "k", .key_len = 1,
+		                            .expires = 60, .now = DOC_TIME };
+		char tiny[40];
+
+		is_int(s3_presign(&t, &doc_creds, &in, NULL, tiny, sizeof tiny, NULL, 0),
+		       S3_ERR_TOOLONG, "refused: output buffer too small");
+		memset(longkey, 'k', SIGV4_MAX_KEY);
+		longkey[SIGV4_MAX_KEY] = '\0';
+		in.key = longkey;
+		in.key_len = SIGV4_MAX_KEY;
+		{
+			static char url[SIGV4_URL_MAX];
+
+			is_int(s3_presign(&t, &doc_creds, &in, NULL, url, sizeof url, NULL, 0),
+			       S3_OK, "key of exactly 1024 bytes accepted");
+		}
+	}
+	{
+		char d[17];
+
+		is_int(sigv4_amz_date(DOC_TIME, d), S3_OK, "amz date");
+		is_str(d, "20130524T000000Z", "amz date format");
+		is_int(sigv4_amz_date((time_t)-1, d), S3_ERR_RANGE, "amz date before 1970 refused");
+	}
+}
+
+int main(void)
+{
+	suite();
+	s3_doc_example();
+	uri_table();
+	addressing();
+	signed_parts();
+	refusals();
+	return done_testing();
+}
