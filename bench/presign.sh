@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# make bench: the signing core against botocore (the AWS SDK's own signer),
+# one thread each, in the same run. Prints every figure and the ratios.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+bin=${1:-$here/../build/bench/bench_presign}
+secs=${BENCH_SECONDS:-3}
+
+echo "# presign benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(uname -m)"
+core=$("$bin" "$secs")
+echo "$core"
+boto=$(AWS_EC2_METADATA_DISABLED=true /usr/bin/python3 "$here/botocore_bench.py" --seconds "$secs")
+echo "$boto"
+
+get() { printf '%s\n' "$core" "$boto" | awk -v k="$1" '$1 == k { print $2 }'; }
+cached=$(get sign_s3_cached_presigns_per_sec)
+uncached=$(get sign_s3_uncached_presigns_per_sec)
+client=$(get botocore_client_presigns_per_sec)
+signer=$(get botocore_signer_presigns_per_sec)
+awk -v a="$cached" -v u="$uncached" -v c="$client" -v s="$signer" 'BEGIN {
+	printf "ratio_cached_vs_botocore_client %.1f\n", a / c
+	printf "ratio_cached_vs_botocore_signer %.1f\n", a / s
+	printf "ratio_uncached_vs_botocore_signer %.1f\n", u / s
+}'

@@ -1,0 +1,621 @@
+/* request.c - decode and validate one /api/sign_s3 HTTP request.
+ * See request.h. */
+#include "request.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "utf8.h"
+
+/* The fields this module knows; every other name is ignored. */
+enum { F_NAME, F_TYPE, F_HEAD, F__COUNT };
+
+static const struct known_field {
+	const char *name;
+	size_t      limit;   /* decoded bytes */
+} known[F__COUNT] = {
+	[F_NAME] = { "file_name", S3_REQ_MAX_FIELD },
+	[F_TYPE] = { "file_type", S3_REQ_MAX_FIELD },
+	[F_HEAD] = { "file_head", S3_REQ_MAX_HEAD_FIELD },
+};
+
+/* In the copy of a JSON body handed to cJSON, every \u0000 escape inside a
+ * string becomes this byte, six times. cJSON copies it verbatim, and since
+ * the raw body was checked to be UTF-8 (which never contains 0xFF) and
+ * cJSON only produces UTF-8, a 0xFF in a decoded string means "a NUL was
+ * here": cJSON itself would have cut the string at the NUL. */
+#define JSON_NUL_MARK 0xFF
+
+/* Parsing state: the output, which known fields were seen, the message. */
+struct ctx {
+	struct s3_req_fields *out;
+	unsigned              seen;
+	char                 *msg;
+	size_t                msgcap;
+};
+
+static const char msg_media[] =
+	"unsupported content type: use application/json or "
+	"application/x-www-form-urlencoded";
+
+__attribute__((format(printf, 3, 4)))
+static enum s3_req_status fail(struct ctx *c, enum s3_req_status st,
+			       const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->msg && c->msgcap) {
+		va_start(ap, fmt);
+		vsnprintf(c->msg, c->msgcap, fmt, ap);
+		va_end(ap);
+	}
+	return st;
+}
+
+/* ---- status ----------------------------------------------------------- */
+
+int s3_req_status_http(enum s3_req_status s)
+{
+	switch (s) {
+	case S3_REQ_OK:         return 200;
+	case S3_REQ_BAD:        return 400;
+	case S3_REQ_METHOD:     return 405;
+	case S3_REQ_TOO_LARGE:  return 413;
+	case S3_REQ_MEDIA_TYPE: return 415;
+	case S3_REQ_INTERNAL:   break;
+	}
+	return 500;
+}
+
+const char *s3_req_status_text(enum s3_req_status s)
+{
+	switch (s) {
+	case S3_REQ_OK:         return "OK";
+	case S3_REQ_BAD:        return "Bad Request";
+	case S3_REQ_METHOD:     return "Method Not Allowed";
+	case S3_REQ_TOO_LARGE:  return "Payload Too Large";
+	case S3_REQ_MEDIA_TYPE: return "Unsupported Media Type";
+	case S3_REQ_INTERNAL:   break;
+	}
+	return "Internal Server Error";
+}
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static char ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* 1 when s[0..n) equals the lowercase want, ASCII case-insensitively. */
+static int eq_nocase(const char *s, size_t n, const char *want)
+{
+	size_t i;
+
+	if (strlen(want) != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (ascii_lower(s[i]) != want[i])
+			return 0;
+	return 1;
+}
+
+/* Index of the known field called s[0..n), or -1. */
+static int known_index(const char *s, size_t n)
+{
+	int k;
+
+	for (k = 0; k < F__COUNT; k++)
+		if (strlen(known[k].name) == n && memcmp(s, known[k].name, n) == 0)
+			return k;
+	return -1;
+}
+
+/* Stores the malloc'd v (len bytes) as field k, taking ownership. An empty
+ * value counts as absent. */
+static void set_field(struct s3_req_fields *f, int k, char *v, size_t len)
+{
+	char **p;
+	size_t *l;
+
+	switch (k) {
+	case F_NAME: p = &f->file_name; l = &f->file_name_len; break;
+	case F_TYPE: p = &f->file_type; l = &f->file_type_len; break;
+	default:     p = &f->file_head; l = &f->file_head_len; break;
+	}
+	if (len == 0) {
+		free(v);
+		return;
+	}
+	*p = v;
+	*l = len;
+}
+
+/* Marks field k seen; refuses a second occurrence. */
+static enum s3_req_status mark_seen(struct ctx *c, int k)
+{
+	if (c->seen & (1u << k))
+		return fail(c, S3_REQ_BAD, "duplicate field %s", known[k].name);
+	c->seen |= 1u << k;
+	return S3_REQ_OK;
+}
+
+static enum s3_req_status too_long(struct ctx *c, int k)
+{
+	return fail(c, S3_REQ_BAD, "%s too long (limit %zu bytes)",
+		    known[k].name, known[k].limit);
+}
+
+/* The checks every decoded value of a known field must pass. */
+static enum s3_req_status check_value(struct ctx *c, int k, const char *v,
+				      size_t len)
+{
+	if (len > known[k].limit)
+		return too_long(c, k);
+	if (memchr(v, '\0', len))
+		return fail(c, S3_REQ_BAD, "NUL byte in request");
+	if (!utf8_valid(v, len))
+		return fail(c, S3_REQ_BAD, "invalid UTF-8");
+	return S3_REQ_OK;
+}
+
+/* ---- Content-Type ----------------------------------------------------- */
+
+enum ctype { CT_JSON, CT_FORM, CT_UNSUPPORTED, CT_CHARSET, CT_MALFORMED };
+
+static int is_ows(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static const char *skip_ows(const char *p)
+{
+	while (is_ows(*p))
+		p++;
+	return p;
+}
+
+/* RFC 9110 tchar. */
+static int is_tchar(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static int charset_ok(const char *v, size_t n)
+{
+	return eq_nocase(v, n, "utf-8") || eq_nocase(v, n, "us-ascii");
+}
+
+/* Reads one parameter value (token or quoted-string) at *pp, advancing
+ * *pp past it. Its unquoted bytes go to buf, cut at cap - 1 (no accepted
+ * value is that long); *len is its full length. Returns 0, or -1 when the
+ * value is malformed. */
+static int param_value(const char **pp, char *buf, size_t cap, size_t *len)
+{
+	const char *p = *pp;
+	size_t n = 0;
+
+	if (*p != '"') {
+		for (; is_tchar(*p); p++, n++)
+			if (n < cap - 1)
+				buf[n] = *p;
+		if (n == 0)
+			return -1;
+	} else {
+		for (p++; *p && *p != '"'; p++, n++) {
+			if (*p == '\\' && !*++p)
+				return -1;
+			if (n < cap - 1)
+				buf[n] = *p;
+		}
+		if (*p++ != '"')
+			return -1;
+	}
+	buf[n < cap - 1 ? n : cap - 1] = '\0';
+	*pp = p;
+	*len = n;
+	return 0;
+}
+
+/* Checks the parameters at p (which is at ';' or the end): each is
+ * name=value, empty ones are allowed, a charset must be UTF-8 or ASCII.
+ * Returns kind when they are acceptable. */
+static enum ctype check_params(const char *p, enum ctype kind)
+{
+	const char *name;
+	size_t nlen, vlen;
+	char val[16];
+
+	while (*p) {
+		p = skip_ows(p + 1);    /* past the ';' */
+		if (*p == ';' || *p == '\0')
+			continue;
+		for (name = p; is_tchar(*p); p++)
+			;
+		nlen = (size_t)(p - name);
+		if (nlen == 0 || *p++ != '=')
+			return CT_MALFORMED;
+		if (param_value(&p, val, sizeof val, &vlen) < 0)
+			return CT_MALFORMED;
+		if (eq_nocase(name, nlen, "charset") &&
+		    (vlen >= sizeof val || !charset_ok(val, vlen)))
+			return CT_CHARSET;
+		p = skip_ows(p);
+		if (*p != ';' && *p != '\0')
+			return CT_MALFORMED;
+	}
+	return kind;
+}
+
+/* Classifies a Content-Type header value (NULL when absent). */
+static enum ctype content_type(const char *ct)
+{
+	const char *p, *end, *e;
+	enum ctype kind;
+
+	if (!ct)
+		return CT_UNSUPPORTED;
+	p = skip_ows(ct);
+	for (end = p; *end && *end != ';'; end++)
+		;
+	for (e = end; e > p && is_ows(e[-1]); e--)
+		;
+	if (eq_nocase(p, (size_t)(e - p), "application/json"))
+		kind = CT_JSON;
+	else if (eq_nocase(p, (size_t)(e - p), "application/x-www-form-urlencoded"))
+		kind = CT_FORM;
+	else
+		return CT_UNSUPPORTED;
+	return check_params(end, kind);
+}
+
+/* ---- application/x-www-form-urlencoded -------------------------------- */
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decoded length of s[0..n) in *len; -1 when a %XX escape is malformed. */
+static int form_decoded_len(const char *s, size_t n, size_t *len)
+{
+	size_t i, d = 0;
+
+	for (i = 0; i < n; i++, d++) {
+		if (s[i] != '%')
+			continue;
+		if (n - i < 3 || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0)
+			return -1;
+		i += 2;
+	}
+	*len = d;
+	return 0;
+}
+
+/* Decodes s[0..n), already checked by form_decoded_len, into dst. */
+static void form_decode(const char *s, size_t n, char *dst)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '%') {
+			*dst++ = (char)(hexval(s[i + 1]) << 4 | hexval(s[i + 2]));
+			i += 2;
+		} else {
+			*dst++ = s[i] == '+' ? ' ' : s[i];
+		}
+	}
+}
+
+/* Index of the known field whose encoded name is s[0..n), or -1. */
+static int form_name(const char *s, size_t n)
+{
+	char name[16];
+	size_t len;
+
+	if (form_decoded_len(s, n, &len) < 0 || len >= sizeof name)
+		return -1;
+	form_decode(s, n, name);
+	return known_index(name, len);
+}
+
+/* One name[=value] segment. */
+static enum s3_req_status form_field(struct ctx *c, const char *s, size_t n)
+{
+	const char *eq = memchr(s, '=', n);
+	size_t nlen = eq ? (size_t)(eq - s) : n;
+	const char *v = s + nlen + (eq != NULL);
+	size_t vlen = n - nlen - (eq != NULL), len, dummy;
+	enum s3_req_status st;
+	char *buf;
+	int k;
+
+	if (form_decoded_len(s, nlen, &dummy) < 0 ||
+	    form_decoded_len(v, vlen, &len) < 0)
+		return fail(c, S3_REQ_BAD, "invalid percent-encoding");
+	k = form_name(s, nlen);
+	if (k < 0)
+		return S3_REQ_OK;
+	st = mark_seen(c, k);
+	if (st != S3_REQ_OK)
+		return st;
+	if (len > known[k].limit)       /* before allocating */
+		return too_long(c, k);
+	buf = malloc(len + 1);
+	if (!buf)
+		return fail(c, S3_REQ_INTERNAL, "out of memory");
+	form_decode(v, vlen, buf);
+	buf[len] = '\0';
+	st = check_value(c, k, buf, len);
+	if (st != S3_REQ_OK) {
+		free(buf);
+		return st;
+	}
+	set_field(c->out, k, buf, len);
+	return S3_REQ_OK;
+}
+
+/* name=value&name=value; empty segments are skipped. */
+static enum s3_req_status parse_form(struct ctx *c, const char *s, size_t n)
+{
+	size_t count = 0, seg;
+	const char *amp;
+	enum s3_req_status st;
+
+	while (n > 0) {
+		amp = memchr(s, '&', n);
+		seg = amp ? (size_t)(amp - s) : n;
+		if (seg > 0) {
+			if (++count > S3_REQ_MAX_FIELDS)
+				return fail(c, S3_REQ_BAD,
+					    "too many fields (limit %d)",
+					    S3_REQ_MAX_FIELDS);
+			st = form_field(c, s, seg);
+			if (st != S3_REQ_OK)
+				return st;
+		}
+		if (!amp)
+			break;
+		s = amp + 1;
+		n -= seg + 1;
+	}
+	return S3_REQ_OK;
+}
+
+/* ---- application/json ------------------------------------------------- */
+
+/* 1 when p[0..n) starts with "u0000". */
+static int is_u0000(const char *p, size_t n)
+{
+	return n >= 5 && memcmp(p, "u0000", 5) == 0;
+}
+
+/* Walks the JSON text s[0..n) once: refuses nesting deeper than
+ * S3_REQ_MAX_DEPTH ([ and { outside strings), and overwrites each \u0000
+ * escape inside a string with JSON_NUL_MARK bytes. Returns 0 when too
+ * deep. Malformed text is left for cJSON to refuse. */
+static int json_prescan(char *s, size_t n)
+{
+	size_t i, depth = 0;
+	int in_str = 0;
+
+	for (i = 0; i < n; i++) {
+		if (in_str) {
+			if (s[i] == '"') {
+				in_str = 0;
+			} else if (s[i] == '\\') {
+				if (is_u0000(s + i + 1, n - i - 1))
+					memset(s + i, JSON_NUL_MARK, 6);
+				i++;    /* the escaped character */
+			}
+		} else if (s[i] == '"') {
+			in_str = 1;
+		} else if (s[i] == '[' || s[i] == '{') {
+			if (++depth > S3_REQ_MAX_DEPTH)
+				return 0;
+		} else if ((s[i] == ']' || s[i] == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return 1;
+}
+
+/* One known member of the top-level object. */
+static enum s3_req_status json_field(struct ctx *c, int k, const cJSON *m)
+{
+	enum s3_req_status st;
+	size_t len;
+	char *dup;
+
+	st = mark_seen(c, k);
+	if (st != S3_REQ_OK)
+		return st;
+	if (!cJSON_IsString(m) || !m->valuestring)
+		return fail(c, S3_REQ_BAD, "%s must be a string", known[k].name);
+	len = strlen(m->valuestring);
+	if (memchr(m->valuestring, JSON_NUL_MARK, len))
+		return fail(c, S3_REQ_BAD, "NUL byte in request");
+	st = check_value(c, k, m->valuestring, len);
+	if (st != S3_REQ_OK)
+		return st;
+	dup = malloc(len + 1);
+	if (!dup)
+		return fail(c, S3_REQ_INTERNAL, "out of memory");
+	memcpy(dup, m->valuestring, len + 1);
+	set_field(c->out, k, dup, len);
+	return S3_REQ_OK;
+}
+
+static enum s3_req_status json_members(struct ctx *c, const cJSON *root)
+{
+	const cJSON *m;
+	size_t count = 0;
+	enum s3_req_status st;
+	int k;
+
+	cJSON_ArrayForEach(m, root) {
+		if (++count > S3_REQ_MAX_FIELDS)
+			return fail(c, S3_REQ_BAD, "too many fields (limit %d)",
+				    S3_REQ_MAX_FIELDS);
+		k = m->string ? known_index(m->string, strlen(m->string)) : -1;
+		if (k < 0)
+			continue;
+		st = json_field(c, k, m);
+		if (st != S3_REQ_OK)
+			return st;
+	}
+	return S3_REQ_OK;
+}
+
+/* The body is not NUL-terminated, so cJSON gets a terminated copy (which
+ * json_prescan may also mark) and must end exactly at that NUL. */
+static enum s3_req_status parse_json(struct ctx *c, const char *body, size_t n)
+{
+	enum s3_req_status st;
+	cJSON *root = NULL;
+	char *copy;
+
+	if (memchr(body, '\0', n))
+		return fail(c, S3_REQ_BAD, "NUL byte in request");
+	if (!utf8_valid(body, n))
+		return fail(c, S3_REQ_BAD, "invalid UTF-8");
+	copy = malloc(n + 1);
+	if (!copy)
+		return fail(c, S3_REQ_INTERNAL, "out of memory");
+	memcpy(copy, body, n);
+	copy[n] = '\0';
+	if (!json_prescan(copy, n)) {
+		st = fail(c, S3_REQ_BAD, "JSON nested too deeply (limit %d)",
+			  S3_REQ_MAX_DEPTH);
+		goto out;
+	}
+	root = cJSON_ParseWithLengthOpts(copy, n + 1, NULL, 1);
+	if (!root)
+		st = fail(c, S3_REQ_BAD, "invalid JSON");
+	else if (!cJSON_IsObject(root))
+		st = fail(c, S3_REQ_BAD, "JSON body must be an object");
+	else
+		st = json_members(c, root);
+out:
+	cJSON_Delete(root);
+	free(copy);
+	return st;
+}
+
+/* ---- entry points ----------------------------------------------------- */
+
+static enum s3_req_status parse_get(struct ctx *c, const char *query)
+{
+	size_t n;
+
+	if (!query)
+		query = "";
+	n = strnlen(query, S3_REQ_MAX_QUERY + 1);
+	if (n > S3_REQ_MAX_QUERY)
+		return fail(c, S3_REQ_BAD, "query string too long (limit %d bytes)",
+			    S3_REQ_MAX_QUERY);
+	return parse_form(c, query, n);
+}
+
+static enum s3_req_status parse_post(struct ctx *c, const struct s3_req_in *in)
+{
+	static const char empty[1];
+	const char *body = in->body ? in->body : empty;
+
+	if (!in->body && in->body_len)
+		return fail(c, S3_REQ_INTERNAL, "internal error");
+	switch (content_type(in->content_type)) {
+	case CT_JSON:
+		return parse_json(c, body, in->body_len);
+	case CT_FORM:
+		return parse_form(c, body, in->body_len);
+	case CT_CHARSET:
+		return fail(c, S3_REQ_MEDIA_TYPE,
+			    "unsupported charset: use utf-8");
+	case CT_MALFORMED:
+		return fail(c, S3_REQ_MEDIA_TYPE, "malformed Content-Type");
+	case CT_UNSUPPORTED:
+		break;
+	}
+	return fail(c, S3_REQ_MEDIA_TYPE, "%s", msg_media);
+}
+
+enum s3_req_status s3_req_parse(const struct s3_req_in *in,
+				struct s3_req_fields *out,
+				char *msg, size_t msgcap)
+{
+	struct s3_req_fields dummy;
+	struct ctx c = { out ? out : &dummy, 0, msg, msgcap };
+	enum s3_req_status st;
+
+	if (msg && msgcap)
+		msg[0] = '\0';
+	memset(c.out, 0, sizeof *c.out);
+	if (!in || !out)
+		return fail(&c, S3_REQ_INTERNAL, "internal error");
+	if (!in->method)
+		st = fail(&c, S3_REQ_METHOD, "method not allowed");
+	else if (strcmp(in->method, "GET") == 0)
+		st = parse_get(&c, in->query);
+	else if (strcmp(in->method, "POST") == 0)
+		st = parse_post(&c, in);
+	else
+		st = fail(&c, S3_REQ_METHOD, "method not allowed");
+	if (st == S3_REQ_OK && !out->file_name)
+		st = fail(&c, S3_REQ_BAD, "file_name is required");
+	if (st != S3_REQ_OK)
+		s3_req_fields_free(out);
+	return st;
+}
+
+void s3_req_fields_free(struct s3_req_fields *f)
+{
+	if (!f)
+		return;
+	free(f->file_name);
+	free(f->file_type);
+	free(f->file_head);
+	memset(f, 0, sizeof *f);
+}
+
+enum s3_req_status s3_req_check_length(const char *content_length,
+				       size_t max_body, size_t *len_out,
+				       char *msg, size_t msgcap)
+{
+	struct ctx c = { NULL, 0, msg, msgcap };
+	const char *p;
+	size_t v = 0, d;
+
+	if (msg && msgcap)
+		msg[0] = '\0';
+	if (len_out)
+		*len_out = 0;
+	if (!content_length)
+		return S3_REQ_OK;
+	for (p = content_length; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return fail(&c, S3_REQ_BAD, "invalid Content-Length");
+		d = (size_t)(*p - '0');
+		if (v > (SIZE_MAX - d) / 10)
+			return fail(&c, S3_REQ_BAD, "invalid Content-Length");
+		v = v * 10 + d;
+	}
+	if (v > max_body)
+		return fail(&c, S3_REQ_TOO_LARGE,
+			    "request body too large (limit %zu bytes)", max_body);
+	if (len_out)
+		*len_out = v;
+	return S3_REQ_OK;
+}

@@ -1,0 +1,95 @@
+/* request.h - decode and validate one /api/sign_s3 HTTP request.
+ *
+ * The caller has already read the request (method, Content-Type, query
+ * string, body); this module turns those bytes into a plain struct of the
+ * fields the responder needs: file_name, file_type and file_head. It does no
+ * I/O, knows nothing of FastCGI, and does not sanitize file names (that is
+ * done later, elsewhere): it only decodes the transport and refuses what is
+ * malformed, oversized or not UTF-8.
+ *
+ *   GET   fields come from the query string (form syntax); the body is
+ *         ignored.
+ *   POST  fields come from the body: application/json (an object) or
+ *         application/x-www-form-urlencoded. A charset parameter, if present,
+ *         must be utf-8 or us-ascii. Anything else is 415.
+ *   other methods are 405 (the caller sends "Allow: GET, POST").
+ *
+ * Every refusal comes with a short message that never echoes client data,
+ * so it is safe to send back in the response body. Oversized input is
+ * refused, never truncated. The body does not need to be NUL-terminated
+ * and is never read past body_len. */
+#ifndef SIGN_S3_REQUEST_H
+#define SIGN_S3_REQUEST_H
+
+#include <stddef.h>
+
+#define S3_REQ_MAX_BODY_DEFAULT 16384 /* a sane max_body for s3_req_check_length */
+#define S3_REQ_MAX_FIELD        4096  /* decoded bytes of file_name, file_type */
+#define S3_REQ_MAX_HEAD_FIELD   8192  /* decoded bytes of file_head */
+#define S3_REQ_MAX_QUERY        16384 /* bytes of a GET query string */
+#define S3_REQ_MAX_FIELDS       64    /* form fields / top-level JSON members */
+#define S3_REQ_MAX_DEPTH        32    /* JSON nesting of [ and { */
+
+/* The outcome of parsing; maps 1:1 to an HTTP status. */
+enum s3_req_status {
+	S3_REQ_OK = 0,      /* 200 */
+	S3_REQ_BAD,         /* 400 */
+	S3_REQ_METHOD,      /* 405; the caller adds "Allow: GET, POST" */
+	S3_REQ_TOO_LARGE,   /* 413 */
+	S3_REQ_MEDIA_TYPE,  /* 415 */
+	S3_REQ_INTERNAL,    /* 500: out of memory */
+};
+
+/* The raw request, as read by the caller. Only body may lack a NUL. */
+struct s3_req_in {
+	const char *method;        /* REQUEST_METHOD, exact ("GET", "POST") */
+	const char *content_type;  /* CONTENT_TYPE, may be NULL */
+	const char *query;         /* QUERY_STRING, may be NULL */
+	const char *body;          /* body_len bytes, need not be NUL-terminated */
+	size_t      body_len;
+};
+
+/* The decoded fields. Each is malloc'd and NUL-terminated, with its length
+ * alongside (no field contains a NUL byte; all are valid UTF-8), or NULL
+ * with length 0 when absent. file_name is always set after a successful
+ * parse and never empty. An empty file_type or file_head (a browser sends
+ * File.type "" when it does not know the type) counts as absent. */
+struct s3_req_fields {
+	char  *file_name;
+	size_t file_name_len;
+	char  *file_type;
+	size_t file_type_len;
+	char  *file_head;
+	size_t file_head_len;
+};
+
+/* HTTP status code for s: 200, 400, 405, 413, 415, 500 (500 also for a
+ * value outside the enum). */
+int s3_req_status_http(enum s3_req_status s);
+
+/* HTTP reason phrase for s: "OK", "Bad Request", "Method Not Allowed",
+ * "Payload Too Large", "Unsupported Media Type", "Internal Server Error". */
+const char *s3_req_status_text(enum s3_req_status s);
+
+/* Parses in into out. out is overwritten (not freed) on entry; on success
+ * the caller frees it with s3_req_fields_free, on failure it is left zeroed
+ * and msg (when msg != NULL and msgcap > 0) holds a short client-safe
+ * message such as "file_name is required" or "invalid JSON". The size of
+ * the body is the caller's business (see s3_req_check_length). */
+enum s3_req_status s3_req_parse(const struct s3_req_in *in,
+				struct s3_req_fields *out,
+				char *msg, size_t msgcap);
+
+/* Frees the fields and zeroes f. Safe on a zeroed struct and on NULL. */
+void s3_req_fields_free(struct s3_req_fields *f);
+
+/* Classifies CONTENT_LENGTH before the body is read. NULL or "" is a body
+ * of 0 bytes. Anything but plain decimal digits (a sign, spaces, a value
+ * that does not fit size_t) is S3_REQ_BAD "invalid Content-Length"; more
+ * than max_body bytes is S3_REQ_TOO_LARGE. *len_out is the length on
+ * success, 0 otherwise. msg as for s3_req_parse. */
+enum s3_req_status s3_req_check_length(const char *content_length,
+				       size_t max_body, size_t *len_out,
+				       char *msg, size_t msgcap);
+
+#endif

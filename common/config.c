@@ -1,0 +1,840 @@
+/* config.c - sign_s3's configuration: lookup, file layer, validation table.
+ *
+ * Every setting is a row of vars[]: its name (and fallback names), the
+ * validator that checks (and normalizes) a value, the field it fills and
+ * the default. A value is looked up in the environment first, then in the
+ * SIGN_S3_CONFIG file, which is read once into memory. Validators return
+ * NULL or a fixed description of what is expected: a value is never put
+ * into a message, since some are secrets. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include "config.h"
+#include "utf8.h"
+
+#define CFG_FILE_VAR     "SIGN_S3_CONFIG"
+#define CFG_MAX_NAMES    3       /* a setting's name and its fallbacks */
+#define CFG_MAX_ENTRIES  16      /* distinct names a file may set (>= known names) */
+#define CFG_MSG_MAX      128     /* a validator's own "what is expected" */
+#define CFG_MAX_HOST     253     /* DNS name */
+#define CFG_MAX_LABEL    63      /* one DNS label */
+#define CFG_MAX_PORT     65535
+
+#define CFG_STR_(x) #x
+#define CFG_STR(x) CFG_STR_(x)
+
+/* What a validator accepted: a string (str, len: into the value or into
+ * buf) or a number. msg holds a message built at run time. */
+struct cfg_res {
+	const char *str;
+	size_t len;
+	unsigned long num;
+	char buf[SIGV4_MAX_ENDPOINT + 1];
+	char msg[CFG_MSG_MAX];
+};
+
+typedef const char *(*cfg_check_fn)(const char *v, struct cfg_res *r);
+
+enum cfg_kind { K_STR, K_UNSIGNED, K_SIZE, K_INT, K_STYLE };
+
+enum {
+	F_REQUIRED   = 1,    /* unset is an error */
+	F_EMPTY_NONE = 2,    /* "" means none: the field stays NULL */
+};
+
+struct cfg_var {
+	const char *names[CFG_MAX_NAMES];  /* tried in order; first set wins */
+	cfg_check_fn check;
+	enum cfg_kind kind;
+	size_t off;                        /* the field in struct s3_config */
+	const char *def;                   /* used when unset; NULL: none */
+	unsigned flags;
+};
+
+/* The SIGN_S3_CONFIG file, read once: entries point into buf. */
+struct cfg_file {
+	char *buf;
+	size_t alloc;      /* bytes of buf, all wiped on free */
+	size_t size;       /* bytes read */
+	size_t n;
+	struct {
+		const char *name;
+		const char *value;
+		unsigned line;
+	} ent[CFG_MAX_ENTRIES];
+};
+
+/* The environment over the file. */
+struct cfg_src {
+	s3_lookup_fn get;
+	void *ctx;
+	const struct cfg_file *file;
+	const char *path;          /* of file, for messages */
+};
+
+static const char *const canned_acls[] = {
+	"private", "public-read", "public-read-write", "authenticated-read",
+	"aws-exec-read", "bucket-owner-read", "bucket-owner-full-control",
+};
+
+/* ---- messages --------------------------------------------------------- */
+
+static void errf(char *err, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void errf(char *err, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !cap)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, cap, fmt, ap);
+	va_end(ap);
+}
+
+static const char *expect_bytes(struct cfg_res *r, size_t max, const char *what)
+{
+	snprintf(r->msg, sizeof(r->msg), "expected 1..%zu %s", max, what);
+	return r->msg;
+}
+
+/* ---- character classes and helpers ------------------------------------ */
+
+static int is_alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static int is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_xdigit(unsigned char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+static int is_ctl(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+/* 1 when every byte of s[0..n) is alphanumeric or in extra. */
+static int all_in(const char *s, size_t n, const char *extra)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (is_alnum((unsigned char)s[i]))
+			continue;
+		if (!s[i] || !strchr(extra, s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+/* Decimal digits only, value lo..hi; 0 on anything else. */
+static int parse_uint(const char *v, unsigned long lo, unsigned long hi,
+                      unsigned long *out)
+{
+	unsigned long n = 0;
+
+	if (!*v)
+		return 0;
+	for (; *v; v++) {
+		if (!is_digit((unsigned char)*v))
+			return 0;
+		n = n * 10 + (unsigned long)(*v - '0');
+		if (n > hi)
+			return 0;   /* also stops before any overflow */
+	}
+	if (n < lo)
+		return 0;
+	*out = n;
+	return 1;
+}
+
+/* Length of an "http://" or "https://" prefix (any case), else 0. */
+static size_t scheme_len(const char *v, int *https)
+{
+	if (strncasecmp(v, "http://", 7) == 0) {
+		*https = 0;
+		return 7;
+	}
+	if (strncasecmp(v, "https://", 8) == 0) {
+		*https = 1;
+		return 8;
+	}
+	return 0;
+}
+
+/* ---- validators ------------------------------------------------------- */
+
+static const char *v_bucket(const char *v, struct cfg_res *r)
+{
+	size_t n = strlen(v);
+
+	if (n == 0)
+		return "required";
+	if (n > SIGV4_MAX_BUCKET || !all_in(v, n, "._-"))
+		return expect_bytes(r, SIGV4_MAX_BUCKET, "bytes of A-Z a-z 0-9 . _ -");
+	r->str = v, r->len = n;
+	return NULL;
+}
+
+static const char *v_region(const char *v, struct cfg_res *r)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > SIGV4_MAX_REGION || !all_in(v, n, "_-"))
+		return expect_bytes(r, SIGV4_MAX_REGION, "bytes of A-Z a-z 0-9 _ -");
+	r->str = v, r->len = n;
+	return NULL;
+}
+
+/* 1..max bytes of printable ASCII 0x21-0x7e. */
+static const char *printable(const char *v, size_t max, struct cfg_res *r)
+{
+	size_t n = strlen(v);
+
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x21 || (unsigned char)v[i] > 0x7e)
+			n = 0;
+	if (n == 0 || n > max)
+		return expect_bytes(r, max, "printable ASCII characters (0x21-0x7e)");
+	r->str = v, r->len = n;
+	return NULL;
+}
+
+static const char *v_access_key(const char *v, struct cfg_res *r)
+{
+	return printable(v, SIGV4_MAX_ACCESS_KEY, r);
+}
+
+static const char *v_secret(const char *v, struct cfg_res *r)
+{
+	return printable(v, SIGV4_MAX_SECRET, r);
+}
+
+static const char *v_token(const char *v, struct cfg_res *r)
+{
+	return printable(v, SIGV4_MAX_TOKEN, r);
+}
+
+/* A DNS name (labels of A-Z a-z 0-9 -, not starting or ending with '-'),
+ * and when it is all digits and dots, an IPv4 address. */
+static int host_ok(const char *h, size_t n)
+{
+	char tmp[CFG_MAX_HOST + 1];
+	unsigned char a4[4];
+	size_t label = 0;
+	int numeric = 1;
+
+	if (n == 0 || n > CFG_MAX_HOST || !all_in(h, n, ".-"))
+		return 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || h[i] == '.') {
+			if (label == 0 || label > CFG_MAX_LABEL || h[i - 1] == '-')
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (label++ == 0 && h[i] == '-')
+			return 0;
+		if (!is_digit((unsigned char)h[i]))
+			numeric = 0;
+	}
+	if (!numeric)
+		return 1;
+	memcpy(tmp, h, n);
+	tmp[n] = '\0';
+	return inet_pton(AF_INET, tmp, a4) == 1;
+}
+
+/* "[hex:...]" checked by inet_pton; n includes the brackets. */
+static int ipv6_ok(const char *h, size_t n)
+{
+	char tmp[INET6_ADDRSTRLEN];
+	unsigned char a6[16];
+
+	if (n < 4 || n - 2 >= sizeof(tmp) || !memchr(h, ':', n))
+		return 0;
+	for (size_t i = 1; i < n - 1; i++)
+		if (!is_xdigit((unsigned char)h[i]) && h[i] != ':')
+			return 0;
+	memcpy(tmp, h + 1, n - 2);
+	tmp[n - 2] = '\0';
+	return inet_pton(AF_INET6, tmp, a6) == 1;
+}
+
+#define ENDPOINT_WHAT "expected http[s]://host[:port] with no userinfo, path, query or fragment"
+
+static const char *v_endpoint(const char *v, struct cfg_res *r)
+{
+	struct sbuf b;
+	const char *h, *p;
+	unsigned long port = 0;
+	size_t hn;
+	int https;
+	size_t sl = scheme_len(v, &https);
+
+	if (strlen(v) > SIGV4_MAX_ENDPOINT) {
+		snprintf(r->msg, sizeof(r->msg), "expected at most %d bytes",
+		         SIGV4_MAX_ENDPOINT);
+		return r->msg;
+	}
+	if (sl == 0)
+		return ENDPOINT_WHAT;
+	h = v + sl;
+	if (*h == '[') {
+		p = strchr(h, ']');
+		if (!p || !ipv6_ok(h, (size_t)(p - h) + 1))
+			return "expected a valid bracketed IPv6 address";
+		p++;
+	} else {
+		p = h + strcspn(h, ":/");
+		if (!host_ok(h, (size_t)(p - h)))
+			return "expected a host name or IPv4 address (A-Z a-z 0-9 . -, 1..253 bytes)";
+	}
+	hn = (size_t)(p - h);
+	if (*p == ':') {
+		char digits[6] = "";
+		size_t dn = strcspn(p + 1, "/");
+
+		if (dn == 0 || dn >= sizeof(digits))
+			return "expected a port 1..65535";
+		memcpy(digits, p + 1, dn);
+		if (!parse_uint(digits, 1, CFG_MAX_PORT, &port))
+			return "expected a port 1..65535";
+		p += 1 + dn;
+	}
+	if (*p == '/')
+		p++;
+	if (*p)
+		return ENDPOINT_WHAT;
+	if (port == (https ? 443u : 80u))
+		port = 0;
+	sbuf_init(&b, r->buf, sizeof(r->buf));
+	sbuf_adds(&b, https ? "https://" : "http://");
+	for (size_t i = 0; i < hn; i++)
+		sbuf_addc(&b, lower(h[i]));
+	if (port) {
+		char num[8];
+
+		snprintf(num, sizeof(num), ":%lu", port);
+		sbuf_adds(&b, num);
+	}
+	if (!sbuf_ok(&b))
+		return expect_bytes(r, SIGV4_MAX_ENDPOINT, "bytes");
+	r->str = r->buf, r->len = b.len;
+	return NULL;
+}
+
+static const char *v_style(const char *v, struct cfg_res *r)
+{
+	if (strcmp(v, "1") == 0)
+		r->num = S3_STYLE_PATH;
+	else if (strcmp(v, "0") == 0)
+		r->num = S3_STYLE_VIRTUAL;
+	else
+		return "expected 1 (path-style) or 0 (virtual-hosted)";
+	return NULL;
+}
+
+/* No "." or ".." segment, no empty segment but a final one. */
+static int segments_ok(const char *v)
+{
+	while (*v) {
+		size_t n = strcspn(v, "/");
+
+		if (n == 0)
+			return 0;       /* leading '/' or "//" */
+		if ((n == 1 && v[0] == '.') || (n == 2 && v[0] == '.' && v[1] == '.'))
+			return 0;
+		v += n;
+		if (*v == '/')
+			v++;
+	}
+	return 1;
+}
+
+static const char *v_prefix(const char *v, struct cfg_res *r)
+{
+	size_t n = strlen(v);
+
+	if (n > S3_CONFIG_MAX_PREFIX) {
+		snprintf(r->msg, sizeof(r->msg), "expected at most %d bytes",
+		         S3_CONFIG_MAX_PREFIX);
+		return r->msg;
+	}
+	if (!utf8_valid(v, n))
+		return "expected valid UTF-8";
+	for (size_t i = 0; i < n; i++)
+		if (is_ctl((unsigned char)v[i]))
+			return "expected no control characters";
+	if (!segments_ok(v))
+		return "expected no leading '/', no \"//\" and no \".\" or \"..\" segment";
+	r->str = v, r->len = n;
+	return NULL;
+}
+
+static const char *v_expires(const char *v, struct cfg_res *r)
+{
+	if (!parse_uint(v, SIGV4_EXPIRES_MIN, SIGV4_EXPIRES_MAX, &r->num)) {
+		snprintf(r->msg, sizeof(r->msg), "expected an integer %d..%d (seconds)",
+		         SIGV4_EXPIRES_MIN, SIGV4_EXPIRES_MAX);
+		return r->msg;
+	}
+	return NULL;
+}
+
+static const char *v_acl(const char *v, struct cfg_res *r)
+{
+	for (size_t i = 0; i < sizeof(canned_acls) / sizeof(canned_acls[0]); i++) {
+		if (strcmp(v, canned_acls[i]) == 0) {
+			r->str = v, r->len = strlen(v);
+			return NULL;
+		}
+	}
+	return "expected a canned ACL: private, public-read, public-read-write, "
+	       "authenticated-read, aws-exec-read, bucket-owner-read, "
+	       "bucket-owner-full-control";
+}
+
+static const char *v_public(const char *v, struct cfg_res *r)
+{
+	size_t n = strlen(v);
+	int https;
+	size_t sl = scheme_len(v, &https);
+
+	if (n > S3_CONFIG_MAX_PUBLIC) {
+		snprintf(r->msg, sizeof(r->msg), "expected at most %d bytes",
+		         S3_CONFIG_MAX_PUBLIC);
+		return r->msg;
+	}
+	if (sl == 0 || n == sl || v[sl] == '/')
+		return "expected http:// or https:// and a host";
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] <= 0x20 || v[i] == 0x7f)
+			return "expected no whitespace or control characters";
+	if (strpbrk(v, "?#"))
+		return "expected no query ('?') or fragment ('#')";
+	if (!utf8_valid(v, n))
+		return "expected valid UTF-8";
+	while (v[n - 1] == '/')
+		n--;
+	r->str = v, r->len = n;
+	return NULL;
+}
+
+static const char *v_max_body(const char *v, struct cfg_res *r)
+{
+	if (!parse_uint(v, 1, S3_CONFIG_MAX_BODY_MAX, &r->num)) {
+		snprintf(r->msg, sizeof(r->msg), "expected an integer 1..%d (bytes)",
+		         S3_CONFIG_MAX_BODY_MAX);
+		return r->msg;
+	}
+	return NULL;
+}
+
+static const char *v_bool(const char *v, struct cfg_res *r)
+{
+	if (strcmp(v, "1") && strcmp(v, "0"))
+		return "expected 1 or 0";
+	r->num = v[0] == '1';
+	return NULL;
+}
+
+/* ---- the table -------------------------------------------------------- */
+
+#define OFF(f) offsetof(struct s3_config, f)
+
+static const struct cfg_var vars[] = {
+	{ { "S3_BUCKET" }, v_bucket, K_STR, OFF(bucket), NULL, F_REQUIRED },
+	{ { "S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION" }, v_region, K_STR,
+	  OFF(region), "us-east-1", 0 },
+	{ { "AWS_ACCESS_KEY_ID" }, v_access_key, K_STR, OFF(access_key), NULL, 0 },
+	{ { "AWS_SECRET_ACCESS_KEY" }, v_secret, K_STR, OFF(secret_key), NULL, 0 },
+	{ { "AWS_SESSION_TOKEN" }, v_token, K_STR, OFF(session_token), NULL,
+	  F_EMPTY_NONE },
+	{ { "S3_ENDPOINT" }, v_endpoint, K_STR, OFF(endpoint), NULL, F_EMPTY_NONE },
+	{ { "S3_PATH_STYLE" }, v_style, K_STYLE, OFF(style), NULL, 0 },
+	{ { "S3_KEY_PREFIX" }, v_prefix, K_STR, OFF(key_prefix), "uploads/", 0 },
+	{ { "S3_EXPIRES" }, v_expires, K_UNSIGNED, OFF(expires), "60", 0 },
+	{ { "S3_ACL" }, v_acl, K_STR, OFF(acl), NULL, F_EMPTY_NONE },
+	{ { "S3_PUBLIC_URL" }, v_public, K_STR, OFF(public_url), NULL, F_EMPTY_NONE },
+	{ { "S3_MAX_BODY" }, v_max_body, K_SIZE, OFF(max_body),
+	  CFG_STR(S3_CONFIG_DEFAULT_BODY), 0 },
+	{ { "S3_LOG_REQUESTS" }, v_bool, K_INT, OFF(log_requests), "0", 0 },
+};
+
+#define NVARS (sizeof(vars) / sizeof(vars[0]))
+
+/* 1 when name is one of the table's names. */
+static int known_name(const char *name)
+{
+	for (size_t i = 0; i < NVARS; i++)
+		for (size_t j = 0; j < CFG_MAX_NAMES && vars[i].names[j]; j++)
+			if (strcmp(vars[i].names[j], name) == 0)
+				return 1;
+	return 0;
+}
+
+/* ---- the file layer --------------------------------------------------- */
+
+static void file_free(struct cfg_file *f)
+{
+	if (f->buf) {
+		OPENSSL_cleanse(f->buf, f->alloc);
+		free(f->buf);
+	}
+	memset(f, 0, sizeof(*f));
+}
+
+/* Reads path into f->buf (NUL-terminated), refusing more than
+ * S3_CONFIG_MAX_FILE bytes. */
+static enum s3_err file_read(struct cfg_file *f, const char *path,
+                             char *err, size_t cap)
+{
+	enum s3_err rc = S3_ERR_IO;
+	FILE *fp;
+	size_t n;
+
+	fp = fopen(path, "rb");
+	if (!fp) {
+		errf(err, cap, "%s: cannot read %s: %s", CFG_FILE_VAR, path,
+		     strerror(errno));
+		return S3_ERR_IO;
+	}
+	f->alloc = S3_CONFIG_MAX_FILE + 2;
+	f->buf = malloc(f->alloc);
+	if (!f->buf) {
+		f->alloc = 0;
+		rc = S3_ERR_NOMEM;
+		errf(err, cap, "%s: out of memory", CFG_FILE_VAR);
+		goto fail;
+	}
+	/* one byte more than allowed tells "too large" from "exactly full" */
+	n = fread(f->buf, 1, S3_CONFIG_MAX_FILE + 1, fp);
+	if (ferror(fp)) {
+		errf(err, cap, "%s: cannot read %s: %s", CFG_FILE_VAR, path,
+		     strerror(errno));
+		goto fail;
+	}
+	if (n > S3_CONFIG_MAX_FILE) {
+		rc = S3_ERR_CONFIG;
+		errf(err, cap, "%s: %s: larger than %d bytes", CFG_FILE_VAR, path,
+		     S3_CONFIG_MAX_FILE);
+		goto fail;
+	}
+	fclose(fp);
+	f->buf[n] = '\0';
+	f->size = n;
+	return S3_OK;
+fail:
+	fclose(fp);
+	return rc;
+}
+
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Trims whitespace around s[0..*n), in place. */
+static char *trim(char *s, size_t *n)
+{
+	while (*n && is_ws(s[*n - 1]))
+		s[--*n] = '\0';
+	while (*n && is_ws(*s))
+		s++, --*n;
+	return s;
+}
+
+static const char *file_get(const struct cfg_file *f, const char *name,
+                            unsigned *line)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		if (strcmp(f->ent[i].name, name) == 0) {
+			if (line)
+				*line = f->ent[i].line;
+			return f->ent[i].value;
+		}
+	}
+	return NULL;
+}
+
+/* One line (NUL-terminated in place, without its '\n'): NULL or a refusal
+ * (static, or written to msg). */
+static const char *file_line(struct cfg_file *f, char *s, size_t n, unsigned line,
+                             char *msg, size_t cap)
+{
+	char *eq, *name, *val;
+	size_t nn, vn;
+	unsigned first;
+
+	if (n > S3_CONFIG_MAX_LINE) {
+		snprintf(msg, cap, "longer than %d bytes", S3_CONFIG_MAX_LINE);
+		return msg;
+	}
+	s = trim(s, &n);
+	if (n == 0 || *s == '#')
+		return NULL;
+	eq = strchr(s, '=');
+	if (!eq)
+		return "expected NAME=value";
+	*eq = '\0';
+	nn = (size_t)(eq - s);
+	name = trim(s, &nn);
+	vn = n - (size_t)(eq - s) - 1;
+	val = trim(eq + 1, &vn);
+	if (nn == 0)
+		return "expected NAME=value";
+	if (!known_name(name))
+		return "unknown name";
+	if (file_get(f, name, &first)) {
+		snprintf(msg, cap, "duplicate name (first set on line %u)", first);
+		return msg;
+	}
+	if (vn && (*val == '"' || *val == '\'')) {
+		if (vn < 2 || val[vn - 1] != *val)
+			return "unmatched quote";
+		val[vn - 1] = '\0';
+		val++;
+	}
+	if (f->n == CFG_MAX_ENTRIES)
+		return "too many settings";
+	f->ent[f->n].name = name;
+	f->ent[f->n].value = val;
+	f->ent[f->n].line = line;
+	f->n++;
+	return NULL;
+}
+
+/* Reads and parses the file; every refusal names the path and line. */
+static enum s3_err file_load(struct cfg_file *f, const char *path,
+                             char *err, size_t cap)
+{
+	enum s3_err rc;
+	char *s, *end;
+	unsigned line = 1;
+
+	if (!*path) {
+		errf(err, cap, "%s: expected a file path", CFG_FILE_VAR);
+		return S3_ERR_CONFIG;
+	}
+	rc = file_read(f, path, err, cap);
+	if (rc)
+		return rc;
+	s = f->buf;
+	end = f->buf + f->size;
+	while (s < end) {
+		char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t n = (nl ? (size_t)(nl - s) : (size_t)(end - s));
+		char msg[CFG_MSG_MAX];
+		const char *what;
+
+		if (memchr(s, '\0', n))
+			what = "NUL byte";
+		else {
+			s[n] = '\0';
+			what = file_line(f, s, n, line, msg, sizeof(msg));
+		}
+		if (what) {
+			errf(err, cap, "%s: %s line %u: %s", CFG_FILE_VAR, path, line, what);
+			return S3_ERR_CONFIG;
+		}
+		s += n + 1;
+		line++;
+	}
+	return S3_OK;
+}
+
+/* ---- loading ---------------------------------------------------------- */
+
+/* The environment's value, else the file's (then *line is its line). */
+static const char *src_get(const struct cfg_src *src, const char *name,
+                           unsigned *line)
+{
+	const char *v = src->get(src->ctx, name);
+
+	*line = 0;
+	if (!v && src->file)
+		v = file_get(src->file, name, line);
+	return v;
+}
+
+static enum s3_err store(struct s3_config *cfg, const struct cfg_var *var,
+                         const struct cfg_res *r)
+{
+	char *field = (char *)cfg + var->off;
+	char *s;
+
+	switch (var->kind) {
+	case K_STR:
+		s = malloc(r->len + 1);
+		if (!s)
+			return S3_ERR_NOMEM;
+		memcpy(s, r->str, r->len);
+		s[r->len] = '\0';
+		memcpy(field, &s, sizeof(s));
+		break;
+	case K_UNSIGNED:
+		*(unsigned *)(void *)field = (unsigned)r->num;
+		break;
+	case K_SIZE:
+		*(size_t *)(void *)field = (size_t)r->num;
+		break;
+	case K_INT:
+		*(int *)(void *)field = (int)r->num;
+		break;
+	case K_STYLE:
+		*(enum s3_style *)(void *)field = (enum s3_style)r->num;
+		break;
+	}
+	return S3_OK;
+}
+
+static enum s3_err load_var(struct s3_config *cfg, const struct cfg_var *var,
+                            const struct cfg_src *src, char *err, size_t cap)
+{
+	struct cfg_res r;
+	const char *name = var->names[0], *v = NULL, *what;
+	unsigned line = 0;
+
+	for (size_t j = 0; j < CFG_MAX_NAMES && var->names[j] && !v; j++) {
+		name = var->names[j];
+		v = src_get(src, name, &line);
+	}
+	if (!v || (!*v && (var->flags & F_EMPTY_NONE))) {
+		name = var->names[0];
+		v = var->def;
+		line = 0;
+	}
+	if (!v) {
+		if (!(var->flags & F_REQUIRED))
+			return S3_OK;
+		errf(err, cap, "%s: required", name);
+		return S3_ERR_CONFIG;
+	}
+	memset(&r, 0, sizeof(r));
+	what = var->check(v, &r);
+	if (what && line)
+		errf(err, cap, "%s: %s (%s: %s line %u)", name, what, CFG_FILE_VAR,
+		     src->path, line);
+	else if (what)
+		errf(err, cap, "%s: %s", name, what);
+	if (what)
+		return S3_ERR_CONFIG;
+	if (store(cfg, var, &r)) {
+		errf(err, cap, "%s: out of memory", name);
+		return S3_ERR_NOMEM;
+	}
+	return S3_OK;
+}
+
+/* Static credentials: key id and secret both or neither; a token only
+ * with them. */
+static enum s3_err check_creds(const struct s3_config *cfg, char *err, size_t cap)
+{
+	if (cfg->secret_key && !cfg->access_key) {
+		errf(err, cap, "AWS_SECRET_ACCESS_KEY: set without AWS_ACCESS_KEY_ID");
+		return S3_ERR_CONFIG;
+	}
+	if (cfg->access_key && !cfg->secret_key) {
+		errf(err, cap, "AWS_ACCESS_KEY_ID: set without AWS_SECRET_ACCESS_KEY");
+		return S3_ERR_CONFIG;
+	}
+	if (cfg->session_token && !cfg->access_key) {
+		errf(err, cap, "AWS_SESSION_TOKEN: set without AWS_ACCESS_KEY_ID "
+		     "and AWS_SECRET_ACCESS_KEY");
+		return S3_ERR_CONFIG;
+	}
+	return S3_OK;
+}
+
+const char *s3_config_getenv(void *ctx, const char *name)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
+enum s3_err s3_config_load(struct s3_config *cfg, s3_lookup_fn get, void *ctx,
+                           char *errmsg, size_t errcap)
+{
+	struct cfg_file file;
+	struct cfg_src src = { get, ctx, NULL, NULL };
+	const char *path;
+	enum s3_err rc = S3_OK;
+
+	memset(cfg, 0, sizeof(*cfg));
+	memset(&file, 0, sizeof(file));
+	errf(errmsg, errcap, "%s", "");
+	path = get(ctx, CFG_FILE_VAR);
+	if (path) {
+		rc = file_load(&file, path, errmsg, errcap);
+		if (rc)
+			goto fail;
+		src.file = &file;
+		src.path = path;
+	}
+	for (size_t i = 0; i < NVARS; i++) {
+		rc = load_var(cfg, &vars[i], &src, errmsg, errcap);
+		if (rc)
+			goto fail;
+	}
+	rc = check_creds(cfg, errmsg, errcap);
+	if (rc)
+		goto fail;
+	cfg->endpoint_https = !cfg->endpoint || strncmp(cfg->endpoint, "https:", 6) == 0;
+fail:
+	file_free(&file);   /* it may hold secrets */
+	if (rc)
+		s3_config_free(cfg);
+	return rc;
+}
+
+static void free_secret(char *s)
+{
+	if (s) {
+		OPENSSL_cleanse(s, strlen(s));
+		free(s);
+	}
+}
+
+void s3_config_free(struct s3_config *cfg)
+{
+	if (!cfg)
+		return;
+	free(cfg->bucket);
+	free(cfg->region);
+	free(cfg->endpoint);
+	free(cfg->key_prefix);
+	free(cfg->acl);
+	free(cfg->public_url);
+	free_secret(cfg->access_key);
+	free_secret(cfg->secret_key);
+	free_secret(cfg->session_token);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+void s3_config_target(const struct s3_config *cfg, struct s3_target *t)
+{
+	t->bucket = cfg->bucket;
+	t->region = cfg->region;
+	t->endpoint = cfg->endpoint;
+	t->style = cfg->style;
+}
