@@ -1,0 +1,210 @@
+/* listen.c - own listener with prefork workers (see listen.h). */
+#include "listen.h"
+#include "serve.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int usage(const char *msg)
+{
+	fprintf(stderr, "sign_s3: %s\nTry 'sign_s3 --help'.\n", msg);
+	return 2;
+}
+
+int listen_parse_args(int argc, char **argv, struct listen_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(a, "--listen") && strcmp(a, "--workers") && strcmp(a, "--user"))
+			return usage("unknown argument (see --help)");
+		if (!v || !*v)
+			return usage("option needs a value");
+		i++;
+		if (!strcmp(a, "--listen")) {
+			o->addr = v;
+		} else if (!strcmp(a, "--user")) {
+			o->user = v;
+		} else {
+			char *end;
+			long n;
+
+			errno = 0;
+			n = strtol(v, &end, 10);
+			if (errno || *end || n < 1 || n > LISTEN_MAX_WORKERS)
+				return usage("--workers must be an integer from 1 to 256");
+			o->workers = (int)n;
+		}
+	}
+	if (!o->addr)
+		return usage("--listen ADDR is required");
+	if (strlen(o->addr) >= LISTEN_MAX_ADDR)
+		return usage("--listen address too long");
+	if (strncmp(o->addr, "unix:", 5) && !strchr(o->addr, ':'))
+		return usage("--listen takes unix:/path or HOST:PORT");
+	return 0;
+}
+
+static int open_socket(const char *addr)
+{
+	const char *path = !strncmp(addr, "unix:", 5) ? addr + 5 : NULL;
+	int fd;
+
+	if (path && path[0] != '/') {
+		fprintf(stderr, "sign_s3: --listen unix: needs an absolute path\n");
+		return -1;
+	}
+	if (FCGX_Init() != 0)
+		return -1;
+	/* libfcgi binds HOST:PORT (":PORT" would mean every address), or a
+	 * unix path, replacing a stale socket file */
+	fd = FCGX_OpenSocket(path ? path : addr, LISTEN_BACKLOG);
+	if (fd < 0) {
+		fprintf(stderr, "sign_s3: cannot listen on %s: %s\n", addr, strerror(errno));
+		return -1;
+	}
+	if (path && chmod(path, 0666) != 0) {
+		fprintf(stderr, "sign_s3: chmod %s: %s\n", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int drop_privileges(const char *user, const char *sock_path)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (!pw) {
+		fprintf(stderr, "sign_s3: --user: no such user\n");
+		return -1;
+	}
+	if (sock_path && chown(sock_path, pw->pw_uid, pw->pw_gid) != 0)
+		fprintf(stderr, "sign_s3: chown socket: %s\n", strerror(errno));
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0) {
+		fprintf(stderr, "sign_s3: cannot become %s: %s\n", user, strerror(errno));
+		return -1;
+	}
+	if (setuid(0) == 0 && pw->pw_uid != 0) {
+		fprintf(stderr, "sign_s3: privileges could not be dropped\n");
+		return -1;
+	}
+	return 0;
+}
+
+static pid_t spawn(struct s3_app *app, int fd)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = SIG_DFL;
+		sigaction(SIGCHLD, &sa, NULL);
+		serve_install_signals();
+		_exit(serve_fastcgi(app, fd));
+	}
+	if (pid < 0)
+		fprintf(stderr, "sign_s3: fork: %s\n", strerror(errno));
+	return pid;
+}
+
+static void on_chld(int sig)
+{
+	(void)sig;   /* only interrupts pause() */
+}
+
+int listen_run(struct s3_app *app, const struct listen_opts *o)
+{
+	const char *path = !strncmp(o->addr, "unix:", 5) ? o->addr + 5 : NULL;
+	pid_t pids[LISTEN_MAX_WORKERS];
+	int n = o->workers > 0 ? o->workers : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	int fd, alive = 0, burst = 0;
+	time_t burst_start = time(NULL);
+	struct sigaction sa;
+	sigset_t block, old;
+
+	if (n < 1)
+		n = 1;
+	if (n > LISTEN_MAX_WORKERS)
+		n = LISTEN_MAX_WORKERS;
+	if ((fd = open_socket(o->addr)) < 0)
+		return 1;
+	if (o->user && drop_privileges(o->user, path) != 0)
+		return 1;
+
+	serve_install_signals();
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_chld;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, &sa, NULL);
+
+	/* SIGCHLD and SIGTERM are blocked except inside sigsuspend, so none is
+	 * lost between the checks and the wait */
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &old);
+
+	for (int i = 0; i < n; i++)
+		if ((pids[i] = spawn(app, fd)) > 0)
+			alive++;
+	fprintf(stderr, "sign_s3[%ld]: listening on %s with %d workers\n",
+	        (long)getpid(), o->addr, alive);
+
+	while (!serve_stop) {
+		pid_t dead;
+		int status;
+
+		while ((dead = waitpid(-1, &status, WNOHANG)) > 0) {
+			for (int i = 0; i < n; i++) {
+				if (pids[i] != dead)
+					continue;
+				fprintf(stderr, "sign_s3[%ld]: worker %ld exited (%s %d), restarting\n",
+				        (long)getpid(), (long)dead,
+				        WIFSIGNALED(status) ? "signal" : "status",
+				        WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+				if (time(NULL) != burst_start) {
+					burst_start = time(NULL);
+					burst = 0;
+				}
+				if (++burst > LISTEN_RESPAWN_BURST) {
+					sigprocmask(SIG_SETMASK, &old, NULL);
+					sleep(1);
+					sigprocmask(SIG_BLOCK, &block, NULL);
+				}
+				pids[i] = serve_stop ? -1 : spawn(app, fd);
+			}
+		}
+		if (!serve_stop)
+			sigsuspend(&old);
+	}
+
+	for (int i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	for (int i = 0; i < n; i++)
+		if (pids[i] > 0)
+			while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR)
+				;
+	close(fd);
+	if (path)
+		unlink(path);
+	fprintf(stderr, "sign_s3[%ld]: stopped\n", (long)getpid());
+	return 0;
+}

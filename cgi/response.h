@@ -1,0 +1,54 @@
+/* response.h - the JSON answers of /api/sign_s3 and their HTTP head.
+ *
+ * Success (200), as the reference design plus what a browser needs:
+ *   {"file_type":..., "signed_request":..., "url":..., "key":...,
+ *    "method":"PUT", "headers":{"Content-Type":...}, "expires_at":"...Z"}
+ * Errors, in the reference's (Hapi/Boom) shape:
+ *   {"statusCode":400, "error":"Bad Request", "message":"file_name is required"}
+ * Every answer carries Content-Type: application/json, Cache-Control:
+ * no-store and X-Content-Type-Options: nosniff; a 405 also Allow. The head
+ * is written as CGI header lines ("Status: 200 OK"), which both CGI and
+ * FastCGI use. */
+#ifndef SIGN_S3_RESPONSE_H
+#define SIGN_S3_RESPONSE_H
+
+#include <stddef.h>
+
+#define S3_RESP_HEAD_MAX 512     /* bytes of the CGI head */
+#define S3_RESP_MSG_MAX  256     /* bytes of an error message */
+#define S3_RESP_ALLOW    "GET, POST"
+
+/* What a signed upload needs; strings borrowed from the caller. */
+struct s3_signed {
+	const char *file_type;
+	const char *signed_request;
+	const char *url;
+	const char *key;
+	const char *expires_at;     /* ISO 8601 UTC */
+};
+
+struct s3_response {
+	int status;
+	char *body;                 /* JSON, malloc'd (or a static fallback) */
+	size_t body_len;
+	int body_static;
+	char message[S3_RESP_MSG_MAX];   /* the error message, for the log */
+};
+
+/* Reason phrase for a status ("Bad Request"), "Error" when unknown. */
+const char *s3_http_reason(int status);
+
+/* Fill r with an error answer. message must be client-safe (no secrets,
+ * no echo of client data it did not already see). */
+void s3_response_error(struct s3_response *r, int status, const char *message);
+
+/* Fill r with the success answer; falls back to a 500 on allocation failure. */
+void s3_response_ok(struct s3_response *r, const struct s3_signed *s);
+
+/* The CGI head (Status, Content-Type, ...) for r, NUL-terminated; returns
+ * its length. */
+size_t s3_response_head(const struct s3_response *r, char *buf, size_t cap);
+
+void s3_response_free(struct s3_response *r);
+
+#endif

@@ -1,0 +1,42 @@
+/* serve.h - the web-server side: read one request, answer it, log it.
+ *
+ * CGI: the request is in the environment and on stdin, the answer goes to
+ * stdout, one request per process. FastCGI: libfcgi's accept loop on a
+ * listening socket (fd 0 under spawn-fcgi / mod_fcgid, or one made by
+ * --listen), until SIGTERM or SIGINT: the request in progress finishes,
+ * then the loop ends.
+ *
+ * Log lines go to the process's stderr (in CGI mode the web server's error
+ * log; in FastCGI mode a file or the journal, never the FastCGI error
+ * stream), one per refused or failed request, and one per signed request
+ * only with S3_LOG_REQUESTS=1:
+ *   sign_s3[PID]: 2026-11-24T12:00:00Z 400 POST 203.0.113.9 "file_name is required"
+ * time, status, method, REMOTE_ADDR, then the message (for 200, the key
+ * signed), quoted, with '"', '\' and control characters escaped. No secret
+ * is ever part of a message. */
+#ifndef SIGN_S3_SERVE_H
+#define SIGN_S3_SERVE_H
+
+#include <signal.h>
+#include <stdio.h>
+#include "handler.h"
+
+/* Set by SIGTERM / SIGINT (see serve_install_signals). */
+extern volatile sig_atomic_t serve_stop;
+
+/* SIGTERM and SIGINT set serve_stop and interrupt accept(); SIGPIPE is
+ * ignored (a client that went away is not a reason to die). */
+void serve_install_signals(void);
+
+/* One CGI request from environ/stdin to stdout. Returns 0 (an answer was
+ * written, whatever its status) or 1 (could not write). */
+int serve_cgi(struct s3_app *app);
+
+/* FastCGI accept loop on listen_fd until serve_stop. Returns 0. */
+int serve_fastcgi(struct s3_app *app, int listen_fd);
+
+/* Writes one log line for r (see above). */
+void serve_log(FILE *f, const struct s3_response *r, const char *method,
+               const char *remote, time_t now);
+
+#endif
