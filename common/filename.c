@@ -1,0 +1,296 @@
+/* filename.c - file name sanitizing; the rules are in filename.h. */
+#include <stdint.h>
+#include <string.h>
+#include "filename.h"
+
+/* Decodes one strictly valid UTF-8 sequence (RFC 3629) at s[0..n).
+ * Returns its length (1-4) and the code point in *cp, or 0 when invalid:
+ * stray continuation, overlong form, surrogate, above U+10FFFF, truncated. */
+static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	unsigned char c = s[0];
+	unsigned char lo = 0x80, hi = 0xBF;
+	size_t len, i;
+	uint32_t v;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xC2 && c <= 0xDF) {
+		len = 2;
+		v = c & 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		v = c & 0x0F;
+		if (c == 0xE0)
+			lo = 0xA0;      /* overlong below U+0800 */
+		else if (c == 0xED)
+			hi = 0x9F;      /* surrogates U+D800-DFFF */
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		v = c & 0x07;
+		if (c == 0xF0)
+			lo = 0x90;      /* overlong below U+10000 */
+		else if (c == 0xF4)
+			hi = 0x8F;      /* above U+10FFFF */
+	} else {
+		return 0;               /* 80-C1, F5-FF */
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		unsigned char t = s[i];
+		if (t < lo || t > hi)
+			return 0;
+		lo = 0x80;
+		hi = 0xBF;
+		v = (v << 6) | (t & 0x3F);
+	}
+	*cp = v;
+	return len;
+}
+
+/* Encodes cp (a valid scalar value) into out; returns the length. */
+static size_t utf8_encode(uint32_t cp, char *out)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* Unicode White_Space. */
+static int is_space(uint32_t c)
+{
+	return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 ||
+	       c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+	       c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+	       c == 0x3000;
+}
+
+/* C0, DEL, C1, and invisible format / bidi controls. */
+static int is_control(uint32_t c)
+{
+	return c <= 0x1F || (c >= 0x7F && c <= 0x9F) ||
+	       (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) ||
+	       (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x2069) ||
+	       c == 0xFEFF;
+}
+
+/* Characters S3 advises against in object keys, plus the separators. */
+static int is_advised_against(uint32_t c)
+{
+	return c < 0x80 && c != 0 && strchr("\\{}^%`[]\"<>~#|/", (int)c);
+}
+
+/* Simple lowercase mappings of U+00C0-052F, generated from UnicodeData
+ * (Unicode 14): every code point lo, lo+step, ... hi maps to cp + delta. */
+static const struct lower_run {
+	uint16_t lo, hi;
+	uint8_t step;
+	int16_t delta;
+} lower_runs[] = {
+	{ 0x00C0, 0x00D6, 1, 32 },   { 0x00D8, 0x00DE, 1, 32 },
+	{ 0x0100, 0x012E, 2, 1 },    { 0x0130, 0x0130, 1, -199 },
+	{ 0x0132, 0x0136, 2, 1 },    { 0x0139, 0x0147, 2, 1 },
+	{ 0x014A, 0x0176, 2, 1 },    { 0x0178, 0x0178, 1, -121 },
+	{ 0x0179, 0x017D, 2, 1 },    { 0x0370, 0x0372, 2, 1 },
+	{ 0x0376, 0x0376, 1, 1 },    { 0x037F, 0x037F, 1, 116 },
+	{ 0x0386, 0x0386, 1, 38 },   { 0x0388, 0x038A, 1, 37 },
+	{ 0x038C, 0x038C, 1, 64 },   { 0x038E, 0x038F, 1, 63 },
+	{ 0x0391, 0x03A1, 1, 32 },   { 0x03A3, 0x03AB, 1, 32 },
+	{ 0x03CF, 0x03CF, 1, 8 },    { 0x03D8, 0x03EE, 2, 1 },
+	{ 0x03F4, 0x03F4, 1, -60 },  { 0x03F7, 0x03F7, 1, 1 },
+	{ 0x03F9, 0x03F9, 1, -7 },   { 0x03FA, 0x03FA, 1, 1 },
+	{ 0x03FD, 0x03FF, 1, -130 }, { 0x0400, 0x040F, 1, 80 },
+	{ 0x0410, 0x042F, 1, 32 },   { 0x0460, 0x0480, 2, 1 },
+	{ 0x048A, 0x04BE, 2, 1 },    { 0x04C0, 0x04C0, 1, 15 },
+	{ 0x04C1, 0x04CD, 2, 1 },    { 0x04D0, 0x052E, 2, 1 },
+};
+
+static uint32_t to_lower(uint32_t c)
+{
+	size_t i;
+
+	if (c >= 'A' && c <= 'Z')
+		return c + 32;
+	if (c < 0xC0 || c > 0x52F)
+		return c;
+	for (i = 0; i < sizeof lower_runs / sizeof lower_runs[0]; i++) {
+		const struct lower_run *r = &lower_runs[i];
+		if (c < r->lo)
+			break;
+		if (c <= r->hi && (c - r->lo) % r->step == 0)
+			return (uint32_t)((int32_t)c + r->delta);
+	}
+	return c;
+}
+
+/* Step a: valid UTF-8 without NUL. */
+static enum s3_err check_utf8(const unsigned char *s, size_t n)
+{
+	size_t i = 0, k;
+	uint32_t cp;
+
+	while (i < n) {
+		if (s[i] == 0)
+			return S3_ERR_UTF8;
+		k = utf8_decode(s + i, n - i, &cp);
+		if (k == 0)
+			return S3_ERR_UTF8;
+		i += k;
+	}
+	return S3_OK;
+}
+
+/* Step b: offset just after the last '/' or '\'. */
+static size_t basename_start(const char *s, size_t n)
+{
+	size_t start = 0, i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '/' || s[i] == '\\')
+			start = i + 1;
+	return start;
+}
+
+/* Step c: narrows [*b, *e) of valid UTF-8 to exclude outer white space. */
+static void trim_space(const unsigned char *s, size_t *b, size_t *e)
+{
+	size_t i = *b, first = *e, last = *b, k;
+	uint32_t cp;
+
+	while (i < *e) {
+		k = utf8_decode(s + i, *e - i, &cp);
+		if (!is_space(cp)) {
+			if (first == *e)
+				first = i;
+			last = i + k;
+		}
+		i += k;
+	}
+	if (first == *e)
+		first = last = *b;
+	*b = first;
+	*e = last;
+}
+
+/* Steps d-g on valid UTF-8 s[0..n) into tmp (cap bytes); returns the length,
+ * or (size_t)-1 if it would not fit (not possible: nothing grows). */
+static size_t transform(const unsigned char *s, size_t n, char *tmp, size_t cap)
+{
+	size_t i = 0, o = 0, k;
+	uint32_t cp;
+
+	while (i < n) {
+		k = utf8_decode(s + i, n - i, &cp);
+		i += k;
+		cp = to_lower(cp);
+		if (is_space(cp) || is_advised_against(cp))
+			cp = '_';
+		else if (is_control(cp))
+			continue;
+		if (cap - o < 4)
+			return (size_t)-1;
+		o += utf8_encode(cp, tmp + o);
+	}
+	return o;
+}
+
+/* Largest prefix length <= n of s that ends on a character boundary;
+ * s[n] must exist. */
+static size_t char_boundary(const char *s, size_t n)
+{
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
+static const char *last_dot(const char *s, size_t n)
+{
+	while (n > 0)
+		if (s[--n] == '.')
+			return s + n;
+	return NULL;
+}
+
+/* Step h: copies s[0..n) into out, cut to at most max bytes. */
+static void cut_copy(const char *s, size_t n, size_t max, char *out)
+{
+	const char *dot;
+	size_t keep, ext;
+
+	if (n <= max) {
+		memcpy(out, s, n);
+		out[n] = '\0';
+		return;
+	}
+	dot = last_dot(s, n);
+	ext = dot ? n - (size_t)(dot - s) : 0;
+	if (dot && dot != s && ext <= S3_FILENAME_EXT_MAX && ext < max) {
+		keep = char_boundary(s, max - ext);
+		if (keep > 0) {
+			memcpy(out, s, keep);
+			memcpy(out + keep, dot, ext);
+			out[keep + ext] = '\0';
+			return;
+		}
+	}
+	keep = char_boundary(s, max);
+	memcpy(out, s, keep);
+	out[keep] = '\0';
+}
+
+enum s3_err s3_filename_sanitize(const char *in, size_t len, size_t max_bytes,
+				 char *out, size_t outcap)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	char tmp[S3_FILENAME_MAX_INPUT + 4];
+	size_t b, e, n;
+	enum s3_err err;
+
+	if (!out || outcap == 0)
+		return S3_ERR_INVAL;
+	out[0] = '\0';
+	if ((!in && len) || max_bytes == 0 || max_bytes > S3_FILENAME_MAX ||
+	    outcap < max_bytes + 1)
+		return S3_ERR_INVAL;
+	if (len > S3_FILENAME_MAX_INPUT)
+		return S3_ERR_TOOLONG;
+	if (!in)
+		s = (const unsigned char *)(in = "");
+	err = check_utf8(s, len);
+	if (err != S3_OK)
+		return err;
+
+	b = basename_start(in, len);
+	e = len;
+	trim_space(s, &b, &e);
+	n = transform(s + b, e - b, tmp, sizeof tmp);
+	if (n == (size_t)-1)
+		return S3_ERR_TOOLONG;
+	cut_copy(tmp, n, max_bytes, out);
+
+	if (!strcmp(out, "") || !strcmp(out, ".") || !strcmp(out, "..")) {
+		out[0] = '\0';
+		return S3_ERR_INVAL;
+	}
+	return S3_OK;
+}
