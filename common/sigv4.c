@@ -122,61 +122,76 @@ static enum s3_err check_request(const struct sigv4_request *r, const struct s3_
 
 /* ---- stage 0: time ----------------------------------------------------- */
 
+static void two(char *out, int v)
+{
+	out[0] = (char)('0' + v / 10);
+	out[1] = (char)('0' + v % 10);
+}
+
 enum s3_err sigv4_amz_date(time_t t, char out[17])
 {
 	struct tm tm;
 
+	int y;
+
 	if (!gmtime_r(&t, &tm) || tm.tm_year < 70 || tm.tm_year > 9999 - 1900)
 		return S3_ERR_RANGE;
-	return strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm) == 16 ? S3_OK : S3_ERR_RANGE;
+	y = tm.tm_year + 1900;
+	out[0] = (char)('0' + y / 1000);
+	out[1] = (char)('0' + y / 100 % 10);
+	out[2] = (char)('0' + y / 10 % 10);
+	out[3] = (char)('0' + y % 10);
+	two(out + 4, tm.tm_mon + 1);
+	two(out + 6, tm.tm_mday);
+	out[8] = 'T';
+	two(out + 9, tm.tm_hour);
+	two(out + 11, tm.tm_min);
+	two(out + 13, tm.tm_sec);
+	out[15] = 'Z';
+	out[16] = '\0';
+	return S3_OK;
 }
 
 /* ---- stage 1: canonical query ------------------------------------------ */
 
+/* A query parameter, encoded once into scratch space; sorted by encoded
+ * name, then encoded value, as SigV4 asks. */
 struct qparam {
-	const char *name, *value;   /* raw */
+	const char *name, *value;   /* encoded */
 	size_t nlen, vlen;
-	int encoded;                /* value already encoded (credential scope) */
 };
-
-/* Order by encoded name, then encoded value. Encoding maps each byte to
- * itself or to "%XX"; comparing encodings byte by byte is comparing the
- * encoded strings, which is what SigV4 asks for. Names are distinct in
- * practice, so the value tie-break rarely runs. */
-static int enc_cmp(const char *a, size_t an, const char *b, size_t bn)
-{
-	char ea[SIGV4_MAX_PARAM * 3 + 1], eb[SIGV4_MAX_PARAM * 3 + 1];
-	struct sbuf sa, sb;
-
-	if (an > SIGV4_MAX_PARAM)
-		an = SIGV4_MAX_PARAM;   /* checked before; names are short */
-	if (bn > SIGV4_MAX_PARAM)
-		bn = SIGV4_MAX_PARAM;
-	sbuf_init(&sa, ea, sizeof ea);
-	sbuf_init(&sb, eb, sizeof eb);
-	uri_encode(&sa, a, an, URI_ENCODE_SLASH);
-	uri_encode(&sb, b, bn, URI_ENCODE_SLASH);
-	return strcmp(ea, eb);
-}
 
 static int qparam_cmp(const struct qparam *a, const struct qparam *b)
 {
-	int d = enc_cmp(a->name, a->nlen, b->name, b->nlen);
+	int d = strcmp(a->name, b->name);
 
-	if (d)
-		return d;
-	if (a->encoded || b->encoded)
-		return 0;
-	return enc_cmp(a->value, a->vlen, b->value, b->vlen);
+	return d ? d : strcmp(a->value, b->value);
 }
 
-static void qparam_set(struct qparam *p, const char *name, const char *value, int encoded)
+/* Encodes raw into the scratch buffer; returns the start or NULL. */
+static const char *scratch_encode(struct sbuf *s, const char *raw, size_t *len)
 {
-	p->name = name;
-	p->nlen = strlen(name);
-	p->value = value;
-	p->vlen = strlen(value);
-	p->encoded = encoded;
+	size_t start = s->len;
+
+	uri_encode(s, raw, strlen(raw), URI_ENCODE_SLASH);
+	sbuf_addc(s, '\0');   /* keep each string terminated in the scratch */
+	if (!sbuf_ok(s))
+		return NULL;
+	*len = s->len - start - 1;
+	return s->p + start;
+}
+
+static int qparam_set(struct qparam *p, struct sbuf *s, const char *name,
+                      const char *value, int value_encoded)
+{
+	if (!(p->name = scratch_encode(s, name, &p->nlen)))
+		return -1;
+	if (value_encoded) {
+		p->value = value;
+		p->vlen = strlen(value);
+		return 0;
+	}
+	return (p->value = scratch_encode(s, value, &p->vlen)) ? 0 : -1;
 }
 
 /* The credential value and the other X-Amz-* values, formatted once. */
@@ -184,8 +199,23 @@ struct auth_values {
 	char amz_date[17];
 	char credential[SIGV4_MAX_ACCESS_KEY * 3 + SIGV4_MAX_REGION + SIGV4_MAX_SERVICE + 64];
 	char expires[16];
-	const char *signed_headers;
+	const char *signed_headers;      /* as in the canonical request */
+	const char *signed_headers_enc;  /* as in the query */
 };
+
+static void utoa(unsigned u, char out[16])
+{
+	char tmp[16];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	for (int i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = '\0';
+}
 
 static enum s3_err auth_values(struct auth_values *v, const struct sigv4_request *r,
                                const struct s3_creds *c)
@@ -206,28 +236,35 @@ static enum s3_err auth_values(struct auth_values *v, const struct sigv4_request
 	sbuf_adds(&b, "%2F" SCOPE_TERM);
 	if (!sbuf_ok(&b))
 		return S3_ERR_TOOLONG;
-	snprintf(v->expires, sizeof v->expires, "%u", r->expires);
+	utoa(r->expires, v->expires);
 	v->signed_headers = r->content_type ? "content-type;host" : "host";
+	v->signed_headers_enc = r->content_type ? "content-type%3Bhost" : "host";
 	return S3_OK;
 }
 
 static enum s3_err canonical_query(struct sbuf *out, const struct sigv4_request *r,
                                    const struct s3_creds *c, const struct auth_values *v)
 {
+	char scratch[2 * 3 * SIGV4_MAX_PARAM * SIGV4_MAX_PARAMS + 3 * SIGV4_MAX_TOKEN + 512];
 	struct qparam q[MAX_QPARAMS];
+	struct sbuf s;
 	size_t n = 0;
+	int bad = 0;
 
+	sbuf_init(&s, scratch, sizeof scratch);
 	for (size_t i = 0; i < r->nparams; i++)
-		qparam_set(&q[n++], r->params[i].name, r->params[i].value, 0);
-	qparam_set(&q[n++], "X-Amz-Algorithm", ALGORITHM, 0);
-	qparam_set(&q[n++], "X-Amz-Credential", v->credential, 1);
-	qparam_set(&q[n++], "X-Amz-Date", v->amz_date, 0);
-	qparam_set(&q[n++], "X-Amz-Expires", v->expires, 0);
+		bad |= qparam_set(&q[n++], &s, r->params[i].name, r->params[i].value, 0);
+	bad |= qparam_set(&q[n++], &s, "X-Amz-Algorithm", ALGORITHM, 1);
+	bad |= qparam_set(&q[n++], &s, "X-Amz-Credential", v->credential, 1);
+	bad |= qparam_set(&q[n++], &s, "X-Amz-Date", v->amz_date, 1);
+	bad |= qparam_set(&q[n++], &s, "X-Amz-Expires", v->expires, 1);
 	if (c->session_token && *c->session_token)
-		qparam_set(&q[n++], "X-Amz-Security-Token", c->session_token, 0);
-	qparam_set(&q[n++], "X-Amz-SignedHeaders", v->signed_headers, 0);
+		bad |= qparam_set(&q[n++], &s, "X-Amz-Security-Token", c->session_token, 0);
+	bad |= qparam_set(&q[n++], &s, "X-Amz-SignedHeaders", v->signed_headers_enc, 1);
+	if (bad)
+		return S3_ERR_TOOLONG;
 
-	/* insertion sort: at most MAX_QPARAMS entries */
+	/* insertion sort: at most MAX_QPARAMS entries, X-Amz-* already in order */
 	for (size_t i = 1; i < n; i++) {
 		struct qparam t = q[i];
 		size_t j = i;
@@ -239,12 +276,9 @@ static enum s3_err canonical_query(struct sbuf *out, const struct sigv4_request 
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			sbuf_addc(out, '&');
-		uri_encode(out, q[i].name, q[i].nlen, URI_ENCODE_SLASH);
+		sbuf_addn(out, q[i].name, q[i].nlen);
 		sbuf_addc(out, '=');
-		if (q[i].encoded)
-			sbuf_addn(out, q[i].value, q[i].vlen);
-		else
-			uri_encode(out, q[i].value, q[i].vlen, URI_ENCODE_SLASH);
+		sbuf_addn(out, q[i].value, q[i].vlen);
 	}
 	return sbuf_ok(out) ? S3_OK : S3_ERR_TOOLONG;
 }
