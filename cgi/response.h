@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 #define S3_RESP_HEAD_MAX 512     /* bytes of the CGI head */
-#define S3_RESP_MSG_MAX  256     /* bytes of an error message */
+#define S3_RESP_MSG_MAX  384     /* bytes of a log message (error or key) */
 #define S3_RESP_ALLOW    "GET, POST"
 
 /* What a signed upload needs; strings borrowed from the caller. */
