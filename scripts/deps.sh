@@ -16,6 +16,8 @@ PKGS=(
   python3 python3-botocore perl curl
   # responder tests and benchmarks
   nginx-light spawn-fcgi wrk
+  # the local S3 server (OpenStack Swift with s3api) for end-to-end uploads
+  python3-swift memcached
 )
 
 missing=()
