@@ -115,6 +115,10 @@ static pid_t spawn(struct s3_app *app, int fd)
 		sa.sa_handler = SIG_DFL;
 		sigaction(SIGCHLD, &sa, NULL);
 		serve_install_signals();
+		/* the parent blocks SIGCHLD/SIGTERM/SIGINT outside sigsuspend and
+		 * the mask is inherited: unblock, or SIGTERM never reaches us */
+		sigemptyset(&sa.sa_mask);
+		sigprocmask(SIG_SETMASK, &sa.sa_mask, NULL);
 		_exit(serve_fastcgi(app, fd));
 	}
 	if (pid < 0)
@@ -203,8 +207,9 @@ int listen_run(struct s3_app *app, const struct listen_opts *o)
 			while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR)
 				;
 	close(fd);
-	if (path)
-		unlink(path);
+	if (path && unlink(path) != 0 && errno != ENOENT)
+		fprintf(stderr, "sign_s3[%ld]: cannot remove %s: %s (make its directory "
+		        "writable by the --user)\n", (long)getpid(), path, strerror(errno));
 	fprintf(stderr, "sign_s3[%ld]: stopped\n", (long)getpid());
 	return 0;
 }

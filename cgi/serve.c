@@ -3,9 +3,12 @@
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#define SERVE_DRAIN_IDLE_MS 200   /* longest wait for more of an unread body */
 
 volatile sig_atomic_t serve_stop;
 
@@ -89,38 +92,96 @@ static void answer(struct s3_app *app, const char *method, const char *ctype,
                    const char *query, const char *clen, read_fn rd, void *rctx,
                    time_t now, struct s3_response *out)
 {
-	char msg[128], *body = NULL;
-	size_t len = 0;
-	enum s3_req_status st = S3_REQ_OK;
+	char msg[128], num[24], *body = NULL;
+	size_t max = app->cfg.max_body, want = 0, len = 0;
+	int streamed = 0;
+	enum s3_req_status st;
 	struct s3_req_in in;
 
-	/* GET ignores any body; POST must fit the limit before it is read */
-	if (method && !strcmp(method, "POST"))
-		st = s3_req_check_length(clen, app->cfg.max_body, &len, msg, sizeof msg);
-	if (st != S3_REQ_OK) {
-		s3_response_error(out, s3_req_status_http(st), msg);
-		return;
+	/* GET ignores any body. A POST must fit the limit before its body is
+	 * read; without CONTENT_LENGTH (a chunked body that Apache's mod_cgid
+	 * or mod_proxy_fcgi passes on as a stream) it is read to its end, and
+	 * one byte past the limit is enough to refuse it. */
+	if (method && !strcmp(method, "POST")) {
+		if (clen && *clen) {
+			st = s3_req_check_length(clen, max, &want, msg, sizeof msg);
+			if (st != S3_REQ_OK) {
+				s3_response_error(out, s3_req_status_http(st), msg);
+				return;
+			}
+		} else {
+			streamed = 1;
+			want = max + 1;
+		}
 	}
-	if (len && !(body = malloc(len))) {
+	if (want && !(body = malloc(want))) {
 		s3_response_error(out, 500, S3_MSG_INTERNAL);
 		return;
 	}
-	if (len && rd(rctx, body, len) != len) {
-		free(body);
+	if (want)
+		len = rd(rctx, body, want);
+	if (streamed && len > max) {
+		snprintf(num, sizeof num, "%zu", len);
+		st = s3_req_check_length(num, max, &want, msg, sizeof msg);
+		s3_response_error(out, s3_req_status_http(st), msg);
+	} else if (!streamed && len != want) {
 		s3_response_error(out, 400, "request body shorter than Content-Length");
-		return;
+	} else {
+		in = (struct s3_req_in){ method, ctype, query, body, len };
+		s3_handle(app, &in, now, out);
 	}
-	in = (struct s3_req_in){ method, ctype, query, body, len };
-	s3_handle(app, &in, now, out);
 	free(body);
 }
 
 /* ---- CGI ----------------------------------------------------------------- */
 
+static size_t stdin_consumed;
+
 static size_t read_stdin(void *ctx, char *buf, size_t n)
 {
+	size_t got = fread(buf, 1, n, stdin);
+
 	(void)ctx;
-	return fread(buf, 1, n, stdin);
+	stdin_consumed += got;
+	return got;
+}
+
+/* Apache's mod_cgid passes the body over a socket: exiting with part of it
+ * unread resets that socket and the answer is lost. So a body left unread
+ * (a refused request) is read and dropped after the answer is out: up to
+ * CONTENT_LENGTH (to EOF for a streamed POST), at most
+ * S3_CONFIG_MAX_BODY_MAX bytes, and never waiting more than
+ * SERVE_DRAIN_IDLE_MS for the next bytes, so a client that announced more
+ * than it sends cannot hold the process. */
+static void drain_stdin(const char *method, const char *clen)
+{
+	unsigned long long want = S3_CONFIG_MAX_BODY_MAX;
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	char buf[4096], *end;
+
+	if (clen && *clen) {
+		if (*clen < '0' || *clen > '9')
+			return;
+		errno = 0;
+		want = strtoull(clen, &end, 10);
+		if (errno || *end)
+			return;
+		if (want > S3_CONFIG_MAX_BODY_MAX)
+			want = S3_CONFIG_MAX_BODY_MAX;
+	} else if (!method || strcmp(method, "POST")) {
+		return;
+	}
+	while (stdin_consumed < want) {
+		size_t n = (size_t)(want - stdin_consumed);
+		ssize_t k;
+
+		if (poll(&p, 1, SERVE_DRAIN_IDLE_MS) != 1)
+			break;
+		k = read(STDIN_FILENO, buf, n < sizeof buf ? n : sizeof buf);
+		if (k <= 0)
+			break;
+		stdin_consumed += (size_t)k;
+	}
 }
 
 int serve_cgi(struct s3_app *app)
@@ -138,6 +199,7 @@ int serve_cgi(struct s3_app *app)
 	if (fwrite(head, 1, hl, stdout) != hl ||
 	    fwrite(r.body, 1, r.body_len, stdout) != r.body_len || fflush(stdout))
 		rc = 1;
+	drain_stdin(method, getenv("CONTENT_LENGTH"));
 	if (want_log(app, &r))
 		serve_log(stderr, &r, method, getenv("REMOTE_ADDR"), now);
 	s3_response_free(&r);
@@ -165,7 +227,11 @@ static size_t read_fcgx(void *ctx, char *buf, size_t n)
 int serve_fastcgi(struct s3_app *app, int listen_fd)
 {
 	FCGX_Request req;
+	sigset_t term, old;
 
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigaddset(&term, SIGINT);
 	if (FCGX_Init() != 0 ||
 	    FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		fprintf(stderr, "sign_s3: cannot initialize FastCGI\n");
@@ -185,6 +251,9 @@ int serve_fastcgi(struct s3_app *app, int listen_fd)
 				continue;
 			break;    /* the listening socket is gone */
 		}
+		/* libfcgi gives up a read or write on EINTR: hold SIGTERM/SIGINT
+		 * until this request is answered, then stop (the drain) */
+		sigprocmask(SIG_BLOCK, &term, &old);
 		now = time(NULL);
 		method = FCGX_GetParam("REQUEST_METHOD", req.envp);
 		answer(app, method, FCGX_GetParam("CONTENT_TYPE", req.envp),
@@ -199,6 +268,7 @@ int serve_fastcgi(struct s3_app *app, int listen_fd)
 			          FCGX_GetParam("REMOTE_ADDR", req.envp), now);
 		s3_response_free(&r);
 		FCGX_Finish_r(&req);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 	}
 	FCGX_Free(&req, 0);
 	return 0;

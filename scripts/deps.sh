@@ -16,6 +16,8 @@ PKGS=(
   python3 python3-botocore perl curl
   # responder tests and benchmarks
   nginx-light spawn-fcgi wrk
+  # Apache examples (mod_cgid, mod_proxy_fcgi, mod_fcgid) and the CGI bundle
+  apache2 libapache2-mod-fcgid patchelf
   # the local S3 server (OpenStack Swift with s3api) for end-to-end uploads
   python3-swift memcached
 )

@@ -459,8 +459,13 @@ case('CONTENT_LENGTH larger than the body sent', 400, body=js(file_name='a.txt')
      clen='500', msg='shorter')
 case('CONTENT_LENGTH smaller than the body sent: only that much is read', 400,
      body=js(file_name='a.txt'), clen='10', msg='invalid JSON')
-case('no CONTENT_LENGTH: no body', 400, body=js(file_name='a.txt'), clen=None,
+# a POST without CONTENT_LENGTH is a streamed (chunked) body: read to EOF
+case('no CONTENT_LENGTH: body read to its end', 200, body=js(file_name='a.txt'),
+     clen=None, fname='a.txt', ftype='text/plain')
+case('no CONTENT_LENGTH, empty stream', 400, body=b'', clen=None,
      msg='invalid JSON')
+case('no CONTENT_LENGTH, stream over S3_MAX_BODY', 413, body=b'{"file_name":"' +
+     b'a' * 200 + b'"}', clen=None, env={'S3_MAX_BODY': '100'}, msg='too large')
 for _cl in ('abc', '-1', '1e3', '+25', ' 25', '25 ', '0x19',
             '99999999999999999999999999'):
     case('CONTENT_LENGTH %r' % _cl, 400, body=js(file_name='a.txt'), clen=_cl,
