@@ -50,7 +50,7 @@ MAIN_OBJ   := $(BUILD)/cgi/main.o
 BIN        := $(BUILD)/sign_s3
 TEST_SCRIPTS := $(sort $(wildcard tests/*.sh tests/*.py))
 
-.PHONY: all test unit clean install bench
+.PHONY: all test unit clean install bench bench-http cgi-bundle demo demo-stop
 all: $(BIN)
 
 $(BUILD)/%.o: %.c
@@ -93,6 +93,11 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 
 bench: $(BENCH_BIN)
 	bench/presign.sh $(BENCH_BIN)
+
+# Shared-hosting bundle: dist/sign_s3-cgi/ (binary, its libraries beyond
+# glibc behind an $$ORIGIN/lib rpath, .htaccess and configuration examples)
+cgi-bundle: $(BIN)
+	scripts/cgi-bundle.sh dist $(BIN)
 
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/sign_s3
