@@ -99,6 +99,14 @@ bench: $(BENCH_BIN)
 cgi-bundle: $(BIN)
 	scripts/cgi-bundle.sh dist $(BIN)
 
+# The demo: local S3 (Swift), sign_s3 and nginx on 127.0.0.1:8000 (DEMO_PORT).
+# No prerequisite on all: on a fresh machine the script installs packages first.
+demo:
+	scripts/demo.sh start
+
+demo-stop:
+	scripts/demo.sh stop
+
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/sign_s3
 

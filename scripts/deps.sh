@@ -20,7 +20,19 @@ PKGS=(
   apache2 libapache2-mod-fcgid patchelf
   # the local S3 server (OpenStack Swift with s3api) for end-to-end uploads
   python3-swift memcached
+  # browser test of the demo page (tests/browser.sh): Debian's chromium + playwright-core from npm
+  chromium
 )
+
+# npm packages of the browser test (tests/browser/package-lock.json), when missing
+browser_npm() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+  [ -f "$dir/node_modules/playwright-core/package.json" ] && return 0
+  command -v npm >/dev/null 2>&1 || { echo "deps: no npm: tests/browser.sh will skip" >&2; return 0; }
+  echo "deps: npm ci in tests/browser (playwright-core)"
+  (cd "$dir" && npm ci --no-audit --no-fund)
+}
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -31,6 +43,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "deps: all ${#PKGS[@]} packages present"
+  browser_npm
   exit 0
 fi
 
@@ -51,3 +64,4 @@ trap cleanup EXIT
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 echo "deps: done"
+browser_npm

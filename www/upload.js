@@ -76,7 +76,12 @@
         else reject(s3Error(xhr));
       };
       xhr.onerror = function () {
-        reject(new Error('The upload could not reach S3 (network or CORS error)'));
+        /* The browser hides the reason: no connection, or an answer without
+         * CORS headers (some S3 servers send none with a refusal such as an
+         * expired link), or no CORS rule on the bucket for this page. */
+        reject(new Error('S3 gave no answer this page may read: a network error, ' +
+          'or a refusal without CORS headers (an expired or wrong upload link, ' +
+          'or no CORS rule on the bucket for this page)'));
       };
       xhr.onabort = function () { reject(new Error('The upload was cancelled')); };
       xhr.send(file);
@@ -107,14 +112,18 @@
     return {
       set: function (s, text) { li.setAttribute('data-state', s); state.textContent = text; },
       progress: function (p) { bar.value = p; },
-      link: function (url) {
+      link: function (url, key) {
         var a = document.createElement('a');
+        var k = document.createElement('span');
         a.href = url;
         a.textContent = 'Open the uploaded file';
         a.rel = 'noopener';
         a.target = '_blank';
+        k.className = 'key';
+        k.textContent = 'Stored as ' + key;
         state.appendChild(document.createTextNode(' '));
         state.appendChild(a);
+        state.appendChild(k);
       },
       el: li
     };
@@ -133,7 +142,7 @@
       row.set('complete', 'Upload complete.');
       row.el.setAttribute('data-key', signed.key);
       row.el.setAttribute('data-url', signed.url);
-      row.link(signed.url);
+      row.link(signed.url, signed.key);
     }, function (err) {
       row.set('failed', 'Upload failed: ' + err.message);
     });
