@@ -1,0 +1,390 @@
+/* http.c - minimal GET/PUT over a dlopen'ed libcurl (see http.h).
+ *
+ * The libcurl entry points live in one table, filled by s3_http_load()
+ * from dlsym. curl.h is used for types and constants only; its
+ * compile-time type checking of curl_easy_setopt() is a macro over the
+ * linked name, which is not used here, so every option value is passed
+ * with its exact type by hand (long, curl_off_t, pointer). */
+#define CURL_DISABLE_TYPECHECK 1
+#include <curl/curl.h>
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include "http.h"
+
+#ifndef SIGN_S3_VERSION
+#define SIGN_S3_VERSION "0"
+#endif
+
+#define HTTP_USER_AGENT "sign_s3/" SIGN_S3_VERSION
+#define HTTP_PROTOCOLS  "http,https"
+
+/* The part of libcurl sign_s3 uses. */
+struct curl_api {
+	void *dl;
+	int inited;                /* curl_global_init done */
+	CURLcode (*global_init)(long flags);
+	void (*global_cleanup)(void);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *h, CURLoption opt, ...);
+	CURLcode (*easy_perform)(CURL *h);
+	CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
+	void (*easy_cleanup)(CURL *h);
+	const char *(*easy_strerror)(CURLcode c);
+	struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
+	void (*slist_free_all)(struct curl_slist *l);
+};
+
+static struct curl_api api;
+
+_Static_assert(sizeof(void *) == sizeof(void (*)(void)),
+               "dlsym results must fit function pointers (POSIX)");
+
+static void whyf(char *why, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void whyf(char *why, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!why || !cap)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, cap, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- loading ---------------------------------------------------------- */
+
+/* dlsym into a function pointer of any type, through memcpy (ISO C has no
+ * conversion from void * to a function pointer). */
+#define LOAD(field, name) do {                                         \
+	void *p_ = dlsym(dl, name);                                     \
+	if (!p_) {                                                      \
+		whyf(why, whycap, "libcurl not available: %s has no %s", \
+		     soname, name);                                     \
+		goto fail;                                              \
+	}                                                               \
+	memcpy(&t.field, &p_, sizeof(p_));                              \
+} while (0)
+
+enum s3_err s3_http_load(const char *soname, char *why, size_t whycap)
+{
+	struct curl_api t;
+	const char *err;
+	void *dl;
+
+	if (api.dl)
+		return S3_OK;
+	if (!soname)
+		soname = S3_HTTP_LIBCURL;
+	memset(&t, 0, sizeof(t));
+	dl = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+	if (!dl) {
+		err = dlerror();
+		whyf(why, whycap, "libcurl not available: %s", err ? err : soname);
+		return S3_ERR_IO;
+	}
+	t.dl = dl;
+	LOAD(global_init, "curl_global_init");
+	LOAD(global_cleanup, "curl_global_cleanup");
+	LOAD(easy_init, "curl_easy_init");
+	LOAD(easy_setopt, "curl_easy_setopt");
+	LOAD(easy_perform, "curl_easy_perform");
+	LOAD(easy_getinfo, "curl_easy_getinfo");
+	LOAD(easy_cleanup, "curl_easy_cleanup");
+	LOAD(easy_strerror, "curl_easy_strerror");
+	LOAD(slist_append, "curl_slist_append");
+	LOAD(slist_free_all, "curl_slist_free_all");
+	api = t;
+	return S3_OK;
+fail:
+	dlclose(dl);
+	return S3_ERR_IO;
+}
+
+#undef LOAD
+
+void s3_http_cleanup(void)
+{
+	if (api.dl && api.inited) {
+		api.global_cleanup();
+		api.inited = 0;
+	}
+}
+
+void s3_http_response_free(struct s3_http_response *resp)
+{
+	if (!resp)
+		return;
+	if (resp->body) {
+		OPENSSL_cleanse(resp->body, resp->len);
+		free(resp->body);
+	}
+	memset(resp, 0, sizeof(*resp));
+}
+
+/* ---- request checks ---------------------------------------------------- */
+
+static int url_ok(const char *u)
+{
+	size_t n = strlen(u);
+
+	if (n > S3_HTTP_MAX_URL)
+		return 0;
+	if (strncasecmp(u, "http://", 7) && strncasecmp(u, "https://", 8))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)u[i] <= 0x20 || (unsigned char)u[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+static int token_ok(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+/* Printable ASCII and spaces: no CR, LF or other control character. */
+static int value_ok(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
+}
+
+static const char *check_request(const struct s3_http_request *rq)
+{
+	if (!rq->method || (strcmp(rq->method, "GET") && strcmp(rq->method, "PUT")))
+		return "method must be GET or PUT";
+	if (!rq->url || !url_ok(rq->url))
+		return "URL must be http:// or https:// without spaces or control characters";
+	if (rq->nheaders > S3_HTTP_MAX_HEADERS || (rq->nheaders && !rq->headers))
+		return "too many request headers";
+	for (size_t i = 0; i < rq->nheaders; i++) {
+		const struct s3_http_header *h = &rq->headers[i];
+
+		if (!h->name || !h->value || !token_ok(h->name) || !value_ok(h->value))
+			return "request header with a bad name or value";
+		if (strlen(h->name) + 2 + strlen(h->value) >= S3_HTTP_MAX_HEADER)
+			return "request header too long";
+	}
+	return NULL;
+}
+
+/* ---- transfer ------------------------------------------------------- */
+
+struct sink {
+	char *buf;                 /* S3_HTTP_MAX_BODY + 1 bytes */
+	size_t len;
+	int over;
+};
+
+static size_t on_data(char *p, size_t size, size_t n, void *ud)
+{
+	struct sink *s = ud;
+	size_t k = size * n;
+
+	if (k > S3_HTTP_MAX_BODY - s->len) {
+		s->over = 1;
+		return 0;          /* aborts the transfer: CURLE_WRITE_ERROR */
+	}
+	memcpy(s->buf + s->len, p, k);
+	s->len += k;
+	return k;
+}
+
+static size_t on_read(char *p, size_t size, size_t n, void *ud)
+{
+	(void)p, (void)size, (void)n, (void)ud;
+	return 0;                  /* the PUT's body is empty */
+}
+
+/* Wipes the header lines libcurl copied, then frees them. */
+static void slist_wipe_free(struct curl_slist *l)
+{
+	for (struct curl_slist *e = l; e; e = e->next)
+		if (e->data)
+			OPENSSL_cleanse(e->data, strlen(e->data));
+	api.slist_free_all(l);
+}
+
+static long clamp_ms(long want, long max)
+{
+	return want > 0 && want < max ? want : max;
+}
+
+/* The options every request gets. Returns the first failing option's
+ * code. CURLOPT_PROTOCOLS_STR is new in 7.85: an older library refuses it
+ * (the URL scheme is checked here anyway, and redirects are not
+ * followed). */
+static CURLcode set_common(CURL *h, const struct s3_http_request *rq,
+                           struct sink *sink, struct curl_slist *hdrs)
+{
+	CURLcode c;
+
+#define SET(opt, val) do { if ((c = api.easy_setopt(h, opt, val)) != CURLE_OK) return c; } while (0)
+	SET(CURLOPT_URL, rq->url);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_CONNECTTIMEOUT_MS,
+	    clamp_ms(rq->connect_timeout_ms, S3_HTTP_CONNECT_TIMEOUT_MS));
+	SET(CURLOPT_TIMEOUT_MS, clamp_ms(rq->timeout_ms, S3_HTTP_TIMEOUT_MS));
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+	SET(CURLOPT_MAXREDIRS, 0L);
+	SET(CURLOPT_PROXY, "");
+	SET(CURLOPT_NOPROXY, "*");
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)S3_HTTP_MAX_BODY);
+	SET(CURLOPT_WRITEFUNCTION, on_data);
+	SET(CURLOPT_WRITEDATA, (void *)sink);
+	SET(CURLOPT_USERAGENT, HTTP_USER_AGENT);
+	SET(CURLOPT_HTTPHEADER, hdrs);
+	if (!strcmp(rq->method, "PUT")) {
+		SET(CURLOPT_UPLOAD, 1L);
+		SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t)0);
+		SET(CURLOPT_READFUNCTION, on_read);
+	}
+#undef SET
+	c = api.easy_setopt(h, CURLOPT_PROTOCOLS_STR, HTTP_PROTOCOLS);
+	if (c != CURLE_OK && c != CURLE_UNKNOWN_OPTION)
+		return c;
+	return CURLE_OK;
+}
+
+static enum s3_err build_headers(const struct s3_http_request *rq,
+                                 struct curl_slist **out)
+{
+	struct curl_slist *l = NULL, *n;
+	char *line;
+	enum s3_err rc = S3_OK;
+
+	line = malloc(S3_HTTP_MAX_HEADER);
+	if (!line)
+		return S3_ERR_NOMEM;
+	/* no "Expect: 100-continue" round trip for the empty PUT */
+	n = api.slist_append(l, "Expect:");
+	if (!n) {
+		rc = S3_ERR_NOMEM;
+		goto fail;
+	}
+	l = n;
+	for (size_t i = 0; i < rq->nheaders; i++) {
+		snprintf(line, S3_HTTP_MAX_HEADER, "%s: %s", rq->headers[i].name,
+		         rq->headers[i].value);
+		n = api.slist_append(l, line);
+		OPENSSL_cleanse(line, S3_HTTP_MAX_HEADER);
+		if (!n) {
+			rc = S3_ERR_NOMEM;
+			goto fail;
+		}
+		l = n;
+	}
+	free(line);
+	*out = l;
+	return S3_OK;
+fail:
+	OPENSSL_cleanse(line, S3_HTTP_MAX_HEADER);
+	free(line);
+	if (l)
+		slist_wipe_free(l);
+	return rc;
+}
+
+enum s3_err s3_http_curl(void *ctx, const struct s3_http_request *rq,
+                         struct s3_http_response *resp, char *why, size_t whycap)
+{
+	struct sink sink = { NULL, 0, 0 };
+	struct curl_slist *hdrs = NULL;
+	const char *bad;
+	CURL *h = NULL;
+	CURLcode c;
+	long status = 0;
+	enum s3_err rc;
+
+	(void)ctx;
+	memset(resp, 0, sizeof(*resp));
+	whyf(why, whycap, "%s", "");
+	if ((bad = check_request(rq)) != NULL) {
+		whyf(why, whycap, "%s", bad);
+		return S3_ERR_INVAL;
+	}
+	if ((rc = s3_http_load(NULL, why, whycap)) != S3_OK)
+		return rc;
+	if (!api.inited) {
+		if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			whyf(why, whycap, "libcurl: global initialization failed");
+			return S3_ERR_IO;
+		}
+		api.inited = 1;
+	}
+	rc = S3_ERR_NOMEM;
+	sink.buf = malloc(S3_HTTP_MAX_BODY + 1);
+	if (!sink.buf || !(h = api.easy_init())) {
+		whyf(why, whycap, "out of memory");
+		goto fail;
+	}
+	if ((rc = build_headers(rq, &hdrs)) != S3_OK) {
+		whyf(why, whycap, "out of memory");
+		goto fail;
+	}
+	rc = S3_ERR_IO;
+	if ((c = set_common(h, rq, &sink, hdrs)) != CURLE_OK) {
+		whyf(why, whycap, "libcurl: %s", api.easy_strerror(c));
+		goto fail;
+	}
+	c = api.easy_perform(h);
+	if (c == CURLE_WRITE_ERROR && sink.over) {
+		rc = S3_ERR_TOOLONG;
+		whyf(why, whycap, "answer larger than %d bytes", S3_HTTP_MAX_BODY);
+		goto fail;
+	}
+	if (c == CURLE_FILESIZE_EXCEEDED) {
+		rc = S3_ERR_TOOLONG;
+		whyf(why, whycap, "answer larger than %d bytes", S3_HTTP_MAX_BODY);
+		goto fail;
+	}
+	if (c == CURLE_OPERATION_TIMEDOUT) {
+		whyf(why, whycap, "timed out (limit %ld ms)",
+		     clamp_ms(rq->timeout_ms, S3_HTTP_TIMEOUT_MS));
+		goto fail;
+	}
+	if (c != CURLE_OK) {
+		whyf(why, whycap, "%s", api.easy_strerror(c));
+		goto fail;
+	}
+	if (api.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) {
+		whyf(why, whycap, "libcurl: no response code");
+		goto fail;
+	}
+	sink.buf[sink.len] = '\0';
+	resp->status = status;
+	resp->body = sink.buf;
+	resp->len = sink.len;
+	sink.buf = NULL;
+	rc = S3_OK;
+fail:
+	if (hdrs)
+		slist_wipe_free(hdrs);
+	if (h)
+		api.easy_cleanup(h);
+	if (sink.buf) {
+		OPENSSL_cleanse(sink.buf, S3_HTTP_MAX_BODY + 1);
+		free(sink.buf);
+	}
+	return rc;
+}

@@ -1,0 +1,90 @@
+/* http.h - a minimal outbound HTTP client (GET and PUT) over libcurl.
+ *
+ * Used by the credential providers (creds.h) to talk to the container
+ * credentials endpoint and to the EC2 instance metadata service; nothing
+ * else in sign_s3 makes outbound requests.
+ *
+ * libcurl is not linked: it is loaded with dlopen("libcurl.so.4") on first
+ * use and its few entry points resolved with dlsym. Linking it would add
+ * some 30 shared libraries, ~5 ms, to every plain-CGI exec, and a request
+ * served with static credentials never needs it. When it cannot be loaded,
+ * a request fails with S3_ERR_IO and "libcurl not available: ...". The
+ * types and constants come from <curl/curl.h> at build time.
+ *
+ * Every request is bounded and direct:
+ *  - connect timeout S3_HTTP_CONNECT_TIMEOUT_MS, whole call S3_HTTP_TIMEOUT_MS
+ *    (a request may ask for less, never more); CURLOPT_NOSIGNAL;
+ *  - no redirects followed (a 3xx is returned as is), no proxy whatever
+ *    http_proxy / HTTPS_PROXY / ALL_PROXY say (metadata requests must never
+ *    leave the host through a proxy), http and https only, no compression;
+ *  - the answer's body is limited to S3_HTTP_MAX_BODY bytes: a larger one
+ *    is an error (S3_ERR_TOOLONG), never truncated.
+ * Bodies (they hold credentials) are wiped with OPENSSL_cleanse when freed,
+ * and so are the request header lines once sent. Messages (why) never
+ * contain a header value or a body: only fixed text, the HTTP status, and
+ * libcurl's error string.
+ *
+ * Not thread-safe (libcurl's global init is done on first use): sign_s3
+ * calls it from one thread per process. */
+#ifndef SIGN_S3_HTTP_H
+#define SIGN_S3_HTTP_H
+
+#include <stddef.h>
+#include "err.h"
+
+#define S3_HTTP_LIBCURL            "libcurl.so.4"
+#define S3_HTTP_MAX_BODY           (64 * 1024)  /* bytes of an answer's body */
+#define S3_HTTP_MAX_URL            2048         /* bytes of a URL */
+#define S3_HTTP_MAX_HEADERS        4            /* request headers */
+#define S3_HTTP_MAX_HEADER         (16 * 1024)  /* bytes of one "Name: value" */
+#define S3_HTTP_CONNECT_TIMEOUT_MS 1000
+#define S3_HTTP_TIMEOUT_MS         3000
+#define S3_HTTP_WHY_MAX            160          /* suggested size of why */
+
+struct s3_http_header {
+	const char *name;          /* token characters only */
+	const char *value;         /* printable ASCII and spaces; no CR/LF */
+};
+
+struct s3_http_request {
+	const char *method;        /* "GET" or "PUT" (PUT has an empty body) */
+	const char *url;           /* http:// or https:// */
+	const struct s3_http_header *headers;
+	size_t nheaders;           /* at most S3_HTTP_MAX_HEADERS */
+	long connect_timeout_ms;   /* 0 or above the default: the default */
+	long timeout_ms;           /* likewise */
+};
+
+struct s3_http_response {
+	long status;               /* HTTP status code */
+	char *body;                /* NUL-terminated; free with s3_http_response_free */
+	size_t len;
+};
+
+/* The signature of an HTTP client: fills resp (free it with
+ * s3_http_response_free) and returns S3_OK once an answer with any status
+ * came back; otherwise an error with one line in why (resp is then
+ * empty). Tests substitute their own. */
+typedef enum s3_err (*s3_http_fn)(void *ctx, const struct s3_http_request *req,
+                                  struct s3_http_response *resp,
+                                  char *why, size_t whycap);
+
+/* The libcurl client (ctx unused). Errors: S3_ERR_INVAL for a request this
+ * client refuses (method, URL, header), S3_ERR_IO for a transport failure
+ * or timeout, or libcurl missing, S3_ERR_TOOLONG for a body over
+ * S3_HTTP_MAX_BODY, S3_ERR_NOMEM. */
+enum s3_err s3_http_curl(void *ctx, const struct s3_http_request *req,
+                         struct s3_http_response *resp, char *why, size_t whycap);
+
+/* Loads libcurl now (soname NULL: S3_HTTP_LIBCURL). Done implicitly by
+ * the first s3_http_curl(); once loaded, later calls return S3_OK. A
+ * failed load is not remembered (tests load a missing name first). */
+enum s3_err s3_http_load(const char *soname, char *why, size_t whycap);
+
+/* Releases libcurl's global state (the library stays mapped). */
+void s3_http_cleanup(void);
+
+/* Wipes and frees the body; resp is zeroed. */
+void s3_http_response_free(struct s3_http_response *resp);
+
+#endif
