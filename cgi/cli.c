@@ -1,6 +1,7 @@
 /* cli.c - `sign_s3 presign` (see cli.h). */
 #include "cli.h"
 #include "config.h"
+#include "creds.h"
 #include "presign.h"
 
 #include <ctype.h>
@@ -184,6 +185,9 @@ int cli_presign(int argc, char **argv)
 	struct s3_config cfg;
 	struct s3_target t;
 	struct s3_creds c;
+	struct s3_creds_chain *chain = NULL;
+	char why[S3_CREDS_WHY_MAX];
+	time_t cexp = 0;
 	struct sigv4_param acl;
 	struct s3_presign_in in;
 	enum s3_err e;
@@ -195,13 +199,22 @@ int cli_presign(int argc, char **argv)
 		fprintf(stderr, PROG ": %s\n", errmsg);
 		return CLI_EXIT_FAIL;
 	}
-	if (!cfg.access_key || !cfg.secret_key) {
-		fprintf(stderr, PROG ": no credentials: set AWS_ACCESS_KEY_ID and "
-		        "AWS_SECRET_ACCESS_KEY\n");
+	{
+		struct s3_creds_opts co = {
+			.access_key = cfg.access_key, .secret_key = cfg.secret_key,
+			.session_token = cfg.session_token, .get = s3_config_getenv,
+		};
+
+		if (s3_creds_new(&chain, &co, errmsg, sizeof errmsg)) {
+			fprintf(stderr, PROG ": %s\n", errmsg);
+			goto done;
+		}
+	}
+	if (s3_creds_get(chain, time(NULL), &c, &cexp, why, sizeof why)) {
+		fprintf(stderr, PROG ": no credentials: %s\n", why);
 		goto done;
 	}
 	s3_config_target(&cfg, &t);
-	c = (struct s3_creds){ cfg.access_key, cfg.secret_key, cfg.session_token };
 	if (!o.acl && cfg.acl && !strcmp(o.method, "PUT"))
 		o.acl = cfg.acl;
 	acl = (struct sigv4_param){ "x-amz-acl", o.acl };
@@ -215,6 +228,12 @@ int cli_presign(int argc, char **argv)
 		.expires = o.expires ? o.expires : cfg.expires,
 		.now = o.have_time ? (time_t)o.when : time(NULL),
 	};
+	/* the URL must not outlive temporary credentials */
+	in.expires = s3_creds_clamp_expires(in.expires, in.now, cexp);
+	if (!in.expires) {
+		fprintf(stderr, PROG ": the credentials expire before the signing time\n");
+		goto done;
+	}
 	e = s3_presign(&t, &c, &in, NULL, url, sizeof url, NULL, 0);
 	if (e) {
 		fprintf(stderr, PROG ": cannot presign: %s\n", s3_strerror(e));
@@ -229,6 +248,7 @@ int cli_presign(int argc, char **argv)
 	}
 	rc = CLI_EXIT_OK;
 done:
+	s3_creds_free(chain);
 	s3_config_free(&cfg);
 	return rc;
 }

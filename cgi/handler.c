@@ -19,8 +19,20 @@ enum s3_err s3_app_init(struct s3_app *app, s3_lookup_fn get, void *ctx,
 	app->uuid = s3_uuid_v4;
 	if ((e = s3_config_load(&app->cfg, get, ctx, err, errcap)))
 		return e;
+	{
+		struct s3_creds_opts co = {
+			.access_key = app->cfg.access_key, .secret_key = app->cfg.secret_key,
+			.session_token = app->cfg.session_token, .get = get, .ctx = ctx,
+		};
+
+		if ((e = s3_creds_new(&app->creds, &co, err, errcap))) {
+			s3_config_free(&app->cfg);
+			return e;
+		}
+	}
 	if ((e = sigv4_cache_init(&app->cache))) {
 		snprintf(err, errcap, "cannot initialize OpenSSL: %s", s3_strerror(e));
+		s3_creds_free(app->creds);
 		s3_config_free(&app->cfg);
 		return e;
 	}
@@ -36,6 +48,7 @@ void s3_app_free(struct s3_app *app)
 {
 	s3_mime_free(app->mime);
 	sigv4_cache_clear(&app->cache);
+	s3_creds_free(app->creds);
 	s3_config_free(&app->cfg);
 	memset(app, 0, sizeof *app);
 }
@@ -92,24 +105,24 @@ static void iso8601(time_t t, char out[21])
 
 /* Signs key for type and fills out with the success answer. */
 static void sign(struct s3_app *app, const char *key, size_t key_len,
-                 const char *type, time_t now, struct s3_response *out)
+                 const char *type, time_t now, const struct s3_creds *c,
+                 unsigned expires, struct s3_response *out)
 {
 	char url[SIGV4_URL_MAX];
 	char object[SIGV4_MAX_ENDPOINT + SIGV4_MAX_BUCKET + 3 * KEY_MAX + 64];
 	char pub[S3_CONFIG_MAX_PUBLIC + 3 * KEY_MAX + 2], expires_at[21];
 	const struct s3_config *cfg = &app->cfg;
 	struct sigv4_param acl = { "x-amz-acl", cfg->acl };
-	struct s3_creds c = { cfg->access_key, cfg->secret_key, cfg->session_token };
 	struct s3_target t;
 	struct s3_presign_in in = {
 		.method = "PUT", .key = key, .key_len = key_len, .content_type = type,
 		.params = cfg->acl ? &acl : NULL, .nparams = cfg->acl ? 1 : 0,
-		.expires = cfg->expires, .now = now,
+		.expires = expires, .now = now,
 	};
 	enum s3_err e;
 
 	s3_config_target(cfg, &t);
-	e = s3_presign(&t, &c, &in, &app->cache, url, sizeof url, object, sizeof object);
+	e = s3_presign(&t, c, &in, &app->cache, url, sizeof url, object, sizeof object);
 	if (e) {
 		internal(out, 500, S3_MSG_INTERNAL, "presign failed", e);
 		return;
@@ -126,7 +139,7 @@ static void sign(struct s3_app *app, const char *key, size_t key_len,
 			return;
 		}
 	}
-	iso8601(now + (time_t)cfg->expires, expires_at);
+	iso8601(now + (time_t)expires, expires_at);
 	s3_response_ok(out, &(struct s3_signed){
 		.file_type = type, .signed_request = url,
 		.url = cfg->public_url ? pub : object, .key = key,
@@ -141,6 +154,10 @@ void s3_handle(struct s3_app *app, const struct s3_req_in *in, time_t now,
 {
 	struct s3_req_fields f;
 	char msg[MSG_MAX], name[S3_FILENAME_MAX + 1], key[KEY_MAX], uuid[37];
+	char why[S3_CREDS_WHY_MAX] = "";
+	struct s3_creds c;
+	time_t cexp = 0;
+	unsigned expires;
 	const char *type;
 	enum s3_req_status st;
 	enum s3_err e;
@@ -159,10 +176,13 @@ void s3_handle(struct s3_app *app, const struct s3_req_in *in, time_t now,
 	}
 	if (content_type(app, &f, name, &type, out))
 		goto done;
-	if (!app->cfg.access_key || !app->cfg.secret_key) {
-		s3_response_error(out, 503, S3_MSG_NOCREDS);
-		snprintf(out->message, sizeof out->message,
-		         "no credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY not set");
+	e = s3_creds_get(app->creds, now, &c, &cexp, why, sizeof why);
+	expires = e ? 0 : s3_creds_clamp_expires(app->cfg.expires, now, cexp);
+	if (e || !expires) {
+		s3_response_error(out, e == S3_ERR_NOMEM ? 500 : 503,
+		                  e == S3_ERR_NOMEM ? S3_MSG_INTERNAL : S3_MSG_NOCREDS);
+		snprintf(out->message, sizeof out->message, "no credentials: %s",
+		         e ? why : "expired");
 		goto done;
 	}
 	if ((e = app->uuid(uuid))) {
@@ -174,7 +194,12 @@ void s3_handle(struct s3_app *app, const struct s3_req_in *in, time_t now,
 		internal(out, 500, S3_MSG_INTERNAL, "key", S3_ERR_TOOLONG);
 		goto done;
 	}
-	sign(app, key, (size_t)n, type, now, out);
+	sign(app, key, (size_t)n, type, now, &c, expires, out);
+	if (why[0] && out->status == 200) {
+		/* a refresh failed; the current credentials are still valid */
+		snprintf(out->message, sizeof out->message, "%s", why);
+		out->warn = 1;
+	}
 done:
 	s3_req_fields_free(&f);
 }

@@ -14,6 +14,7 @@
 
 #include <time.h>
 #include "config.h"
+#include "creds.h"
 #include "mime.h"
 #include "presign.h"
 #include "request.h"
@@ -28,6 +29,7 @@ struct s3_app {
 	struct s3_mime_db *mime;     /* loaded at start, or on first need */
 	const char *mime_path;       /* NULL: /etc/mime.types */
 	struct sigv4_cache cache;    /* derived signing key */
+	struct s3_creds_chain *creds;  /* where credentials come from (creds.h) */
 	enum s3_err (*uuid)(char out[37]);   /* s3_uuid_v4; tests may pin it */
 };
 

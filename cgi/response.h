@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 #define S3_RESP_HEAD_MAX 512     /* bytes of the CGI head */
-#define S3_RESP_MSG_MAX  384     /* bytes of a log message (error or key) */
+#define S3_RESP_MSG_MAX  1024     /* bytes of a log message (error or key) */
 #define S3_RESP_ALLOW    "GET, POST"
 
 /* What a signed upload needs; strings borrowed from the caller. */
@@ -33,6 +33,7 @@ struct s3_response {
 	size_t body_len;
 	int body_static;
 	char message[S3_RESP_MSG_MAX];   /* the error message, for the log */
+	int warn;                   /* log this 200 too (e.g. a failed credentials refresh) */
 };
 
 /* Reason phrase for a status ("Bad Request"), "Error" when unknown. */

@@ -81,7 +81,7 @@ void serve_log(FILE *f, const struct s3_response *r, const char *method,
 
 static int want_log(const struct s3_app *app, const struct s3_response *r)
 {
-	return r->status != 200 || app->cfg.log_requests;
+	return r->status != 200 || r->warn || app->cfg.log_requests;
 }
 
 /* The part shared by both modes: length check, body, handler. read_body

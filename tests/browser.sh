@@ -112,7 +112,7 @@ while IFS= read -r line; do
 done < <(DEMO_DIR=$TMP/main "$DEMO" env 2>/dev/null)
 check "the local S3's settings (demo.sh env)" [ ${#s3env[@]} -eq 7 ]
 # no credentials at all; the endpoint stays on loopback all the same
-start_stack broken "$P_BROKEN" DEMO_S3=aws S3_BUCKET=sign-s3-browser S3_ENDPOINT="http://127.0.0.1:$P_S3"
+start_stack broken "$P_BROKEN" DEMO_S3=aws AWS_EC2_METADATA_DISABLED=true S3_BUCKET=sign-s3-browser S3_ENDPOINT="http://127.0.0.1:$P_S3"
 # everything right but the secret
 start_stack badkey "$P_BADKEY" DEMO_S3=aws "${s3env[@]}" AWS_SECRET_ACCESS_KEY=not-the-secret
 

@@ -116,7 +116,7 @@ cgi() {
 	for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
 		[ -n "${!v:-}" ] && san+=("$v=${!v}")
 	done
-	(cd "$b" && env -i PATH=/usr/bin:/bin "${san[@]}" \
+	(cd "$b" && env -i PATH=/usr/bin:/bin AWS_EC2_METADATA_DISABLED=true "${san[@]}" \
 		GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 \
 		SERVER_SOFTWARE=test SERVER_NAME=127.0.0.1 SERVER_PORT=80 \
 		REQUEST_METHOD="$method" QUERY_STRING="$query" \

@@ -61,7 +61,7 @@ run "no mode" 2 "usage" -- env -i "$bin"
 run "no bucket" 1 "S3_BUCKET" -- env -i "AWS_SECRET_ACCESS_KEY=$SECRET" AWS_ACCESS_KEY_ID=AK "$bin" presign k
 run "bad expires config" 1 "S3_EXPIRES" -- "${base[@]}" S3_EXPIRES=0 "$bin" presign k
 run "bad secret" 1 "AWS_SECRET_ACCESS_KEY" -- "${base[@]}" "AWS_SECRET_ACCESS_KEY=$SECRET with space" "$bin" presign k
-run "no credentials" 1 "no credentials" -- env -i S3_BUCKET=b1b "$bin" presign k
+run "no credentials" 1 "no credentials" -- env -i AWS_EC2_METADATA_DISABLED=true S3_BUCKET=b1b "$bin" presign k
 printf 'S3_BUCKET=frombucket\nAWS_ACCESS_KEY_ID=AK\nAWS_SECRET_ACCESS_KEY=%s\n' "$SECRET" >"$tmp/conf"
 run "config file" 0 "" -- env -i SIGN_S3_CONFIG="$tmp/conf" "$bin" presign --time $T k
 grep -q '^https://frombucket\.' "$tmp/out"; ok $? "config file: bucket from the file"

@@ -131,7 +131,8 @@ struct fail_case {
 
 static void failures(void)
 {
-	static const struct kv nocreds[] = { { "S3_BUCKET", "b1b" }, { NULL, NULL } };
+	static const struct kv nocreds[] = { { "S3_BUCKET", "b1b" },
+		{ "AWS_EC2_METADATA_DISABLED", "true" }, { NULL, NULL } };
 	const struct fail_case cs[] = {
 		{ "no file_name", "POST", "application/json", "{}", 400, "file_name is required" },
 		{ "dot dot", "POST", "application/json", "{\"file_name\":\"..\"}", 400, "usable" },
