@@ -4,6 +4,8 @@
 #   make test            every test (normal build, then the ASan+UBSan build)
 #   make test SANITIZE=1 the suite under the sanitizer build only
 #   make bench           signing benchmark against botocore, same run
+#   make bench-http      through nginx: vs FastCGI ceiling and the Node peer
+#   make bench-cgi       plain CGI, exec to exit
 #   make install PREFIX=/usr/local DESTDIR=
 #
 # Sources are found by wildcard: a new common/*.c joins the library, a new
@@ -20,7 +22,7 @@ BUILD    ?= build
 endif
 
 PKG_CONFIG ?= pkg-config
-PKGS     := libcrypto libcjson fcgi
+PKGS     := libcrypto libcjson fcgi libmagic
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
@@ -50,7 +52,7 @@ MAIN_OBJ   := $(BUILD)/cgi/main.o
 BIN        := $(BUILD)/sign_s3
 TEST_SCRIPTS := $(sort $(wildcard tests/*.sh tests/*.py))
 
-.PHONY: all test unit clean install bench bench-http cgi-bundle demo demo-stop
+.PHONY: all test unit clean install bench bench-http bench-cgi cgi-bundle demo demo-stop
 all: $(BIN)
 
 $(BUILD)/%.o: %.c
@@ -93,6 +95,15 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 
 bench: $(BENCH_BIN)
 	bench/presign.sh $(BENCH_BIN)
+
+# Through nginx: sign_s3 vs the FastCGI transport ceiling (bench/fcgi_null.c)
+# vs the reference design on Node (bench/peers/node), wrk at 32 and 128.
+bench-http: $(BIN) $(BUILD)/bench/fcgi_null
+	SKIP_BUILD=1 BUILD=$(BUILD) bench/http.sh
+
+# Plain CGI: a whole request, exec to exit, against /bin/true.
+bench-cgi: $(BIN)
+	SKIP_BUILD=1 BUILD=$(BUILD) bench/cgi.sh
 
 # Shared-hosting bundle: dist/sign_s3-cgi/ (binary, its libraries beyond
 # glibc behind an $$ORIGIN/lib rpath, .htaccess and configuration examples)

@@ -1514,9 +1514,19 @@ static void draw_jitter(struct s3_creds_chain *ch)
 		ch->jitter = S3_CREDS_JITTER_MAX / 2;
 }
 
-static int fresh(const struct s3_creds_chain *ch, time_t now)
+/* The jitter is drawn on first need (credentials that expire), once per
+ * process: static credentials never touch the random generator, whose
+ * set-up is a large part of a plain-CGI request's cost. */
+static unsigned jitter(struct s3_creds_chain *ch)
 {
-	return !ch->cur.expiration || now < s3_creds_refresh_at(ch->cur.expiration, ch->jitter);
+	if (ch->pid != getpid())
+		draw_jitter(ch);
+	return ch->jitter;
+}
+
+static int fresh(struct s3_creds_chain *ch, time_t now)
+{
+	return !ch->cur.expiration || now < s3_creds_refresh_at(ch->cur.expiration, jitter(ch));
 }
 
 /* The last attempt was less than secs ago (a clock going back allows a
@@ -1547,8 +1557,6 @@ enum s3_err s3_creds_get(struct s3_creds_chain *ch, time_t now,
 	memset(out, 0, sizeof(*out));
 	if (exp)
 		*exp = 0;
-	if (ch->pid != getpid())
-		draw_jitter(ch);
 	if (ch->have && fresh(ch, now))
 		return give(ch, out, exp);
 	if (ch->have && usable(&ch->cur, now) && (ch->refreshing ||
