@@ -1,14 +1,22 @@
 /* handler.c - one /api/sign_s3 request (see handler.h). */
 #include "handler.h"
+#include "base64.h"
 #include "filename.h"
+#include "policy.h"
 #include "uri.h"
 #include "uuid.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define KEY_MAX  (S3_CONFIG_MAX_PREFIX + 37 + S3_FILENAME_MAX + 1)
-#define MSG_MAX  128
+#define UUID_PART  37       /* "<uuid v4>/" */
+#define PREFIX_MAX (S3_CONFIG_MAX_PREFIX + S3_USER_KEY_MAX)   /* {user} expanded */
+#define KEY_MAX    (SIGV4_MAX_KEY + 1)
+#define MSG_MAX    128
+#define TYPE_MSG_MAX (2 * S3_TYPE_BASE_MAX + 128)   /* a 415 naming two types */
+
+/* The longest prefix still leaves room for a name of 1 byte or more. */
+_Static_assert(PREFIX_MAX + UUID_PART < SIGV4_MAX_KEY, "key budget");
 
 enum s3_err s3_app_init(struct s3_app *app, s3_lookup_fn get, void *ctx,
                         int preload, char *err, size_t errcap)
@@ -41,12 +49,17 @@ enum s3_err s3_app_init(struct s3_app *app, s3_lookup_fn get, void *ctx,
 		s3_app_free(app);
 		return e;
 	}
+	if (preload && (e = s3_sniff_open(&app->sniff, err, errcap))) {
+		s3_app_free(app);
+		return e;
+	}
 	return S3_OK;
 }
 
 void s3_app_free(struct s3_app *app)
 {
 	s3_mime_free(app->mime);
+	s3_sniff_close(app->sniff);
 	sigv4_cache_clear(&app->cache);
 	s3_creds_free(app->creds);
 	s3_config_free(&app->cfg);
@@ -70,10 +83,109 @@ static const char *name_error(enum s3_err e)
 	}
 }
 
-/* The type to sign: the client's, checked, or the one its name implies. */
-static int content_type(struct s3_app *app, const struct s3_req_fields *f,
-                        const char *name, const char **type, struct s3_response *out)
+/* With S3_REQUIRE_USER=1: the caller's key segment (policy.h) into seg,
+ * else a 401. */
+static int user_segment(const struct s3_req_in *in, char seg[S3_USER_KEY_MAX + 1],
+                        struct s3_response *out)
 {
+	size_t n;
+	enum s3_err e;
+
+	if (in->remote_user_conflict) {
+		s3_response_error(out, 401, "authentication required");
+		snprintf(out->message, sizeof out->message, "authentication required: "
+		         "REMOTE_USER given twice with different values");
+		return -1;
+	}
+	if (!in->remote_user || !*in->remote_user) {
+		s3_response_error(out, 401, "authentication required");
+		return -1;
+	}
+	e = s3_user_keysafe(in->remote_user, strlen(in->remote_user), seg,
+	                    S3_USER_KEY_MAX + 1, &n);
+	if (e == S3_ERR_TOOLONG) {
+		char msg[MSG_MAX];
+
+		snprintf(msg, sizeof msg, "user name too long (limit %d bytes)", S3_USER_MAX);
+		s3_response_error(out, 401, msg);
+		return -1;
+	}
+	if (e) {
+		s3_response_error(out, 401, e == S3_ERR_UTF8 ? "user name is not valid UTF-8"
+		                  : "user name is not usable");
+		return -1;
+	}
+	return 0;
+}
+
+/* The decoded file_head into head (*len bytes), or a 400; *have says
+ * whether there was one. */
+static int file_head(const struct s3_app *app, const struct s3_req_fields *f,
+                     unsigned char head[S3_SNIFF_HEAD_MAX], size_t *len, int *have,
+                     struct s3_response *out)
+{
+	enum s3_err e;
+
+	*len = 0;
+	*have = f->file_head != NULL;
+	if (!*have) {
+		if (!app->cfg.require_file_head)
+			return 0;
+		char msg[MSG_MAX];
+
+		snprintf(msg, sizeof msg, "file_head is required: base64 of the file's "
+		         "first bytes (at most %d)", S3_SNIFF_HEAD_MAX);
+		s3_response_error(out, 400, msg);
+		return -1;
+	}
+	e = s3_base64_decode(f->file_head, f->file_head_len, head, S3_SNIFF_HEAD_MAX, len);
+	if (e == S3_ERR_TOOLONG) {
+		char msg[MSG_MAX];
+
+		snprintf(msg, sizeof msg, "file_head too long (limit %d bytes decoded)",
+		         S3_SNIFF_HEAD_MAX);
+		s3_response_error(out, 400, msg);
+		return -1;
+	}
+	if (e) {
+		s3_response_error(out, 400, "file_head must be base64 (RFC 4648, "
+		                  "standard alphabet)");
+		return -1;
+	}
+	return 0;
+}
+
+static int need_mime(struct s3_app *app, struct s3_response *out)
+{
+	enum s3_err e;
+
+	if (!app->mime && (e = s3_mime_load(&app->mime, app->mime_path))) {
+		internal(out, 500, S3_MSG_INTERNAL, "cannot load the MIME table", e);
+		return -1;
+	}
+	return 0;
+}
+
+/* A 415 whose message names one or two types (each at most
+ * S3_TYPE_BASE_MAX bytes of RFC 6838 characters). */
+static void type_error(struct s3_response *out, const char *what, const char *a,
+                       const char *mid, const char *b, const char *end)
+{
+	char msg[TYPE_MSG_MAX];
+
+	snprintf(msg, sizeof msg, "%s%s%s%s%s", what, a, mid, b, end);
+	s3_response_error(out, 415, msg);
+}
+
+/* The type to sign: the client's, checked (against the content too), or
+ * the one the content or the name implies; then S3_ALLOWED_TYPES. */
+static int content_type(struct s3_app *app, const struct s3_req_fields *f,
+                        const char *name, const unsigned char *head, size_t head_len,
+                        int have_head, char sniffed[S3_SNIFF_TYPE_MAX + 1],
+                        const char **type, struct s3_response *out)
+{
+	char base[S3_TYPE_BASE_MAX + 1];
+	const char *list = app->cfg.allowed_types;
 	enum s3_err e;
 
 	if (f->file_type) {
@@ -84,14 +196,49 @@ static int content_type(struct s3_app *app, const struct s3_req_fields *f,
 			                  "without spaces");
 			return -1;
 		}
-		*type = f->file_type;
-		return 0;
 	}
-	if (!app->mime && (e = s3_mime_load(&app->mime, app->mime_path))) {
-		internal(out, 500, S3_MSG_INTERNAL, "cannot load the MIME table", e);
+	sniffed[0] = '\0';
+	if (have_head) {
+		if (!app->sniff) {
+			char why[S3_SNIFF_WHY_MAX];
+
+			if ((e = s3_sniff_open(&app->sniff, why, sizeof why))) {
+				s3_response_error(out, 500, S3_MSG_INTERNAL);
+				snprintf(out->message, sizeof out->message, "%s", why);
+				return -1;
+			}
+		}
+		s3_sniff_type(app->sniff, head, head_len, sniffed);
+	}
+	if (f->file_type) {
+		*type = f->file_type;
+		s3_type_base(f->file_type, f->file_type_len, base, sizeof base);
+		if (have_head && s3_type_contradicts(base, sniffed)) {
+			type_error(out, "file content is ", sniffed,
+			           ", which contradicts file_type ", base, "");
+			return -1;
+		}
+	} else if (have_head && !s3_type_generic(sniffed)) {
+		*type = sniffed;
+	} else {
+		if (need_mime(app, out))
+			return -1;
+		*type = s3_mime_lookup(app->mime, name);
+		if (have_head && !strcmp(sniffed, "text/plain") &&
+		    !strcmp(*type, S3_MIME_DEFAULT))
+			*type = "text/plain";
+	}
+	s3_type_base(*type, strlen(*type), base, sizeof base);
+	if (list && !s3_types_allowed(list, base, strlen(base))) {
+		type_error(out, "file type ", base, " is not allowed", "", "");
 		return -1;
 	}
-	*type = s3_mime_lookup(app->mime, name);
+	if (list && have_head && !s3_type_generic(sniffed) &&
+	    !s3_type_same(base, sniffed) && !s3_types_allowed(list, sniffed, strlen(sniffed))) {
+		type_error(out, "file content is ", sniffed, " (file_type ", base,
+		           "), which is not allowed");
+		return -1;
+	}
 	return 0;
 }
 
@@ -154,27 +301,43 @@ void s3_handle(struct s3_app *app, const struct s3_req_in *in, time_t now,
 {
 	struct s3_req_fields f;
 	char msg[MSG_MAX], name[S3_FILENAME_MAX + 1], key[KEY_MAX], uuid[37];
+	char seg[S3_USER_KEY_MAX + 1] = "", prefix[PREFIX_MAX + 1];
+	char sniffed[S3_SNIFF_TYPE_MAX + 1];
+	unsigned char head[S3_SNIFF_HEAD_MAX];
 	char why[S3_CREDS_WHY_MAX] = "";
 	struct s3_creds c;
 	time_t cexp = 0;
 	unsigned expires;
 	const char *type;
+	size_t plen, head_len, name_max;
 	enum s3_req_status st;
 	enum s3_err e;
-	int n;
+	int n, have_head;
 
+	/* who, before anything of the request is looked at */
+	if (app->cfg.require_user && user_segment(in, seg, out))
+		return;
 	st = s3_req_parse(in, &f, msg, sizeof msg);
 	if (st != S3_REQ_OK) {
 		s3_response_error(out, s3_req_status_http(st), msg);
 		return;
 	}
-	e = s3_filename_sanitize(f.file_name, f.file_name_len, S3_FILENAME_MAX,
-	                         name, sizeof name);
+	if (s3_prefix_expand(app->cfg.key_prefix, seg, prefix, sizeof prefix, &plen)) {
+		internal(out, 500, S3_MSG_INTERNAL, "key prefix", S3_ERR_TOOLONG);
+		goto done;
+	}
+	/* the name gets what the key (at most 1024 bytes) leaves */
+	name_max = SIGV4_MAX_KEY - plen - UUID_PART;
+	if (name_max > app->cfg.max_name_bytes)
+		name_max = app->cfg.max_name_bytes;
+	e = s3_filename_sanitize(f.file_name, f.file_name_len, name_max, name, sizeof name);
 	if (e) {
 		s3_response_error(out, 400, name_error(e));
 		goto done;
 	}
-	if (content_type(app, &f, name, &type, out))
+	if (file_head(app, &f, head, &head_len, &have_head, out))
+		goto done;
+	if (content_type(app, &f, name, head, head_len, have_head, sniffed, &type, out))
 		goto done;
 	e = s3_creds_get(app->creds, now, &c, &cexp, why, sizeof why);
 	expires = e ? 0 : s3_creds_clamp_expires(app->cfg.expires, now, cexp);
@@ -189,8 +352,8 @@ void s3_handle(struct s3_app *app, const struct s3_req_in *in, time_t now,
 		internal(out, 500, S3_MSG_INTERNAL, "uuid", e);
 		goto done;
 	}
-	n = snprintf(key, sizeof key, "%s%s/%s", app->cfg.key_prefix, uuid, name);
-	if (n < 0 || (size_t)n >= sizeof key) {
+	n = snprintf(key, sizeof key, "%s%s/%s", prefix, uuid, name);
+	if (n < 0 || (size_t)n >= sizeof key || (size_t)n > SIGV4_MAX_KEY) {
 		internal(out, 500, S3_MSG_INTERNAL, "key", S3_ERR_TOOLONG);
 		goto done;
 	}

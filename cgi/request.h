@@ -40,13 +40,17 @@ enum s3_req_status {
 	S3_REQ_INTERNAL,    /* 500: out of memory */
 };
 
-/* The raw request, as read by the caller. Only body may lack a NUL. */
+/* The raw request, as read by the caller. Only body may lack a NUL.
+ * s3_req_parse() does not look at remote_user: the handler does, and only
+ * when S3_REQUIRE_USER=1 (policy.h). */
 struct s3_req_in {
 	const char *method;        /* REQUEST_METHOD, exact ("GET", "POST") */
 	const char *content_type;  /* CONTENT_TYPE, may be NULL */
 	const char *query;         /* QUERY_STRING, may be NULL */
 	const char *body;          /* body_len bytes, need not be NUL-terminated */
 	size_t      body_len;
+	const char *remote_user;   /* REMOTE_USER as the web server set it, or NULL */
+	int         remote_user_conflict;  /* REMOTE_USER given twice, differently */
 };
 
 /* The decoded fields. Each is malloc'd and NUL-terminated, with its length

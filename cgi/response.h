@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 #define S3_RESP_HEAD_MAX 512     /* bytes of the CGI head */
-#define S3_RESP_MSG_MAX  1024     /* bytes of a log message (error or key) */
+#define S3_RESP_MSG_MAX  1280     /* bytes of a log message (error, or "signed " + a 1024-byte key) */
 #define S3_RESP_ALLOW    "GET, POST"
 
 /* What a signed upload needs; strings borrowed from the caller. */

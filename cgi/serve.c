@@ -88,9 +88,15 @@ static int want_log(const struct s3_app *app, const struct s3_response *r)
  * reads up to n bytes into buf and returns how many it got. */
 typedef size_t (*read_fn)(void *ctx, char *buf, size_t n);
 
+/* Who the web server says the caller is (S3_REQUIRE_USER, policy.h). */
+struct remote_user {
+	const char *name;      /* REMOTE_USER, or NULL */
+	int conflict;          /* given twice with two different non-empty values */
+};
+
 static void answer(struct s3_app *app, const char *method, const char *ctype,
-                   const char *query, const char *clen, read_fn rd, void *rctx,
-                   time_t now, struct s3_response *out)
+                   const char *query, const char *clen, const struct remote_user *ru,
+                   read_fn rd, void *rctx, time_t now, struct s3_response *out)
 {
 	char msg[128], num[24], *body = NULL;
 	size_t max = app->cfg.max_body, want = 0, len = 0;
@@ -127,7 +133,11 @@ static void answer(struct s3_app *app, const char *method, const char *ctype,
 	} else if (!streamed && len != want) {
 		s3_response_error(out, 400, "request body shorter than Content-Length");
 	} else {
-		in = (struct s3_req_in){ method, ctype, query, body, len };
+		in = (struct s3_req_in){
+			.method = method, .content_type = ctype, .query = query,
+			.body = body, .body_len = len,
+			.remote_user = ru->name, .remote_user_conflict = ru->conflict,
+		};
 		s3_handle(app, &in, now, out);
 	}
 	free(body);
@@ -189,12 +199,13 @@ int serve_cgi(struct s3_app *app)
 	struct s3_response r;
 	char head[S3_RESP_HEAD_MAX];
 	const char *method = getenv("REQUEST_METHOD");
+	struct remote_user ru = { getenv("REMOTE_USER"), 0 };
 	time_t now = time(NULL);
 	size_t hl;
 	int rc = 0;
 
 	answer(app, method, getenv("CONTENT_TYPE"), getenv("QUERY_STRING"),
-	       getenv("CONTENT_LENGTH"), read_stdin, NULL, now, &r);
+	       getenv("CONTENT_LENGTH"), &ru, read_stdin, NULL, now, &r);
 	hl = s3_response_head(&r, head, sizeof head);
 	if (fwrite(head, 1, hl, stdout) != hl ||
 	    fwrite(r.body, 1, r.body_len, stdout) != r.body_len || fflush(stdout))
@@ -224,6 +235,34 @@ static size_t read_fcgx(void *ctx, char *buf, size_t n)
 	return got;
 }
 
+/* REMOTE_USER from the FastCGI parameters. nginx sends a parameter once
+ * per fastcgi_param line, and Debian's fastcgi_params already has
+ * "REMOTE_USER $remote_user" (the Basic user name from the request,
+ * checked or not): a second line after it, e.g. with auth_request's user,
+ * adds a second value. The last one wins, as in PHP-FPM; two different
+ * non-empty values are a conflict that S3_REQUIRE_USER=1 refuses, so a
+ * configuration with the lines the other way round fails closed. */
+static void fcgi_remote_user(FCGX_ParamArray envp, struct remote_user *ru)
+{
+	static const char name[] = "REMOTE_USER=";
+	const char *first = NULL;
+
+	ru->name = NULL;
+	ru->conflict = 0;
+	for (; envp && *envp; envp++) {
+		const char *v;
+
+		if (strncmp(*envp, name, sizeof name - 1))
+			continue;
+		v = *envp + sizeof name - 1;
+		if (*v && first && strcmp(first, v))
+			ru->conflict = 1;
+		if (*v && !first)
+			first = v;
+		ru->name = v;
+	}
+}
+
 int serve_fastcgi(struct s3_app *app, int listen_fd)
 {
 	FCGX_Request req;
@@ -239,6 +278,7 @@ int serve_fastcgi(struct s3_app *app, int listen_fd)
 	}
 	while (!serve_stop) {
 		struct s3_response r;
+		struct remote_user ru;
 		char head[S3_RESP_HEAD_MAX];
 		const char *method;
 		time_t now;
@@ -256,9 +296,10 @@ int serve_fastcgi(struct s3_app *app, int listen_fd)
 		sigprocmask(SIG_BLOCK, &term, &old);
 		now = time(NULL);
 		method = FCGX_GetParam("REQUEST_METHOD", req.envp);
+		fcgi_remote_user(req.envp, &ru);
 		answer(app, method, FCGX_GetParam("CONTENT_TYPE", req.envp),
 		       FCGX_GetParam("QUERY_STRING", req.envp),
-		       FCGX_GetParam("CONTENT_LENGTH", req.envp),
+		       FCGX_GetParam("CONTENT_LENGTH", req.envp), &ru,
 		       read_fcgx, req.in, now, &r);
 		hl = s3_response_head(&r, head, sizeof head);
 		FCGX_PutStr(head, (int)hl, req.out);

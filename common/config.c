@@ -18,11 +18,13 @@
 #include <openssl/crypto.h>
 
 #include "config.h"
+#include "filename.h"
+#include "policy.h"
 #include "utf8.h"
 
 #define CFG_FILE_VAR     "SIGN_S3_CONFIG"
 #define CFG_MAX_NAMES    3       /* a setting's name and its fallbacks */
-#define CFG_MAX_ENTRIES  16      /* distinct names a file may set (>= known names) */
+#define CFG_MAX_ENTRIES  32      /* distinct names a file may set (>= known names) */
 #define CFG_MSG_MAX      128     /* a validator's own "what is expected" */
 #define CFG_MAX_HOST     253     /* DNS name */
 #define CFG_MAX_LABEL    63      /* one DNS label */
@@ -37,9 +39,11 @@ struct cfg_res {
 	const char *str;
 	size_t len;
 	unsigned long num;
-	char buf[SIGV4_MAX_ENDPOINT + 1];
+	char buf[S3_TYPES_LIST_MAX + 1];   /* >= SIGV4_MAX_ENDPOINT + 1 */
 	char msg[CFG_MSG_MAX];
 };
+
+_Static_assert(S3_TYPES_LIST_MAX >= SIGV4_MAX_ENDPOINT, "cfg_res.buf holds an endpoint");
 
 typedef const char *(*cfg_check_fn)(const char *v, struct cfg_res *r);
 
@@ -327,7 +331,7 @@ static const char *v_endpoint(const char *v, struct cfg_res *r)
 		return ENDPOINT_WHAT;
 	if (port == (https ? 443u : 80u))
 		port = 0;
-	sbuf_init(&b, r->buf, sizeof(r->buf));
+	sbuf_init(&b, r->buf, SIGV4_MAX_ENDPOINT + 1);
 	sbuf_adds(&b, https ? "https://" : "http://");
 	for (size_t i = 0; i < hn; i++)
 		sbuf_addc(&b, lower(h[i]));
@@ -458,6 +462,26 @@ static const char *v_bool(const char *v, struct cfg_res *r)
 	return NULL;
 }
 
+static const char *v_name_bytes(const char *v, struct cfg_res *r)
+{
+	if (!parse_uint(v, 1, S3_FILENAME_MAX, &r->num)) {
+		snprintf(r->msg, sizeof(r->msg), "expected an integer 1..%d (bytes)",
+		         S3_FILENAME_MAX);
+		return r->msg;
+	}
+	return NULL;
+}
+
+static const char *v_types(const char *v, struct cfg_res *r)
+{
+	const char *what = s3_types_parse(v, r->buf, sizeof(r->buf), &r->len);
+
+	if (what)
+		return what;
+	r->str = r->buf;
+	return NULL;
+}
+
 /* ---- the table -------------------------------------------------------- */
 
 #define OFF(f) offsetof(struct s3_config, f)
@@ -479,6 +503,12 @@ static const struct cfg_var vars[] = {
 	{ { "S3_MAX_BODY" }, v_max_body, K_SIZE, OFF(max_body),
 	  CFG_STR(S3_CONFIG_DEFAULT_BODY), 0 },
 	{ { "S3_LOG_REQUESTS" }, v_bool, K_INT, OFF(log_requests), "0", 0 },
+	{ { "S3_REQUIRE_USER" }, v_bool, K_INT, OFF(require_user), "0", 0 },
+	{ { "S3_ALLOWED_TYPES" }, v_types, K_STR, OFF(allowed_types), NULL,
+	  F_EMPTY_NONE },
+	{ { "S3_REQUIRE_FILE_HEAD" }, v_bool, K_INT, OFF(require_file_head), "0", 0 },
+	{ { "S3_MAX_NAME_BYTES" }, v_name_bytes, K_SIZE, OFF(max_name_bytes),
+	  CFG_STR(S3_FILENAME_MAX), 0 },
 };
 
 #define NVARS (sizeof(vars) / sizeof(vars[0]))
@@ -766,6 +796,26 @@ static enum s3_err check_creds(const struct s3_config *cfg, char *err, size_t ca
 	return S3_OK;
 }
 
+/* {user} in S3_KEY_PREFIX: once, followed by '/', and only when the web
+ * server's authentication is required (else every anonymous caller would
+ * share one prefix, or the request would have no user to put there). */
+static enum s3_err check_user_prefix(const struct s3_config *cfg, char *err,
+                                     size_t cap)
+{
+	int u = s3_prefix_user(cfg->key_prefix);
+
+	if (u < 0) {
+		errf(err, cap, "S3_KEY_PREFIX: expected %s at most once, followed by '/'",
+		     S3_PREFIX_USER);
+		return S3_ERR_CONFIG;
+	}
+	if (u > 0 && !cfg->require_user) {
+		errf(err, cap, "S3_KEY_PREFIX: %s needs S3_REQUIRE_USER=1", S3_PREFIX_USER);
+		return S3_ERR_CONFIG;
+	}
+	return S3_OK;
+}
+
 const char *s3_config_getenv(void *ctx, const char *name)
 {
 	(void)ctx;
@@ -799,6 +849,9 @@ enum s3_err s3_config_load(struct s3_config *cfg, s3_lookup_fn get, void *ctx,
 	rc = check_creds(cfg, errmsg, errcap);
 	if (rc)
 		goto fail;
+	rc = check_user_prefix(cfg, errmsg, errcap);
+	if (rc)
+		goto fail;
 	cfg->endpoint_https = !cfg->endpoint || strncmp(cfg->endpoint, "https:", 6) == 0;
 fail:
 	file_free(&file);   /* it may hold secrets */
@@ -825,6 +878,7 @@ void s3_config_free(struct s3_config *cfg)
 	free(cfg->key_prefix);
 	free(cfg->acl);
 	free(cfg->public_url);
+	free(cfg->allowed_types);
 	free_secret(cfg->access_key);
 	free_secret(cfg->secret_key);
 	free_secret(cfg->session_token);

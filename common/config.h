@@ -14,12 +14,17 @@
  *  AWS_SESSION_TOKEN       -            with temporary credentials
  *  S3_ENDPOINT             AWS          http[s]://host[:port] of an S3-compatible store
  *  S3_PATH_STYLE           auto         1 path-style, 0 virtual-hosted
- *  S3_KEY_PREFIX           uploads/     prefix of every key
+ *  S3_KEY_PREFIX           uploads/     prefix of every key; may hold {user} (policy.h)
  *  S3_EXPIRES              60           URL lifetime, 1..604800 s
  *  S3_ACL                  none         canned ACL, signed as x-amz-acl
  *  S3_PUBLIC_URL           -            base of the `url` field (e.g. a CDN)
  *  S3_MAX_BODY             16384        request body limit, bytes
  *  S3_LOG_REQUESTS         0            1: one log line per signed request
+ *  S3_REQUIRE_USER         0            1: refuse (401) unless REMOTE_USER is set
+ *  S3_ALLOWED_TYPES        any          comma list of type/subtype, type/<*>, <*>/<*>
+ *  S3_REQUIRE_FILE_HEAD    0            1: file_head is mandatory (400)
+ *  S3_MAX_NAME_BYTES       255          longest sanitized file name, 1..255 bytes
+ * ({user} without S3_REQUIRE_USER=1 is refused, naming S3_KEY_PREFIX.)
  */
 #ifndef SIGN_S3_CONFIG_H
 #define SIGN_S3_CONFIG_H
@@ -48,6 +53,10 @@ struct s3_config {
 	char *public_url;      /* NULL: none; no trailing '/' */
 	size_t max_body;
 	int log_requests;
+	int require_user;      /* S3_REQUIRE_USER */
+	char *allowed_types;   /* NULL: any; else normalized (policy.h) */
+	int require_file_head; /* S3_REQUIRE_FILE_HEAD */
+	size_t max_name_bytes; /* S3_MAX_NAME_BYTES, 1..S3_FILENAME_MAX */
 	/* static credentials; NULL when not configured (secrets: wiped on free) */
 	char *access_key;
 	char *secret_key;

@@ -23,19 +23,27 @@
 # SIGTERM comes (drain), 503 JSON once sign_s3 is gone; b: SIGKILL of a
 # worker -> respawned, requests still answered, drain, then SIGTERM: the
 # parent exits, the socket file is removed, no worker is left; c: the rate
-# limit (429 JSON), SIGTERM.
+# limit (429 JSON), SIGTERM; d: the example's commented auth_request
+# setup switched on, with a small auth service here (a session cookie
+# names the user) and sign_s3 with S3_REQUIRE_USER=1 and
+# S3_KEY_PREFIX=users/{user}/: no session -> nginx's 401 as JSON, a
+# session -> the user's own prefix, a client's "Authorization: Basic" name
+# (fastcgi_params' $remote_user) never wins over the auth service's.
 #
 # Binary: $SIGN_S3 (absolute path) if set, else <repo>/build/sign_s3.
 # Output: TAP (the plan comes last). Exit 0 only when every test passes.
 # Every process started is killed by PID at exit; nothing outside a mktemp
 # dir is written; only 127.0.0.1 is used.
 
+import base64
+import http.server
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 sys.dont_write_bytecode = True
@@ -66,9 +74,30 @@ SUBS = [
     ('root /var/www/sign_s3;', 'root {root};'),
 ]
 ACL_RE = re.compile(r'^(\s*)# ((?:allow|deny) [^\s;]+;)\s*$', re.M)
+# the auth_request example: its directives, and the /_sign_s3_auth location
+AUTH_RE = re.compile(r'^(\s*)# ((?:auth_request|auth_request_set|error_page 401|'
+                     r'fastcgi_param REMOTE_USER)\s[^\n]*;)\s*$', re.M)
+AUTH_LOC_RE = re.compile(r'^    # (location = /_sign_s3_auth \{\n)((?:    #     [^\n]*\n)+)'
+                         r'    # (\})\n', re.M)
+AUTH_PASS = 'proxy_pass http://127.0.0.1:8080/auth/check;'
 
 
-def derive(text, port, backend, root, acl):
+def switch_on_auth(text, auth_port):
+    """The example's commented auth_request lines switched on, the auth
+    service on auth_port; None + reason if they are not all there."""
+    text, n = AUTH_RE.subn(r'\1\2', text)
+    if n != 4:
+        return None, 'nginx.conf.example: %d of the 4 commented auth_request lines' % n
+    text, n = AUTH_LOC_RE.subn(
+        lambda m: '    ' + m.group(1) + re.sub(r'(?m)^    #     ', '        ', m.group(2)) +
+        '    ' + m.group(3) + '\n', text)
+    if n != 1 or text.count(AUTH_PASS) != 1:
+        return None, 'nginx.conf.example: no commented /_sign_s3_auth location with %r' \
+            % AUTH_PASS
+    return text.replace(AUTH_PASS, AUTH_PASS.replace('8080', str(auth_port))), None
+
+
+def derive(text, port, backend, root, acl, auth_port=None):
     """The example with the test's port, socket and root; None + reason if a
     marker is missing."""
     for old, new in SUBS:
@@ -80,6 +109,8 @@ def derive(text, port, backend, root, acl):
         text, n = ACL_RE.subn(r'\1\2', text)
         if n < 2 or 'deny all;' not in text:
             return None, 'no commented allow/deny lines to switch on'
+    if auth_port is not None:
+        return switch_on_auth(text, auth_port)
     return text, None
 
 
@@ -126,12 +157,12 @@ def nginx_test(d, site_text):
 
 
 class Nginx:
-    def __init__(self, name, backend, root, acl=False):
+    def __init__(self, name, backend, root, acl=False, auth_port=None):
         self.d = nginx_dir(name)
         self.port = free_port()
         self.error_log = os.path.join(self.d, 'error.log')
         with open(EXAMPLE) as f:
-            text, why = derive(f.read(), self.port, backend, root, acl)
+            text, why = derive(f.read(), self.port, backend, root, acl, auth_port)
         if text is None:
             bail(why)
         good, out = nginx_test(self.d, text)
@@ -338,6 +369,76 @@ def phase_c():
     ngx.stop()
 
 
+class AuthHandler(http.server.BaseHTTPRequestHandler):
+    """The auth service of phase d: GET /auth/check with a cookie
+    session=NAME -> 200 and X-Auth-User: NAME; anything else -> 401."""
+
+    def do_GET(self):
+        m = re.search(r'(?:^|;\s*)session=([^;]*)', self.headers.get('Cookie', ''))
+        if self.path == '/auth/check' and m and m.group(1):
+            self.send_response(200)
+            self.send_header('X-Auth-User', m.group(1).replace('+', ' '))
+        else:
+            self.send_response(401)
+        self.send_header('Content-Length', '0')
+        self.end_headers()
+
+    def log_message(self, fmt, *args):
+        pass
+
+
+def phase_d():
+    ph = 'd auth_request'
+    srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), AuthHandler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    sock = os.path.join(itest.TMP, 'd.sock')
+    log = os.path.join(itest.TMP, 'd-sign_s3.log')
+    env = sign_s3_env()
+    env.update({'S3_REQUIRE_USER': '1', 'S3_KEY_PREFIX': 'users/{user}/'})
+    p = start([SIGN_S3, '--listen', 'unix:' + sock, '--workers', '1'], env=env,
+              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(log, 'wb'))
+    up = wait_for(lambda: p.poll() is None and can_connect(sock), 10)
+    if not ok(up, '%s: sign_s3 --listen with S3_REQUIRE_USER=1 is up' % ph, read_lines(log)):
+        kill_tree(p)
+        srv.shutdown()
+        return
+    PIDS.update(children(p.pid))
+    ngx = Nginx('d', 'unix:' + sock, web_root()[0], auth_port=srv.server_address[1])
+
+    def sign(headers, name='a.png'):
+        h = {'Content-Type': 'application/json'}
+        h.update(headers)
+        return hreq(ngx.port, 'POST', API,
+                    ('{"file_name":"%s","file_type":"image/png"}' % name).encode(), h)
+
+    def basic(user):
+        return 'Basic ' + base64.b64encode(('%s:pw' % user).encode()).decode()
+
+    check_error('%s: no session: the auth service says 401, nginx answers it as JSON' % ph,
+                sign({}), 401, 'Unauthorized', 'authentication required')
+    for user, seg in (('alice', 'alice'), ('a_b', 'a_5Fb'), ('a+b', 'a_20b')):
+        r = sign({'Cookie': 'session=' + user})
+        check_200('%s: session %s: 200, signature botocore\'s' % (ph, user), r, 'image/png')
+        key = (r.json or {}).get('key', '')
+        ok(re.fullmatch(r'users/%s/[0-9a-f-]{36}/a\.png' % re.escape(seg), key),
+           '%s: session %s: key under users/%s/' % (ph, user, seg), [repr(r)])
+    r = sign({'Cookie': 'session=alice', 'Authorization': basic('mallory')})
+    check_error('%s: session alice, client sends Basic mallory: 401 from sign_s3 '
+                '(two different REMOTE_USERs)' % ph, r, 401, 'Unauthorized',
+                'authentication required')
+    r = sign({'Cookie': 'session=alice', 'Authorization': basic('alice')})
+    check_200('%s: session alice with Basic alice: 200' % ph, r, 'image/png')
+    ok((r.json or {}).get('key', '').startswith('users/alice/'),
+       '%s: ... under users/alice/' % ph, [repr(r)])
+    conflict = [ln for ln in read_lines(log) if ' 401 POST 127.0.0.1 "authentication '
+                'required: REMOTE_USER given twice' in ln]
+    ok(len(conflict) == 1, '%s: sign_s3 logged the conflict once' % ph, read_lines(log)[-5:])
+    check_nginx_log(ph, ngx)
+    listen_stop_check(ph, p, sock)
+    ngx.stop()
+    srv.shutdown()
+
+
 def verbatim_check():
     """The example as written (listen 80, /run/sign_s3 socket) passes nginx -t."""
     d = nginx_dir('verbatim')
@@ -361,6 +462,7 @@ def main():
     phase_a()
     phase_b()
     phase_c()
+    phase_d()
     return finish(t0)
 
 

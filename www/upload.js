@@ -1,7 +1,10 @@
 /* upload.js - direct-to-S3 uploads through sign_s3, no framework, no build step.
  *
  * For each chosen or dropped file:
- *   1. POST /api/sign_s3 {"file_name": file.name, "file_type": file.type}
+ *   1. POST /api/sign_s3 {"file_name": file.name, "file_type": file.type,
+ *      "file_head": base64 of the file's first 4096 bytes}; sign_s3 checks
+ *      the declared type against what those bytes are (libmagic) and fills
+ *      in the type when the browser does not know it
  *   2. PUT the file to answer.signed_request with exactly answer.headers
  *      (the Content-Type is part of the signature) and no credentials
  *   3. show progress (XHR upload progress), then complete with a link to
@@ -18,14 +21,51 @@
   var list = document.getElementById('uploads');
   var signUrl = form.getAttribute('data-sign-url') || '/api/sign_s3';
 
+  var HEAD_BYTES = 4096;   /* sign_s3's limit for file_head, decoded */
+
+  /* The first bytes of a Blob as an ArrayBuffer (Blob.arrayBuffer where it
+   * exists, FileReader elsewhere). */
+  function readBytes(blob) {
+    if (blob.arrayBuffer) return blob.arrayBuffer();
+    return new Promise(function (resolve, reject) {
+      var r = new FileReader();
+      r.onload = function () { resolve(r.result); };
+      r.onerror = function () { reject(r.error || new Error('cannot read the file')); };
+      r.readAsArrayBuffer(blob);
+    });
+  }
+
+  /* base64 (standard alphabet, padded) of an ArrayBuffer, in chunks so no
+   * argument list gets long. */
+  function base64(buffer) {
+    var bytes = new Uint8Array(buffer), bin = '', CHUNK = 1024;
+    for (var i = 0; i < bytes.length; i += CHUNK) {
+      bin += String.fromCharCode.apply(null, bytes.subarray(i, i + CHUNK));
+    }
+    return btoa(bin);
+  }
+
+  /* file_head: base64 of file.slice(0, 4096). An empty file gives "", which
+   * sign_s3 treats as no head. */
+  function fileHead(file) {
+    return readBytes(file.slice(0, HEAD_BYTES)).then(base64, function () {
+      throw new Error('Could not read the file');
+    });
+  }
+
   /* Step 1: ask sign_s3 for a presigned PUT. Resolves to its JSON answer;
    * rejects with an Error whose message is the signer's message. */
   function signFile(file) {
-    return fetch(signUrl, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ file_name: file.name, file_type: file.type || '' }),
-      credentials: 'same-origin'
+    return fileHead(file).then(function (head) {
+      return fetch(signUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ file_name: file.name, file_type: file.type || '',
+                               file_head: head }),
+        credentials: 'same-origin'
+      }).then(null, function () {
+        throw new Error('Could not reach the signer at ' + signUrl);
+      });
     }).then(function (res) {
       return res.text().then(function (text) {
         var body = null;
@@ -39,8 +79,6 @@
         }
         return body;
       });
-    }, function () {
-      throw new Error('Could not reach the signer at ' + signUrl);
     });
   }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "policy.h"
 #include "tap.h"
 
 #define MAX_KV      8
@@ -43,8 +44,8 @@ static const char *fake_get(void *ctx, const char *name)
 
 enum field {
 	F_BUCKET, F_REGION, F_ENDPOINT, F_PREFIX, F_ACL, F_PUBLIC,
-	F_AKEY, F_SKEY, F_TOKEN,             /* strings above, numbers below */
-	F_HTTPS, F_STYLE, F_EXPIRES, F_BODY, F_LOG,
+	F_AKEY, F_SKEY, F_TOKEN, F_TYPES,    /* strings above, numbers below */
+	F_HTTPS, F_STYLE, F_EXPIRES, F_BODY, F_LOG, F_REQUSER, F_REQHEAD, F_NAMEMAX,
 };
 
 static const char *field_str(const struct s3_config *c, enum field f)
@@ -59,6 +60,7 @@ static const char *field_str(const struct s3_config *c, enum field f)
 	case F_AKEY:     return c->access_key;
 	case F_SKEY:     return c->secret_key;
 	case F_TOKEN:    return c->session_token;
+	case F_TYPES:    return c->allowed_types;
 	default:         return NULL;
 	}
 }
@@ -71,6 +73,9 @@ static long long field_num(const struct s3_config *c, enum field f)
 	case F_EXPIRES: return c->expires;
 	case F_BODY:    return (long long)c->max_body;
 	case F_LOG:     return c->log_requests;
+	case F_REQUSER: return c->require_user;
+	case F_REQHEAD: return c->require_file_head;
+	case F_NAMEMAX: return (long long)c->max_name_bytes;
 	default:        return -1;
 	}
 }
@@ -78,7 +83,7 @@ static long long field_num(const struct s3_config *c, enum field f)
 static void check_field(const struct s3_config *c, enum field f, const char *ws,
                         long long wn, const char *desc)
 {
-	if (f <= F_TOKEN)
+	if (f <= F_TYPES)
 		is_str(field_str(c, f), ws, "%s: value", desc);
 	else
 		is_int(field_num(c, f), wn, "%s: value", desc);
@@ -90,7 +95,9 @@ static int cfg_empty(const struct s3_config *c)
 	return !c->bucket && !c->region && !c->endpoint && !c->key_prefix &&
 	       !c->acl && !c->public_url && !c->access_key && !c->secret_key &&
 	       !c->session_token && !c->expires && !c->max_body &&
-	       !c->log_requests && !c->endpoint_https && c->style == S3_STYLE_AUTO;
+	       !c->log_requests && !c->endpoint_https && c->style == S3_STYLE_AUTO &&
+	       !c->require_user && !c->allowed_types && !c->require_file_head &&
+	       !c->max_name_bytes;
 }
 
 /* Long values, filled in by fill_long(). */
@@ -102,6 +109,9 @@ static char token8192[SIGV4_MAX_TOKEN + 1], token8193[SIGV4_MAX_TOKEN + 2];
 static char prefix512[S3_CONFIG_MAX_PREFIX + 1], prefix513[S3_CONFIG_MAX_PREFIX + 2];
 static char public1024[S3_CONFIG_MAX_PUBLIC + 1], public1025[S3_CONFIG_MAX_PUBLIC + 2];
 static char host253[300], host254[300], endpoint301[SIGV4_MAX_ENDPOINT + 2];
+static char types2048[S3_TYPES_LIST_MAX + 1], types2049[S3_TYPES_LIST_MAX + 2];
+static char types64[64 * 4], types65[65 * 4];   /* "a/b,a/b,..." */
+static char prefix_user512[S3_CONFIG_MAX_PREFIX + 1];
 
 static void fill(char *buf, size_t n, const char *head, char c)
 {
@@ -118,6 +128,18 @@ static void fill_host(char *buf, size_t n)
 	for (size_t i = 0; i < n; i++)
 		buf[i] = (i % 64 == 63) ? '.' : 'h';
 	buf[n] = '\0';
+}
+
+/* n entries "a/b" joined by ',' (4n bytes with the NUL). */
+static void fill_types(char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			*buf++ = ',';
+		memcpy(buf, "a/b", 3);
+		buf += 3;
+	}
+	*buf = '\0';
 }
 
 static void fill_long(void)
@@ -141,6 +163,18 @@ static void fill_long(void)
 	memcpy(host254, "http://", 7);
 	fill_host(host254 + 7, 254);
 	fill(endpoint301, SIGV4_MAX_ENDPOINT + 1, "http://", 'e');
+	/* "image/aaa...a": one entry of exactly 2048 bytes is too long a
+	 * subtype (127 at most), so 2048 bytes of entries: "a/bbbb,a/bbbb,..." */
+	for (size_t i = 0; i < S3_TYPES_LIST_MAX; i++)
+		types2048[i] = i % 32 == 31 ? ',' : i % 32 == 1 ? '/' : 'b';
+	types2048[S3_TYPES_LIST_MAX - 1] = 'b';
+	types2048[S3_TYPES_LIST_MAX] = '\0';
+	memcpy(types2049, types2048, S3_TYPES_LIST_MAX);
+	types2049[S3_TYPES_LIST_MAX] = 'b';
+	types2049[S3_TYPES_LIST_MAX + 1] = '\0';
+	fill_types(types64, 64);
+	fill_types(types65, 65);
+	fill(prefix_user512, S3_CONFIG_MAX_PREFIX, "{user}/", 'p');
 }
 
 /* ---- defaults --------------------------------------------------------- */
@@ -292,6 +326,46 @@ static const struct ok_case ok_cases[] = {
 
 	{ "log 1", { { "S3_LOG_REQUESTS", "1" } }, F_LOG, NULL, 1 },
 	{ "log 0", { { "S3_LOG_REQUESTS", "0" } }, F_LOG, NULL, 0 },
+
+	{ "require user default", { { NULL, NULL } }, F_REQUSER, NULL, 0 },
+	{ "require user 1", { { "S3_REQUIRE_USER", "1" } }, F_REQUSER, NULL, 1 },
+	{ "require user 0", { { "S3_REQUIRE_USER", "0" } }, F_REQUSER, NULL, 0 },
+	{ "prefix {user} with S3_REQUIRE_USER=1",
+	  { { "S3_REQUIRE_USER", "1" }, { "S3_KEY_PREFIX", "users/{user}/" } },
+	  F_PREFIX, "users/{user}/", 0 },
+	{ "prefix {user} first", { { "S3_REQUIRE_USER", "1" }, { "S3_KEY_PREFIX", "{user}/" } },
+	  F_PREFIX, "{user}/", 0 },
+	{ "prefix {user} inside a segment",
+	  { { "S3_REQUIRE_USER", "1" }, { "S3_KEY_PREFIX", "u-{user}/in/" } },
+	  F_PREFIX, "u-{user}/in/", 0 },
+	{ "prefix {user} 512 bytes",
+	  { { "S3_REQUIRE_USER", "1" }, { "S3_KEY_PREFIX", prefix_user512 } },
+	  F_PREFIX, prefix_user512, 0 },
+	{ "prefix other braces", { { "S3_KEY_PREFIX", "{users}/{x}/" } },
+	  F_PREFIX, "{users}/{x}/", 0 },
+
+	{ "allowed types default: any", { { NULL, NULL } }, F_TYPES, NULL, 0 },
+	{ "allowed types empty: any", { { "S3_ALLOWED_TYPES", "" } }, F_TYPES, NULL, 0 },
+	{ "allowed types list", { { "S3_ALLOWED_TYPES", "image/*,application/pdf" } },
+	  F_TYPES, "image/*,application/pdf", 0 },
+	{ "allowed types normalized", { { "S3_ALLOWED_TYPES", " Image/PNG ,\tTEXT/* , */*" } },
+	  F_TYPES, "image/png,text/*,*/*", 0 },
+	{ "allowed types one", { { "S3_ALLOWED_TYPES", "application/vnd.ms-excel" } },
+	  F_TYPES, "application/vnd.ms-excel", 0 },
+	{ "allowed types RFC 6838 chars",
+	  { { "S3_ALLOWED_TYPES", "application/x.a!b#c$d&e-f^g_h+i" } },
+	  F_TYPES, "application/x.a!b#c$d&e-f^g_h+i", 0 },
+	{ "allowed types 64 entries", { { "S3_ALLOWED_TYPES", types64 } }, F_TYPES, types64, 0 },
+	{ "allowed types 2048 bytes", { { "S3_ALLOWED_TYPES", types2048 } },
+	  F_TYPES, types2048, 0 },
+
+	{ "require file_head default", { { NULL, NULL } }, F_REQHEAD, NULL, 0 },
+	{ "require file_head 1", { { "S3_REQUIRE_FILE_HEAD", "1" } }, F_REQHEAD, NULL, 1 },
+
+	{ "max name bytes default", { { NULL, NULL } }, F_NAMEMAX, NULL, 255 },
+	{ "max name bytes 1", { { "S3_MAX_NAME_BYTES", "1" } }, F_NAMEMAX, NULL, 1 },
+	{ "max name bytes 100", { { "S3_MAX_NAME_BYTES", "100" } }, F_NAMEMAX, NULL, 100 },
+	{ "max name bytes 255", { { "S3_MAX_NAME_BYTES", "255" } }, F_NAMEMAX, NULL, 255 },
 
 	{ "unknown env names ignored", { { "S3_BUCKETS", "x y" }, { "S3_FOO", "" } },
 	  F_BUCKET, BASE_BUCKET, 0 },
@@ -471,6 +545,59 @@ static const struct bad_case bad_cases[] = {
 	{ "log yes", { { "S3_LOG_REQUESTS", "yes" } }, "S3_LOG_REQUESTS", NULL, 0 },
 	{ "log 2", { { "S3_LOG_REQUESTS", "2" } }, "S3_LOG_REQUESTS", NULL, 0 },
 	{ "log true", { { "S3_LOG_REQUESTS", "true" } }, "S3_LOG_REQUESTS", NULL, 0 },
+
+	{ "require user yes", { { "S3_REQUIRE_USER", "yes" } }, "S3_REQUIRE_USER", NULL, 0 },
+	{ "require user empty", { { "S3_REQUIRE_USER", "" } }, "S3_REQUIRE_USER", NULL, 0 },
+	{ "prefix {user} without S3_REQUIRE_USER", { { "S3_KEY_PREFIX", "users/{user}/" } },
+	  "S3_KEY_PREFIX", "S3_KEY_PREFIX: {user} needs S3_REQUIRE_USER=1", 1 },
+	{ "prefix {user} with S3_REQUIRE_USER=0",
+	  { { "S3_REQUIRE_USER", "0" }, { "S3_KEY_PREFIX", "{user}/" } },
+	  "S3_KEY_PREFIX", "S3_KEY_PREFIX: {user} needs S3_REQUIRE_USER=1", 1 },
+	{ "prefix {user} at the end",
+	  { { "S3_REQUIRE_USER", "1" }, { "S3_KEY_PREFIX", "users/{user}" } },
+	  "S3_KEY_PREFIX", "S3_KEY_PREFIX: expected {user} at most once, followed by '/'", 1 },
+	{ "prefix {user} then text",
+	  { { "S3_REQUIRE_USER", "1" }, { "S3_KEY_PREFIX", "users/{user}-x/" } },
+	  "S3_KEY_PREFIX", NULL, 1 },
+	{ "prefix {user} twice",
+	  { { "S3_REQUIRE_USER", "1" }, { "S3_KEY_PREFIX", "{user}/{user}/" } },
+	  "S3_KEY_PREFIX", NULL, 1 },
+	{ "prefix {user} and a bad segment",
+	  { { "S3_REQUIRE_USER", "1" }, { "S3_KEY_PREFIX", "{user}//" } },
+	  "S3_KEY_PREFIX", NULL, 0 },
+
+	{ "allowed types no slash", { { "S3_ALLOWED_TYPES", "image" } }, "S3_ALLOWED_TYPES", NULL, 0 },
+	{ "allowed types spaces only", { { "S3_ALLOWED_TYPES", "  " } }, "S3_ALLOWED_TYPES", NULL, 0 },
+	{ "allowed types empty entry", { { "S3_ALLOWED_TYPES", "image/png,,text/plain" } },
+	  "S3_ALLOWED_TYPES", NULL, 0 },
+	{ "allowed types trailing comma", { { "S3_ALLOWED_TYPES", "image/png," } },
+	  "S3_ALLOWED_TYPES", NULL, 0 },
+	{ "allowed types leading comma", { { "S3_ALLOWED_TYPES", ",image/png" } },
+	  "S3_ALLOWED_TYPES", NULL, 0 },
+	{ "allowed types star type", { { "S3_ALLOWED_TYPES", "*/png" } }, "S3_ALLOWED_TYPES", NULL, 0 },
+	{ "allowed types partial star", { { "S3_ALLOWED_TYPES", "image/p*" } },
+	  "S3_ALLOWED_TYPES", NULL, 0 },
+	{ "allowed types parameter", { { "S3_ALLOWED_TYPES", "text/plain;charset=utf-8" } },
+	  "S3_ALLOWED_TYPES", NULL, 0 },
+	{ "allowed types space inside", { { "S3_ALLOWED_TYPES", "image /png" } },
+	  "S3_ALLOWED_TYPES", NULL, 0 },
+	{ "allowed types two slashes", { { "S3_ALLOWED_TYPES", "image/png/x" } },
+	  "S3_ALLOWED_TYPES", NULL, 0 },
+	{ "allowed types empty subtype", { { "S3_ALLOWED_TYPES", "image/" } }, "S3_ALLOWED_TYPES", NULL, 0 },
+	{ "allowed types empty type", { { "S3_ALLOWED_TYPES", "/png" } }, "S3_ALLOWED_TYPES", NULL, 0 },
+	{ "allowed types non-ascii", { { "S3_ALLOWED_TYPES", "image/p\xc3\xa9g" } },
+	  "S3_ALLOWED_TYPES", NULL, 0 },
+	{ "allowed types 65 entries", { { "S3_ALLOWED_TYPES", types65 } }, "S3_ALLOWED_TYPES", NULL, 0 },
+	{ "allowed types 2049 bytes", { { "S3_ALLOWED_TYPES", types2049 } },
+	  "S3_ALLOWED_TYPES", NULL, 0 },
+
+	{ "require file_head 2", { { "S3_REQUIRE_FILE_HEAD", "2" } }, "S3_REQUIRE_FILE_HEAD", NULL, 0 },
+
+	{ "max name bytes 0", { { "S3_MAX_NAME_BYTES", "0" } }, "S3_MAX_NAME_BYTES",
+	  "S3_MAX_NAME_BYTES: expected an integer 1..255 (bytes)", 0 },
+	{ "max name bytes 256", { { "S3_MAX_NAME_BYTES", "256" } }, "S3_MAX_NAME_BYTES", NULL, 0 },
+	{ "max name bytes empty", { { "S3_MAX_NAME_BYTES", "" } }, "S3_MAX_NAME_BYTES", NULL, 0 },
+	{ "max name bytes unit", { { "S3_MAX_NAME_BYTES", "100b" } }, "S3_MAX_NAME_BYTES", NULL, 0 },
 };
 
 /* No value of env (4 bytes or more) appears in msg. */
@@ -577,6 +704,10 @@ static void test_file_parse(void)
 		"S3_EXPIRES= 300\n"
 		"S3_PATH_STYLE=1\n"
 		"S3_MAX_BODY=2048\n"
+		"S3_REQUIRE_USER=1\n"
+		"S3_ALLOWED_TYPES=\"image/*, application/pdf\"\n"
+		"S3_REQUIRE_FILE_HEAD=1\n"
+		"S3_MAX_NAME_BYTES=64\n"
 		"S3_LOG_REQUESTS=1";          /* no final newline */
 	static const struct kv none[] = { { NULL, NULL } };
 	struct fake f = { none, write_tmp(text, 0), 0 };
@@ -600,6 +731,10 @@ static void test_file_parse(void)
 	is_int(c.style, S3_STYLE_PATH, "file: path style");
 	is_int(c.max_body, 2048, "file: max body");
 	is_int(c.log_requests, 1, "file: last line without newline");
+	is_int(c.require_user, 1, "file: S3_REQUIRE_USER");
+	is_str(c.allowed_types, "image/*,application/pdf", "file: S3_ALLOWED_TYPES");
+	is_int(c.require_file_head, 1, "file: S3_REQUIRE_FILE_HEAD");
+	is_int(c.max_name_bytes, 64, "file: S3_MAX_NAME_BYTES");
 	s3_config_free(&c);
 	unlink(f.file);
 }
@@ -634,6 +769,9 @@ static const struct file_ok_case file_ok_cases[] = {
 	  F_PREFIX, "a#b/", 0 },
 	{ "quote inside a value", "S3_BUCKET=b\nS3_KEY_PREFIX=it's/\n", { { NULL, NULL } },
 	  F_PREFIX, "it's/", 0 },
+	{ "file {user} prefix, env S3_REQUIRE_USER",
+	  "S3_BUCKET=b\nS3_KEY_PREFIX=home/{user}/\n", { { "S3_REQUIRE_USER", "1" } },
+	  F_PREFIX, "home/{user}/", 0 },
 };
 
 static void test_file_ok(void)

@@ -3,8 +3,11 @@
 #include "tap.h"
 #include "handler.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #define NOW 1369353600   /* 2013-05-24T00:00:00Z */
 
@@ -40,22 +43,32 @@ static const struct kv base[] = {
 	{ NULL, NULL },
 };
 
-static void run(const struct kv *env, const char *method, const char *ctype,
-                const char *body, struct s3_response *r)
+static void run_in(const struct kv *env, const struct s3_req_in *in, int preload,
+                   struct s3_response *r)
 {
 	struct s3_app app;
 	char err[256];
-	struct s3_req_in in = { method, ctype, NULL, body, body ? strlen(body) : 0 };
 
 	vars = env;
-	if (s3_app_init(&app, lookup, NULL, 0, err, sizeof err) != S3_OK) {
+	if (s3_app_init(&app, lookup, NULL, preload, err, sizeof err) != S3_OK) {
 		diag("init: %s", err);
 		memset(r, 0, sizeof *r);
 		return;
 	}
 	app.uuid = pinned_uuid;
-	s3_handle(&app, &in, NOW, r);
+	s3_handle(&app, in, NOW, r);
 	s3_app_free(&app);
+}
+
+static void run(const struct kv *env, const char *method, const char *ctype,
+                const char *body, struct s3_response *r)
+{
+	struct s3_req_in in = {
+		.method = method, .content_type = ctype,
+		.body = body, .body_len = body ? strlen(body) : 0,
+	};
+
+	run_in(env, &in, 0, r);
 }
 
 static void reference(void)
@@ -157,8 +170,8 @@ static void failures(void)
 	{
 		struct s3_app app;
 		char err[256];
-		struct s3_req_in in = { "POST", "application/json", NULL,
-		                        "{\"file_name\":\"a.txt\"}", 21 };
+		struct s3_req_in in = { .method = "POST", .content_type = "application/json",
+		                        .body = "{\"file_name\":\"a.txt\"}", .body_len = 21 };
 
 		vars = base;
 		s3_app_init(&app, lookup, NULL, 1, err, sizeof err);
@@ -173,10 +186,369 @@ static void failures(void)
 	}
 }
 
+
+/* ---- policy: S3_REQUIRE_USER, {user}, S3_MAX_NAME_BYTES ------------------- */
+
+static const char *user_env_prefix = "users/{user}/";
+
+static void run_user(const char *user, int conflict, const char *method,
+                     const char *body, struct s3_response *r)
+{
+	const struct kv env[] = {
+		{ "S3_BUCKET", "examplebucket" },
+		{ "AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE" },
+		{ "AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
+		{ "S3_REQUIRE_USER", "1" },
+		{ "S3_KEY_PREFIX", user_env_prefix },
+		{ NULL, NULL },
+	};
+	struct s3_req_in in = {
+		.method = method, .content_type = "application/json",
+		.body = body, .body_len = body ? strlen(body) : 0,
+		.remote_user = user, .remote_user_conflict = conflict,
+	};
+
+	run_in(env, &in, 0, r);
+}
+
+static int has_key(const struct s3_response *r, const char *key)
+{
+	char want[1200];
+
+	snprintf(want, sizeof want, "\"key\":\"%s\"", key);
+	return r->body && strstr(r->body, want) != NULL;
+}
+
+static void users(void)
+{
+	static const struct { const char *user, *seg; } good[] = {
+		{ "alice", "alice" },
+		{ "a_b", "a_5Fb" },
+		{ "a b", "a_20b" },
+		{ "a_20b", "a_5F20b" },
+		{ ".", "_2E" },
+		{ "..", "_2E_2E" },
+		{ "caf\xc3\xa9", "caf_C3_A9" },
+		{ "bob@example.com", "bob@example.com" },
+	};
+	static const char body[] = "{\"file_name\":\"a.txt\"}";
+	char user129[130], user128[129], key[600];
+	struct s3_response r;
+
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+		run_user(good[i].user, 0, "POST", body, &r);
+		is_int(r.status, 200, "user %s: 200", good[i].seg);
+		snprintf(key, sizeof key, "users/%s/0b7f3c2e-6a1d-4e8f-9c3b-5d2a1e0f4c6b/a.txt",
+		         good[i].seg);
+		ok(has_key(&r, key), "user %s: key %s", good[i].seg, key);
+		s3_response_free(&r);
+	}
+	run_user(NULL, 0, "POST", body, &r);
+	is_int(r.status, 401, "no REMOTE_USER: 401");
+	ok(r.body && strstr(r.body, "\"error\":\"Unauthorized\"") &&
+	   strstr(r.body, "authentication required"), "no REMOTE_USER: JSON message");
+	s3_response_free(&r);
+	run_user("", 0, "POST", body, &r);
+	is_int(r.status, 401, "empty REMOTE_USER: 401");
+	s3_response_free(&r);
+	run_user("alice", 1, "POST", body, &r);
+	is_int(r.status, 401, "REMOTE_USER given twice, differently: 401");
+	ok(strstr(r.message, "twice") != NULL, "conflict: the log says why");
+	ok(r.body && !strstr(r.body, "twice"), "conflict: the client is told no more");
+	s3_response_free(&r);
+	memset(user128, 'u', 128);
+	user128[128] = '\0';
+	memset(user129, 'u', 129);
+	user129[129] = '\0';
+	run_user(user128, 0, "POST", body, &r);
+	is_int(r.status, 200, "128-byte user: 200");
+	s3_response_free(&r);
+	run_user(user129, 0, "POST", body, &r);
+	is_int(r.status, 401, "129-byte user: 401");
+	ok(r.body && strstr(r.body, "user name too long (limit 128 bytes)"),
+	   "129-byte user: message");
+	ok(!strstr(r.body, user129) && !strstr(r.message, user129), "129-byte user: not echoed");
+	s3_response_free(&r);
+	run_user("caf\xe9", 0, "POST", body, &r);
+	is_int(r.status, 401, "Latin-1 user: 401");
+	ok(r.body && strstr(r.body, "user name is not valid UTF-8"), "Latin-1 user: message");
+	s3_response_free(&r);
+	run_user(NULL, 0, "PUT", "{}", &r);
+	is_int(r.status, 401, "no user, PUT: 401 before anything else");
+	s3_response_free(&r);
+	run_user(NULL, 0, "POST", "{", &r);
+	is_int(r.status, 401, "no user, invalid JSON: 401 before anything else");
+	s3_response_free(&r);
+	/* S3_REQUIRE_USER=1 without {user}: the prefix as it is */
+	user_env_prefix = "in/";
+	run_user("alice", 0, "POST", body, &r);
+	ok(r.status == 200 && has_key(&r, "in/0b7f3c2e-6a1d-4e8f-9c3b-5d2a1e0f4c6b/a.txt"),
+	   "S3_REQUIRE_USER=1, no {user}: plain prefix");
+	s3_response_free(&r);
+	/* without S3_REQUIRE_USER, REMOTE_USER is not looked at */
+	{
+		struct s3_req_in in = { .method = "POST", .content_type = "application/json",
+		                        .body = body, .body_len = strlen(body),
+		                        .remote_user = "x", .remote_user_conflict = 1 };
+
+		run_in(base, &in, 0, &r);
+		is_int(r.status, 200, "S3_REQUIRE_USER unset: REMOTE_USER ignored");
+		s3_response_free(&r);
+	}
+	/* the longest prefix and user: the name is cut so the key fits 1024 */
+	{
+		char prefix[S3_CONFIG_MAX_PREFIX + 1], user[129], want_name[256];
+		char b[400];
+		const char *k, *e;
+		size_t klen;
+
+		memset(prefix, 'p', sizeof prefix - 1);
+		memcpy(prefix, "{user}/", 7);
+		prefix[S3_CONFIG_MAX_PREFIX] = '\0';
+		memset(user, '_', 128);
+		user[128] = '\0';
+		user_env_prefix = prefix;
+		memset(want_name, 'n', 255);
+		want_name[255] = '\0';
+		snprintf(b, sizeof b, "{\"file_name\":\"%s\"}", want_name);
+		run_user(user, 0, "POST", b, &r);
+		is_int(r.status, 200, "longest prefix and user: 200");
+		k = r.body ? strstr(r.body, "\"key\":\"") : NULL;
+		e = k ? strchr(k + 7, '"') : NULL;
+		klen = e ? (size_t)(e - k - 7) : 0;
+		is_int(klen, 1024, "longest prefix and user: key of exactly 1024 bytes");
+		s3_response_free(&r);
+	}
+	user_env_prefix = "users/{user}/";
+}
+
+static void name_bytes(void)
+{
+	static const struct kv env[] = {
+		{ "S3_BUCKET", "examplebucket" },
+		{ "AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE" },
+		{ "AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
+		{ "S3_MAX_NAME_BYTES", "12" },
+		{ NULL, NULL },
+	};
+	struct s3_response r;
+
+	run(env, "POST", "application/json", "{\"file_name\":\"a-long-file-name.pdf\"}", &r);
+	is_int(r.status, 200, "S3_MAX_NAME_BYTES=12: 200");
+	ok(has_key(&r, "uploads/0b7f3c2e-6a1d-4e8f-9c3b-5d2a1e0f4c6b/a-long-f.pdf"),
+	   "S3_MAX_NAME_BYTES=12: name cut to 12 bytes, extension kept");
+	s3_response_free(&r);
+}
+
+/* ---- policy: S3_ALLOWED_TYPES, file_head, sniffing ------------------------- */
+
+static const unsigned char png[] =
+	"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0";
+static const unsigned char jpeg[] = "\xff\xd8\xff\xe0\0\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0";
+static const unsigned char elf[] =
+	"\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x3e\0\x01\0\0\0";
+static const unsigned char html[] = "<!DOCTYPE html>\n<html><script>alert(1)</script>";
+static const unsigned char text[] = "a,b,c\n1,2,3\n";
+static const unsigned char noise[] = "\x01\x02\x03\xfe\xfd\x00\x10\x99";
+
+#define HEAD(a) a, sizeof(a) - 1
+
+/* A JSON body; type NULL: no file_type; head NULL: no file_head. */
+static char *body_with(const char *name, const char *type, const unsigned char *head,
+                       size_t len)
+{
+	size_t cap = 4 * len / 3 + 256;
+	char *b = malloc(cap), *h = malloc(4 * len / 3 + 8);
+	int n;
+
+	if (!b || !h)
+		exit(1);
+	if (head)
+		EVP_EncodeBlock((unsigned char *)h, head, (int)len);
+	n = snprintf(b, cap, "{\"file_name\":\"%s\"", name);
+	if (type)
+		n += snprintf(b + n, cap - (size_t)n, ",\"file_type\":\"%s\"", type);
+	if (head)
+		n += snprintf(b + n, cap - (size_t)n, ",\"file_head\":\"%s\"", h);
+	snprintf(b + n, cap - (size_t)n, "}");
+	free(h);
+	return b;
+}
+
+struct sniff_case {
+	const char *what;
+	const char *name, *type;
+	const unsigned char *head;
+	size_t len;
+	const char *allowed;       /* S3_ALLOWED_TYPES or NULL */
+	int status;
+	const char *want;          /* file_type signed, or a message */
+};
+
+static const struct sniff_case sniff_cases[] = {
+	{ "PNG declared image/png", "a.png", "image/png", HEAD(png), NULL, 200, "image/png" },
+	{ "PNG declared IMAGE/PNG;x=1", "a.png", "IMAGE/PNG;x=1", HEAD(png), NULL, 200,
+	  "IMAGE/PNG;x=1" },
+	{ "JPEG declared image/png: same top level", "a.png", "image/png", HEAD(jpeg), NULL,
+	  200, "image/png" },
+	{ "ELF declared image/png", "a.png", "image/png", HEAD(elf), NULL, 415,
+	  "file content is application/x-executable, which contradicts file_type image/png" },
+	{ "HTML declared image/png", "a.png", "image/png", HEAD(html), NULL, 415,
+	  "file content is text/html, which contradicts file_type image/png" },
+	{ "HTML declared text/plain", "a.txt", "text/plain", HEAD(html), NULL, 415,
+	  "file content is text/html, which contradicts file_type text/plain" },
+	{ "PNG declared application/pdf", "a.pdf", "application/pdf", HEAD(png), NULL, 415,
+	  "file content is image/png, which contradicts file_type application/pdf" },
+	{ "ELF declared application/octet-stream", "a", "application/octet-stream", HEAD(elf),
+	  NULL, 200, "application/octet-stream" },
+	{ "noise declared image/png: nothing to contradict", "a.png", "image/png",
+	  HEAD(noise), NULL, 200, "image/png" },
+	{ "JPEG, no file_type: sniffed", "a.png", NULL, HEAD(jpeg), NULL, 200, "image/jpeg" },
+	{ "JPEG, empty file_type: sniffed", "x", "", HEAD(jpeg), NULL, 200, "image/jpeg" },
+	{ "ELF, no file_type: sniffed", "a.png", NULL, HEAD(elf), NULL, 200,
+	  "application/x-executable" },
+	{ "noise, no file_type: the extension", "a.pdf", NULL, HEAD(noise), NULL, 200,
+	  "application/pdf" },
+	{ "noise, no file_type, no extension", "a", NULL, HEAD(noise), NULL, 200,
+	  "application/octet-stream" },
+	{ "text, no file_type, .csv: the extension", "a.csv", NULL, HEAD(text), NULL, 200,
+	  "text/csv" },
+	{ "text, no file_type, no extension: text/plain", "data", NULL, HEAD(text), NULL, 200,
+	  "text/plain" },
+	{ "allowed: image/png in image/*", "a.png", "image/png", HEAD(png),
+	  "image/*,application/pdf", 200, "image/png" },
+	{ "allowed: no head", "a.pdf", "application/pdf", NULL, 0, "image/*,application/pdf",
+	  200, "application/pdf" },
+	{ "not allowed: declared", "a.html", "text/html", NULL, 0, "image/*,application/pdf",
+	  415, "file type text/html is not allowed" },
+	{ "not allowed: declared with parameters", "a.txt", "Text/Plain;charset=utf-8", NULL, 0,
+	  "image/*", 415, "file type text/plain is not allowed" },
+	{ "not allowed: from the extension", "a.exe", NULL, NULL, 0, "image/*,application/pdf",
+	  415, "file type application/x-msdos-program is not allowed" },
+	{ "not allowed: no extension", "readme", NULL, NULL, 0, "image/*", 415,
+	  "file type application/octet-stream is not allowed" },
+	{ "not allowed: sniffed, no file_type", "a.png", NULL, HEAD(elf), "image/*", 415,
+	  "file type application/x-executable is not allowed" },
+	{ "not allowed: sniffed type, declared allowed", "a.bin", "application/octet-stream",
+	  HEAD(elf), "application/octet-stream,image/*", 415,
+	  "file content is application/x-executable (file_type application/octet-stream), "
+	  "which is not allowed" },
+	{ "allowed: generic sniffed type not checked", "a.png", "image/png", HEAD(noise),
+	  "image/png", 200, "image/png" },
+	{ "allowed: JPEG sniffed, image/* allowed", "a.png", "image/png", HEAD(jpeg),
+	  "image/*", 200, "image/png" },
+	{ "not allowed: JPEG sniffed, only image/png allowed", "a.png", "image/png", HEAD(jpeg),
+	  "image/png", 415, "file content is image/jpeg (file_type image/png), which is not allowed" },
+	{ "wildcard */*", "a.exe", NULL, NULL, 0, "*/*", 200, "application/x-msdos-program" },
+};
+
+static void sniffing(void)
+{
+	for (size_t i = 0; i < sizeof sniff_cases / sizeof *sniff_cases; i++) {
+		const struct sniff_case *c = &sniff_cases[i];
+		struct kv env[] = {
+			{ "S3_BUCKET", "examplebucket" },
+			{ "AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE" },
+			{ "AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
+			{ c->allowed ? "S3_ALLOWED_TYPES" : NULL, c->allowed },
+			{ NULL, NULL },
+		};
+		char *b = body_with(c->name, c->type, c->head, c->len), want[400];
+		struct s3_response r;
+
+		for (int preload = 0; preload <= 1; preload++) {
+			struct s3_req_in in = { .method = "POST", .content_type = "application/json",
+			                        .body = b, .body_len = strlen(b) };
+
+			run_in(env, &in, preload, &r);
+			is_int(r.status, c->status, "%s%s: %d", c->what,
+			       preload ? " (preloaded)" : "", c->status);
+			if (c->status == 200)
+				snprintf(want, sizeof want, "\"headers\":{\"Content-Type\":\"%s\"}",
+				         c->want);
+			else
+				snprintf(want, sizeof want, "\"message\":\"%s\"", c->want);
+			if (!ok(r.body && strstr(r.body, want), "%s%s: %s", c->what,
+			        preload ? " (preloaded)" : "", c->want))
+				diag("body: %s", r.body ? r.body : "(none)");
+			if (c->status != 200)
+				is_str(r.message, c->want, "%s: logged", c->what);
+			s3_response_free(&r);
+		}
+		free(b);
+	}
+}
+
+static void head_errors(void)
+{
+	static const struct kv env[] = {
+		{ "S3_BUCKET", "examplebucket" },
+		{ "AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE" },
+		{ "AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
+		{ "S3_REQUIRE_FILE_HEAD", "1" },
+		{ NULL, NULL },
+	};
+	static const struct { const char *what, *body; int status; const char *msg; } cs[] = {
+		{ "bad base64", "{\"file_name\":\"a.png\",\"file_head\":\"iVBOR!w0K\"}", 400,
+		  "file_head must be base64 (RFC 4648, standard alphabet)" },
+		{ "URL-safe base64", "{\"file_name\":\"a.png\",\"file_head\":\"-_-_\"}", 400,
+		  "file_head must be base64" },
+		{ "one character left", "{\"file_name\":\"a.png\",\"file_head\":\"iVBOR\"}", 400,
+		  "file_head must be base64" },
+		{ "required, missing", "{\"file_name\":\"a.png\"}", 400,
+		  "file_head is required" },
+		{ "required, empty", "{\"file_name\":\"a.png\",\"file_head\":\"\"}", 400,
+		  "file_head is required" },
+		{ "required, whitespace: an empty head", "{\"file_name\":\"a.txt\",\"file_head\":\" \"}",
+		  200, "text/plain" },
+		{ "required, present", "{\"file_name\":\"a.png\",\"file_head\":\"iVBORw0KGgo=\"}", 200,
+		  "image/png" },
+	};
+	struct s3_response r;
+
+	for (size_t i = 0; i < sizeof cs / sizeof *cs; i++) {
+		run(env, "POST", "application/json", cs[i].body, &r);
+		is_int(r.status, cs[i].status, "%s: %d", cs[i].what, cs[i].status);
+		ok(r.body && strstr(r.body, cs[i].msg), "%s: %s", cs[i].what, cs[i].msg);
+		s3_response_free(&r);
+	}
+	/* 4096 bytes decoded: fine; 4097: too long */
+	{
+		unsigned char *head = calloc(1, 5 * 1024);
+		char *b;
+
+		if (!head)
+			exit(1);
+		memcpy(head, png, sizeof png - 1);
+		b = body_with("a.png", "image/png", head, 4096);
+		run(base, "POST", "application/json", b, &r);
+		is_int(r.status, 200, "4096-byte head: 200");
+		s3_response_free(&r);
+		free(b);
+		b = body_with("a.png", "image/png", head, 4097);
+		run(base, "POST", "application/json", b, &r);
+		is_int(r.status, 400, "4097-byte head: 400");
+		ok(r.body && strstr(r.body, "file_head too long (limit 4096 bytes decoded)"),
+		   "4097-byte head: message");
+		s3_response_free(&r);
+		free(b);
+		b = body_with("a.png", "image/png", head, 5 * 1024);
+		run(base, "POST", "application/json", b, &r);
+		is_int(r.status, 400, "5 KiB head: 400");
+		s3_response_free(&r);
+		free(b);
+		free(head);
+	}
+}
+
 int main(void)
 {
 	reference();
 	config_effects();
 	failures();
+	users();
+	name_bytes();
+	sniffing();
+	head_errors();
 	return done_testing();
 }

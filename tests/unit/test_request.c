@@ -284,7 +284,8 @@ static enum s3_req_status run(const char *method, const char *ctype,
 			      const char *query, const char *body, size_t len,
 			      struct s3_req_fields *f, char *msg, size_t msgcap)
 {
-	struct s3_req_in in = { method, ctype, query, NULL, len };
+	struct s3_req_in in = { .method = method, .content_type = ctype, .query = query,
+	                        .body_len = len };
 	enum s3_req_status st;
 	char *copy = NULL;
 
@@ -493,7 +494,7 @@ static void check_status(void)
 /* Odd arguments: NULL msg, tiny msg buffers, NULL body, free of zeroes. */
 static void check_edges(void)
 {
-	struct s3_req_in in = { "POST", JSON, NULL, NULL, 0 };
+	struct s3_req_in in = { .method = "POST", .content_type = JSON };
 	struct s3_req_fields f = { 0 };
 	char small[4] = "zzz";
 	size_t len;
