@@ -6,6 +6,7 @@
 #   make bench           signing benchmark against botocore, same run
 #   make bench-http      through nginx: vs FastCGI ceiling and the Node peer
 #   make bench-cgi       plain CGI, exec to exit
+#   make fuzz            libFuzzer targets, FUZZ_SECONDS each (default 60)
 #   make install PREFIX=/usr/local DESTDIR=
 #
 # Sources are found by wildcard: a new common/*.c joins the library, a new
@@ -50,9 +51,12 @@ CGI_LIB    := $(BUILD)/libcgi.a
 LIB        := $(BUILD)/libsigns3.a
 MAIN_OBJ   := $(BUILD)/cgi/main.o
 BIN        := $(BUILD)/sign_s3
-TEST_SCRIPTS := $(sort $(wildcard tests/*.sh tests/*.py))
+TEST_SCRIPTS := $(sort $(wildcard tests/*.sh tests/*.py)) tests/fuzz/replay.sh
 
-.PHONY: all test unit clean install bench bench-http bench-cgi cgi-bundle demo demo-stop
+# libFuzzer targets (clang, ASan+UBSan): FUZZ_SECONDS each
+FUZZ_SECONDS ?= 60
+
+.PHONY: all test unit clean install bench bench-http bench-cgi cgi-bundle demo demo-stop fuzz
 all: $(BIN)
 
 $(BUILD)/%.o: %.c
@@ -117,6 +121,9 @@ demo:
 
 demo-stop:
 	scripts/demo.sh stop
+
+fuzz:
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/sign_s3

@@ -8,8 +8,8 @@ SUDO=
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
 
 PKGS=(
-  # build
-  build-essential pkg-config clang
+  # build; libFuzzer's runtime; valgrind for the leak tests
+  build-essential pkg-config clang libclang-rt-14-dev valgrind
   # libraries
   libfcgi-dev libssl-dev libcjson-dev libcurl4-openssl-dev libmagic-dev media-types
   # tests: reference signer (Debian's botocore, for /usr/bin/python3), prove, curl
