@@ -104,11 +104,12 @@ static int drop_privileges(const char *user, const char *sock_path)
 	return 0;
 }
 
-static pid_t spawn(struct s3_app *app, int fd)
+static pid_t spawn(struct s3_app *app, int fd, const struct sandbox_plan *plan)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
+		char err[SANDBOX_ERRMAX];
 		struct sigaction sa;
 
 		memset(&sa, 0, sizeof sa);
@@ -119,6 +120,9 @@ static pid_t spawn(struct s3_app *app, int fd)
 		 * the mask is inherited: unblock, or SIGTERM never reaches us */
 		sigemptyset(&sa.sa_mask);
 		sigprocmask(SIG_SETMASK, &sa.sa_mask, NULL);
+		if (plan && sandbox_install(plan->mode, err, sizeof err) != S3_OK)
+			fprintf(stderr, "sign_s3[%ld]: %s; serving without it\n",
+			        (long)getpid(), err);
 		_exit(serve_fastcgi(app, fd));
 	}
 	if (pid < 0)
@@ -149,6 +153,20 @@ int listen_run(struct s3_app *app, const struct listen_opts *o)
 		return 1;
 	if (o->user && drop_privileges(o->user, path) != 0)
 		return 1;
+	if (o->sandbox) {
+		char err[SANDBOX_ERRMAX], what[SANDBOX_ERRMAX + 64];
+
+		if (sandbox_harden(o->sandbox->mode, err, sizeof err) != S3_OK)
+			fprintf(stderr, "sign_s3[%ld]: %s\n", (long)getpid(), err);
+		if (o->sandbox->mode != SANDBOX_OFF && !sandbox_supported()) {
+			fprintf(stderr, "sign_s3[%ld]: sandbox unsupported on this "
+			        "architecture; serving without it\n", (long)getpid());
+		} else {
+			sandbox_describe(o->sandbox, what, sizeof what);
+			fprintf(stderr, "sign_s3[%ld]: sandbox: %s%s\n", (long)getpid(), what,
+			        o->sandbox->mode == SANDBOX_OFF ? "" : " in each worker");
+		}
+	}
 
 	serve_install_signals();
 	memset(&sa, 0, sizeof sa);
@@ -165,7 +183,7 @@ int listen_run(struct s3_app *app, const struct listen_opts *o)
 	sigprocmask(SIG_BLOCK, &block, &old);
 
 	for (int i = 0; i < n; i++)
-		if ((pids[i] = spawn(app, fd)) > 0)
+		if ((pids[i] = spawn(app, fd, o->sandbox)) > 0)
 			alive++;
 	fprintf(stderr, "sign_s3[%ld]: listening on %s with %d workers\n",
 	        (long)getpid(), o->addr, alive);
@@ -191,7 +209,7 @@ int listen_run(struct s3_app *app, const struct listen_opts *o)
 					sleep(1);
 					sigprocmask(SIG_BLOCK, &block, NULL);
 				}
-				pids[i] = serve_stop ? -1 : spawn(app, fd);
+				pids[i] = serve_stop ? -1 : spawn(app, fd, o->sandbox);
 			}
 		}
 		if (!serve_stop)

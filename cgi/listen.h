@@ -10,11 +10,19 @@
  * LISTEN_RESPAWN_BURST times a second, so a crash loop does not spin).
  * SIGTERM or SIGINT: the parent passes SIGTERM to the workers, each finishes
  * the request in progress and exits, the parent waits for them, removes a
- * unix socket and exits 0. */
+ * unix socket and exits 0.
+ *
+ * Sandbox (common/sandbox.h): with opts.sandbox, the parent drops core
+ * dumps, dumpability and new privileges after the bind and --user, logs
+ * one line ("sign_s3[PID]: sandbox: seccomp on (N syscalls allowed) in
+ * each worker"), and every worker installs the filter before its first
+ * accept (a worker that cannot logs one line and serves without it). The
+ * parent itself has no filter: it forks, waits and signals. */
 #ifndef SIGN_S3_LISTEN_H
 #define SIGN_S3_LISTEN_H
 
 #include "handler.h"
+#include "sandbox.h"
 
 #define LISTEN_MAX_WORKERS     256
 #define LISTEN_BACKLOG         1024
@@ -25,6 +33,7 @@ struct listen_opts {
 	const char *addr;      /* "unix:/path" or "HOST:PORT" */
 	int workers;           /* 0: number of cores */
 	const char *user;      /* NULL: stay who we are */
+	const struct sandbox_plan *sandbox;   /* NULL: none (set by the caller) */
 };
 
 /* Parses --listen/--workers/--user from argv (argv[0] is the program).

@@ -6,26 +6,52 @@
  *   sign_s3 --listen ADDR ...       own FastCGI listener, prefork (listen.c)
  *   listening socket on stdin       FastCGI under spawn-fcgi / mod_fcgid
  *   sign_s3 --help | --version
+ *
+ * Sandbox (common/sandbox.h): once the configuration is loaded, a CGI
+ * process, a FastCGI process on stdin and every --listen worker (after the
+ * bind and --user) install a seccomp filter. Environment only (not the
+ * SIGN_S3_CONFIG file), read here with getenv:
+ *   S3_SANDBOX=0       no sandbox at all (debugging); 1 or unset: on
+ *   S3_SANDBOX_EXEC=1  allow credential_process (filter becomes a deny-list);
+ *                      0 never; unset: only when the shared AWS files name
+ *                      a credential_process and the chain may reach them
+ * Another value is a configuration error at start. The --listen parent
+ * logs one line at start ("sign_s3[PID]: sandbox: seccomp on (N syscalls
+ * allowed) in each worker"). A process started by someone else (CGI, and
+ * FastCGI on stdin: mod_fcgid spawns and retires them all day, and its
+ * stderr is Apache's error log) is quiet unless the filter cannot be
+ * installed: then it logs one line and serves unsandboxed, as on an
+ * architecture without a filter ("sandbox unsupported on this
+ * architecture"). /proc/PID/status shows it: "Seccomp: 2". The
+ * command-line presigner is not sandboxed.
  */
 #include "cli.h"
 #include "config.h"
 #include "handler.h"
 #include "listen.h"
+#include "sandbox.h"
 #include "serve.h"
 
 #include <fcgiapp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Configuration errors at start: the process cannot serve anything. In CGI
- * mode the client still gets a JSON 500 (and the log the reason). */
-static int start_app(struct s3_app *app, int preload, int cgi)
+ * mode the client still gets a JSON 500 (and the log the reason). The
+ * sandbox's variables are checked here too. */
+static int start_app(struct s3_app *app, int preload, int cgi,
+                     struct sandbox_plan *plan)
 {
 	char err[S3_CONFIG_ERRMAX];
 
-	if (s3_app_init(app, s3_config_getenv, NULL, preload, err, sizeof err) == S3_OK)
-		return 0;
+	if (s3_app_init(app, s3_config_getenv, NULL, preload, err, sizeof err) == S3_OK) {
+		if (sandbox_plan(plan, s3_config_getenv, NULL, app->cfg.access_key != NULL,
+		                 err, sizeof err) == S3_OK)
+			return 0;
+		s3_app_free(app);
+	}
 	if (!cgi)
 		fprintf(stderr, "sign_s3: configuration error: %s\n", err);
 	if (cgi) {
@@ -45,17 +71,29 @@ static int start_app(struct s3_app *app, int preload, int cgi)
 	return 1;
 }
 
+/* Installs the sandbox in this process: quiet, but a failure is logged
+ * (and the process serves on without it). */
+static void enter_sandbox(const struct sandbox_plan *plan)
+{
+	char err[SANDBOX_ERRMAX];
+
+	if (sandbox_install(plan->mode, err, sizeof err) != S3_OK)
+		fprintf(stderr, "sign_s3[%ld]: %s; serving without it\n", (long)getpid(), err);
+}
+
 int main(int argc, char **argv)
 {
 	struct s3_app app;
+	struct sandbox_plan plan;
 	int rc;
 
 	/* CGI first, whatever argv holds: a server may pass a query string
 	 * without '=' as arguments (RFC 3875 4.4, Apache mod_cgi), so under CGI
 	 * argv must never choose the mode (cf. CVE-2012-1823). */
 	if (getenv("GATEWAY_INTERFACE")) {
-		if (start_app(&app, 0, 1))
+		if (start_app(&app, 0, 1, &plan))
 			return 1;
+		enter_sandbox(&plan);
 		rc = serve_cgi(&app);
 		s3_app_free(&app);
 		return rc;
@@ -75,16 +113,18 @@ int main(int argc, char **argv)
 
 		if ((rc = listen_parse_args(argc, argv, &o)))
 			return rc;
-		if (start_app(&app, 1, 0))
+		if (start_app(&app, 1, 0, &plan))
 			return 1;
+		o.sandbox = &plan;
 		rc = listen_run(&app, &o);
 		s3_app_free(&app);
 		return rc;
 	}
 	if (!FCGX_IsCGI()) {
-		if (start_app(&app, 1, 0))
+		if (start_app(&app, 1, 0, &plan))
 			return 1;
 		serve_install_signals();
+		enter_sandbox(&plan);
 		rc = serve_fastcgi(&app, 0);
 		s3_app_free(&app);
 		return rc;
