@@ -13,7 +13,7 @@ PKGS=(
   # libraries
   libfcgi-dev libssl-dev libcjson-dev libcurl4-openssl-dev libmagic-dev media-types
   # tests: reference signer (Debian's botocore, for /usr/bin/python3), prove, curl
-  python3 python3-botocore perl curl
+  python3 python3-botocore perl curl strace
   # responder tests and benchmarks
   nginx-light spawn-fcgi wrk
   # Apache examples (mod_cgid, mod_proxy_fcgi, mod_fcgid) and the CGI bundle
