@@ -112,6 +112,7 @@ def verify(url, *, access_key, secret_key, region, content_type,
         base += '?' + '&'.join(keep)
     _FrozenDatetime.frozen = _real_datetime.datetime.strptime(
         amz_date, '%Y%m%dT%H%M%SZ')
+    botocore.auth.datetime = _shim   # (again: nothing may have undone it)
     headers = {'Content-Type': content_type} if content_type is not None else {}
     req = botocore.awsrequest.AWSRequest(method=method, url=base, headers=headers)
     auth = botocore.auth.S3SigV4QueryAuth(
