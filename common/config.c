@@ -91,20 +91,6 @@ static const char *const canned_acls[] = {
 
 /* ---- messages --------------------------------------------------------- */
 
-static void errf(char *err, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void errf(char *err, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !cap)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, cap, fmt, ap);
-	va_end(ap);
-}
-
 static const char *expect_bytes(struct cfg_res *r, size_t max, const char *what)
 {
 	snprintf(r->msg, sizeof(r->msg), "expected 1..%zu %s", max, what);
@@ -545,7 +531,7 @@ static enum s3_err file_read(struct cfg_file *f, const char *path,
 
 	fp = fopen(path, "rb");
 	if (!fp) {
-		errf(err, cap, "%s: cannot read %s: %s", CFG_FILE_VAR, path,
+		s3_msgf(err, cap, "%s: cannot read %s: %s", CFG_FILE_VAR, path,
 		     strerror(errno));
 		return S3_ERR_IO;
 	}
@@ -554,19 +540,19 @@ static enum s3_err file_read(struct cfg_file *f, const char *path,
 	if (!f->buf) {
 		f->alloc = 0;
 		rc = S3_ERR_NOMEM;
-		errf(err, cap, "%s: out of memory", CFG_FILE_VAR);
+		s3_msgf(err, cap, "%s: out of memory", CFG_FILE_VAR);
 		goto fail;
 	}
 	/* one byte more than allowed tells "too large" from "exactly full" */
 	n = fread(f->buf, 1, S3_CONFIG_MAX_FILE + 1, fp);
 	if (ferror(fp)) {
-		errf(err, cap, "%s: cannot read %s: %s", CFG_FILE_VAR, path,
+		s3_msgf(err, cap, "%s: cannot read %s: %s", CFG_FILE_VAR, path,
 		     strerror(errno));
 		goto fail;
 	}
 	if (n > S3_CONFIG_MAX_FILE) {
 		rc = S3_ERR_CONFIG;
-		errf(err, cap, "%s: %s: larger than %d bytes", CFG_FILE_VAR, path,
+		s3_msgf(err, cap, "%s: %s: larger than %d bytes", CFG_FILE_VAR, path,
 		     S3_CONFIG_MAX_FILE);
 		goto fail;
 	}
@@ -663,7 +649,7 @@ static enum s3_err file_load(struct cfg_file *f, const char *path,
 	unsigned line = 1;
 
 	if (!*path) {
-		errf(err, cap, "%s: expected a file path", CFG_FILE_VAR);
+		s3_msgf(err, cap, "%s: expected a file path", CFG_FILE_VAR);
 		return S3_ERR_CONFIG;
 	}
 	rc = file_read(f, path, err, cap);
@@ -684,7 +670,7 @@ static enum s3_err file_load(struct cfg_file *f, const char *path,
 			what = file_line(f, s, n, line, msg, sizeof(msg));
 		}
 		if (what) {
-			errf(err, cap, "%s: %s line %u: %s", CFG_FILE_VAR, path, line, what);
+			s3_msgf(err, cap, "%s: %s line %u: %s", CFG_FILE_VAR, path, line, what);
 			return S3_ERR_CONFIG;
 		}
 		s += n + 1;
@@ -757,20 +743,20 @@ static enum s3_err load_var(struct s3_config *cfg, const struct cfg_var *var,
 	if (!v) {
 		if (!(var->flags & F_REQUIRED))
 			return S3_OK;
-		errf(err, cap, "%s: required", name);
+		s3_msgf(err, cap, "%s: required", name);
 		return S3_ERR_CONFIG;
 	}
 	memset(&r, 0, sizeof(r));
 	what = var->check(v, &r);
 	if (what && line)
-		errf(err, cap, "%s: %s (%s: %s line %u)", name, what, CFG_FILE_VAR,
+		s3_msgf(err, cap, "%s: %s (%s: %s line %u)", name, what, CFG_FILE_VAR,
 		     src->path, line);
 	else if (what)
-		errf(err, cap, "%s: %s", name, what);
+		s3_msgf(err, cap, "%s: %s", name, what);
 	if (what)
 		return S3_ERR_CONFIG;
 	if (store(cfg, var, &r)) {
-		errf(err, cap, "%s: out of memory", name);
+		s3_msgf(err, cap, "%s: out of memory", name);
 		return S3_ERR_NOMEM;
 	}
 	return S3_OK;
@@ -781,15 +767,15 @@ static enum s3_err load_var(struct s3_config *cfg, const struct cfg_var *var,
 static enum s3_err check_creds(const struct s3_config *cfg, char *err, size_t cap)
 {
 	if (cfg->secret_key && !cfg->access_key) {
-		errf(err, cap, "AWS_SECRET_ACCESS_KEY: set without AWS_ACCESS_KEY_ID");
+		s3_msgf(err, cap, "AWS_SECRET_ACCESS_KEY: set without AWS_ACCESS_KEY_ID");
 		return S3_ERR_CONFIG;
 	}
 	if (cfg->access_key && !cfg->secret_key) {
-		errf(err, cap, "AWS_ACCESS_KEY_ID: set without AWS_SECRET_ACCESS_KEY");
+		s3_msgf(err, cap, "AWS_ACCESS_KEY_ID: set without AWS_SECRET_ACCESS_KEY");
 		return S3_ERR_CONFIG;
 	}
 	if (cfg->session_token && !cfg->access_key) {
-		errf(err, cap, "AWS_SESSION_TOKEN: set without AWS_ACCESS_KEY_ID "
+		s3_msgf(err, cap, "AWS_SESSION_TOKEN: set without AWS_ACCESS_KEY_ID "
 		     "and AWS_SECRET_ACCESS_KEY");
 		return S3_ERR_CONFIG;
 	}
@@ -805,12 +791,12 @@ static enum s3_err check_user_prefix(const struct s3_config *cfg, char *err,
 	int u = s3_prefix_user(cfg->key_prefix);
 
 	if (u < 0) {
-		errf(err, cap, "S3_KEY_PREFIX: expected %s at most once, followed by '/'",
+		s3_msgf(err, cap, "S3_KEY_PREFIX: expected %s at most once, followed by '/'",
 		     S3_PREFIX_USER);
 		return S3_ERR_CONFIG;
 	}
 	if (u > 0 && !cfg->require_user) {
-		errf(err, cap, "S3_KEY_PREFIX: %s needs S3_REQUIRE_USER=1", S3_PREFIX_USER);
+		s3_msgf(err, cap, "S3_KEY_PREFIX: %s needs S3_REQUIRE_USER=1", S3_PREFIX_USER);
 		return S3_ERR_CONFIG;
 	}
 	return S3_OK;
@@ -832,7 +818,7 @@ enum s3_err s3_config_load(struct s3_config *cfg, s3_lookup_fn get, void *ctx,
 
 	memset(cfg, 0, sizeof(*cfg));
 	memset(&file, 0, sizeof(file));
-	errf(errmsg, errcap, "%s", "");
+	s3_msgf(errmsg, errcap, "%s", "");
 	path = get(ctx, CFG_FILE_VAR);
 	if (path) {
 		rc = file_load(&file, path, errmsg, errcap);

@@ -83,20 +83,6 @@ struct s3_creds_chain {
 
 /* ---- messages -------------------------------------------------------- */
 
-static void whyf(char *why, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void whyf(char *why, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || !cap)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, cap, fmt, ap);
-	va_end(ap);
-}
-
 /* Appends to a message, cutting it with "..." when full (messages are
  * diagnostics: a cut one is better than none). */
 static void why_add(char *why, size_t cap, const char *fmt, ...)
@@ -457,12 +443,12 @@ enum s3_err s3_creds_parse_json(const char *body, size_t len,
 	json_free(root);
 	*out = v;
 	s3_cred_value_wipe(&v);
-	whyf(why, whycap, "%s", "");
+	s3_msgf(why, whycap, "%s", "");
 	return S3_OK;
 fail:
 	json_free(root);
 	s3_cred_value_wipe(&v);
-	whyf(why, whycap, "%s", bad);
+	s3_msgf(why, whycap, "%s", bad);
 	return S3_ERR_INVAL;
 }
 
@@ -483,26 +469,26 @@ static enum s3_err read_file(const char *path, size_t max, char **out, size_t *l
 	fp = fopen(path, "rb");
 	if (!fp) {
 		if (errno == ENOENT || errno == ENOTDIR) {
-			whyf(why, cap, "%s: not found", path);
+			s3_msgf(why, cap, "%s: not found", path);
 			return S3_ERR_NOCREDS;
 		}
-		whyf(why, cap, "%s: %s", path, strerror(errno));
+		s3_msgf(why, cap, "%s: %s", path, strerror(errno));
 		return S3_ERR_IO;
 	}
 	buf = malloc(max + 2);
 	if (!buf) {
 		rc = S3_ERR_NOMEM;
-		whyf(why, cap, "%s: out of memory", path);
+		s3_msgf(why, cap, "%s: out of memory", path);
 		goto fail;
 	}
 	n = fread(buf, 1, max + 1, fp);
 	if (ferror(fp)) {
-		whyf(why, cap, "%s: %s", path, strerror(errno));
+		s3_msgf(why, cap, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
 	if (n > max) {
 		rc = S3_ERR_TOOLONG;
-		whyf(why, cap, "%s: larger than %zu bytes", path, max);
+		s3_msgf(why, cap, "%s: larger than %zu bytes", path, max);
 		goto fail;
 	}
 	fclose(fp);
@@ -602,7 +588,7 @@ static const char *ini_scan(struct profile *p, const char *profile, int config)
 	size_t opt_indent = 0;
 
 	if (memchr(p->buf, '\0', p->len)) {
-		whyf(p->why, sizeof(p->why), "%s: NUL byte in the file", p->path);
+		s3_msgf(p->why, sizeof(p->why), "%s: NUL byte in the file", p->path);
 		return p->why;
 	}
 	while (s < end) {
@@ -627,7 +613,7 @@ static const char *ini_scan(struct profile *p, const char *profile, int config)
 		}
 		if (*c == '[') {
 			if (c[cn - 1] != ']' || cn < 3) {
-				whyf(p->why, sizeof(p->why), "%s line %u: malformed section header",
+				s3_msgf(p->why, sizeof(p->why), "%s line %u: malformed section header",
 				     p->path, lineno);
 				return p->why;
 			}
@@ -636,7 +622,7 @@ static const char *ini_scan(struct profile *p, const char *profile, int config)
 			key = ini_trim(c + 1, &cn);
 			in = ini_match(key, profile, config);
 			if (in && p->found) {
-				whyf(p->why, sizeof(p->why), "%s line %u: profile '%s' defined twice",
+				s3_msgf(p->why, sizeof(p->why), "%s line %u: profile '%s' defined twice",
 				     p->path, lineno, profile);
 				return p->why;
 			}
@@ -649,7 +635,7 @@ static const char *ini_scan(struct profile *p, const char *profile, int config)
 		if (!*d) {
 			if (!in)
 				continue;
-			whyf(p->why, sizeof(p->why), "%s line %u: expected name = value",
+			s3_msgf(p->why, sizeof(p->why), "%s line %u: expected name = value",
 			     p->path, lineno);
 			return p->why;
 		}
@@ -667,7 +653,7 @@ static const char *ini_scan(struct profile *p, const char *profile, int config)
 			if (strcasecmp(key, pkey_names[k]))
 				continue;
 			if (p->v[k]) {
-				whyf(p->why, sizeof(p->why), "%s line %u: %s set twice (first on line %u)",
+				s3_msgf(p->why, sizeof(p->why), "%s line %u: %s set twice (first on line %u)",
 				     p->path, lineno, pkey_names[k], p->line[k]);
 				return p->why;
 			}
@@ -710,7 +696,7 @@ static const char *pval(struct profile *p, enum pkey k, const char **out)
 {
 	*out = p->v[k];
 	if (p->v[k] && p->multi[k]) {
-		whyf(p->why, sizeof(p->why), "%s line %u: %s: multi-line value",
+		s3_msgf(p->why, sizeof(p->why), "%s line %u: %s: multi-line value",
 		     p->path, p->line[k], pkey_names[k]);
 		return p->why;
 	}
@@ -728,19 +714,19 @@ static enum s3_err profile_static(struct profile *p, const char *profile,
 		return S3_ERR_NOCREDS;
 	if ((bad = pval(p, P_AKID, &ak)) || (bad = pval(p, P_SECRET, &sk)) ||
 	    (bad = pval(p, P_TOKEN, &tok)) || (bad = pval(p, P_SECTOKEN, &sectok))) {
-		whyf(why, cap, "%s", bad);
+		s3_msgf(why, cap, "%s", bad);
 		return S3_ERR_CONFIG;
 	}
 	if (!ak && !sk)
 		return S3_ERR_NOCREDS;
 	if (!ak || !*ak || !sk || !*sk) {
-		whyf(why, cap, "%s: profile '%s': %s without %s", p->path, profile,
+		s3_msgf(why, cap, "%s: profile '%s': %s without %s", p->path, profile,
 		     ak && *ak ? pkey_names[P_AKID] : pkey_names[P_SECRET],
 		     ak && *ak ? pkey_names[P_SECRET] : pkey_names[P_AKID]);
 		return S3_ERR_CONFIG;
 	}
 	if ((bad = set_value(v, ak, sk, tok ? tok : sectok)) != NULL) {
-		whyf(why, cap, "%s: profile '%s': %s", p->path, profile, bad);
+		s3_msgf(why, cap, "%s: profile '%s': %s", p->path, profile, bad);
 		return S3_ERR_CONFIG;
 	}
 	v->expiration = 0;
@@ -797,13 +783,13 @@ static enum s3_err run_process(const char *cmd, long timeout_ms, char *out, size
 	argv[2] = (char *)cmd;
 	*len = 0;
 	if (pipe2(fds, O_CLOEXEC)) {
-		whyf(why, cap, "credential_process: pipe: %s", strerror(errno));
+		s3_msgf(why, cap, "credential_process: pipe: %s", strerror(errno));
 		return S3_ERR_IO;
 	}
 	fa_ok = posix_spawn_file_actions_init(&fa) == 0;
 	at_ok = posix_spawnattr_init(&at) == 0;
 	if (!fa_ok || !at_ok) {
-		whyf(why, cap, "credential_process: out of memory");
+		s3_msgf(why, cap, "credential_process: out of memory");
 		rc = S3_ERR_NOMEM;
 		goto fail;
 	}
@@ -824,12 +810,12 @@ static enum s3_err run_process(const char *cmd, long timeout_ms, char *out, size
 	    posix_spawnattr_setpgroup(&at, 0) ||
 	    posix_spawnattr_setsigmask(&at, &none) ||
 	    posix_spawnattr_setsigdefault(&at, &def)) {
-		whyf(why, cap, "credential_process: cannot prepare to run it");
+		s3_msgf(why, cap, "credential_process: cannot prepare to run it");
 		goto fail;
 	}
 	if ((errno = posix_spawn(&pid, "/bin/sh", &fa, &at, argv, environ)) != 0) {
 		pid = -1;
-		whyf(why, cap, "credential_process: cannot run /bin/sh: %s", strerror(errno));
+		s3_msgf(why, cap, "credential_process: cannot run /bin/sh: %s", strerror(errno));
 		goto fail;
 	}
 	close(fds[1]);
@@ -866,25 +852,25 @@ static enum s3_err run_process(const char *cmd, long timeout_ms, char *out, size
 	pid = -1;
 	if (over) {
 		rc = S3_ERR_TOOLONG;
-		whyf(why, cap, "credential_process: output larger than %d bytes",
+		s3_msgf(why, cap, "credential_process: output larger than %d bytes",
 		     S3_CREDS_MAX_PROCESS_OUT);
 		goto fail;
 	}
 	if (killed) {
-		whyf(why, cap, "credential_process: timed out after %ld ms (killed)",
+		s3_msgf(why, cap, "credential_process: timed out after %ld ms (killed)",
 		     timeout_ms);
 		goto fail;
 	}
 	if (st == -1) {
-		whyf(why, cap, "credential_process: exit status lost");
+		s3_msgf(why, cap, "credential_process: exit status lost");
 		goto fail;
 	}
 	if (WIFSIGNALED(st)) {
-		whyf(why, cap, "credential_process: killed by signal %d", WTERMSIG(st));
+		s3_msgf(why, cap, "credential_process: killed by signal %d", WTERMSIG(st));
 		goto fail;
 	}
 	if (WEXITSTATUS(st) != 0) {
-		whyf(why, cap, "credential_process: exited with status %d", WEXITSTATUS(st));
+		s3_msgf(why, cap, "credential_process: exited with status %d", WEXITSTATUS(st));
 		goto fail;
 	}
 	out[n] = '\0';
@@ -919,31 +905,31 @@ static enum s3_err source_process(const struct s3_creds_chain *ch, const char *c
 	enum s3_err rc;
 
 	if (strlen(cmd) > S3_CREDS_MAX_PROCESS_CMD) {
-		whyf(why, cap, "%s line %u: credential_process longer than %d bytes",
+		s3_msgf(why, cap, "%s line %u: credential_process longer than %d bytes",
 		     path, line, S3_CREDS_MAX_PROCESS_CMD);
 		return S3_ERR_CONFIG;
 	}
 	for (const char *c = cmd; *c; c++) {
 		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-			whyf(why, cap, "%s line %u: credential_process has control characters",
+			s3_msgf(why, cap, "%s line %u: credential_process has control characters",
 			     path, line);
 			return S3_ERR_CONFIG;
 		}
 	}
 	if (!*cmd) {
-		whyf(why, cap, "%s line %u: credential_process is empty", path, line);
+		s3_msgf(why, cap, "%s line %u: credential_process is empty", path, line);
 		return S3_ERR_CONFIG;
 	}
 	out = malloc(S3_CREDS_MAX_PROCESS_OUT + 1);
 	if (!out) {
-		whyf(why, cap, "credential_process: out of memory");
+		s3_msgf(why, cap, "credential_process: out of memory");
 		return S3_ERR_NOMEM;
 	}
 	rc = run_process(cmd, ch->process_timeout_ms, out, &len, why, cap);
 	if (rc == S3_OK) {
 		rc = s3_creds_parse_json(out, len, S3_CREDS_JSON_PROCESS, v, msg, sizeof(msg));
 		if (rc)
-			whyf(why, cap, "credential_process: %s", msg);
+			s3_msgf(why, cap, "credential_process: %s", msg);
 		else
 			v->source = "process";
 	}
@@ -960,7 +946,7 @@ static enum s3_err source_env(struct s3_creds_chain *ch, struct s3_cred_value *v
                               char *why, size_t cap)
 {
 	if (!ch->have_env) {
-		whyf(why, cap, "AWS_ACCESS_KEY_ID not set");
+		s3_msgf(why, cap, "AWS_ACCESS_KEY_ID not set");
 		return S3_ERR_NOCREDS;
 	}
 	*v = ch->env;
@@ -995,33 +981,33 @@ static enum s3_err source_file(struct s3_creds_chain *ch, struct s3_cred_value *
 	memset(&c, 0, sizeof(c));
 	memset(&f, 0, sizeof(f));
 	if (!profile_name_ok(profile)) {
-		whyf(why, cap, "AWS_PROFILE: expected 1..%d printable ASCII characters "
+		s3_msgf(why, cap, "AWS_PROFILE: expected 1..%d printable ASCII characters "
 		     "without [ ]", S3_CREDS_MAX_PROFILE);
 		return S3_ERR_CONFIG;
 	}
 	if ((bad = file_path(ch, ENV_CRED_FILE, "~/.aws/credentials", cpath, sizeof(cpath)))) {
-		whyf(why, cap, "%s: %s", ENV_CRED_FILE, bad);
+		s3_msgf(why, cap, "%s: %s", ENV_CRED_FILE, bad);
 		return S3_ERR_NOCREDS;
 	}
 	if ((bad = file_path(ch, ENV_CONFIG_FILE, "~/.aws/config", fpath, sizeof(fpath)))) {
-		whyf(why, cap, "%s: %s", ENV_CONFIG_FILE, bad);
+		s3_msgf(why, cap, "%s: %s", ENV_CONFIG_FILE, bad);
 		return S3_ERR_NOCREDS;
 	}
 	if ((rc = profile_load(&c, cpath, profile, 0)) != S3_OK) {
-		whyf(why, cap, "%s", c.why);
+		s3_msgf(why, cap, "%s", c.why);
 		goto fail;
 	}
 	if ((rc = profile_load(&f, fpath, profile, 1)) != S3_OK) {
-		whyf(why, cap, "%s", f.why);
+		s3_msgf(why, cap, "%s", f.why);
 		goto fail;
 	}
 	rc = S3_ERR_NOCREDS;
 	if (!c.exists && !f.exists) {
-		whyf(why, cap, "%s and %s not found", cpath, fpath);
+		s3_msgf(why, cap, "%s and %s not found", cpath, fpath);
 		goto fail;
 	}
 	if (!c.found && !f.found) {
-		whyf(why, cap, "no profile '%s' in %s%s or %s%s", profile, cpath,
+		s3_msgf(why, cap, "no profile '%s' in %s%s or %s%s", profile, cpath,
 		     c.exists ? "" : " (not found)", fpath, f.exists ? "" : " (not found)");
 		goto fail;
 	}
@@ -1030,7 +1016,7 @@ static enum s3_err source_file(struct s3_creds_chain *ch, struct s3_cred_value *
 	if (rc != S3_ERR_NOCREDS)
 		goto fail;
 	if ((bad = pval(&c, P_PROCESS, &cmd)) || (!cmd && (bad = pval(&f, P_PROCESS, &cmd)))) {
-		whyf(why, cap, "%s", bad);
+		s3_msgf(why, cap, "%s", bad);
 		rc = S3_ERR_CONFIG;
 		goto fail;
 	}
@@ -1044,14 +1030,14 @@ static enum s3_err source_file(struct s3_creds_chain *ch, struct s3_cred_value *
 	if (rc != S3_ERR_NOCREDS)
 		goto fail;
 	if (c.v[P_ROLE_ARN] || f.v[P_ROLE_ARN])
-		whyf(why, cap, "profile '%s' uses role_arn (not supported)", profile);
+		s3_msgf(why, cap, "profile '%s' uses role_arn (not supported)", profile);
 	else if (c.v[P_SSO_SESSION] || f.v[P_SSO_SESSION] || c.v[P_SSO_URL] || f.v[P_SSO_URL])
-		whyf(why, cap, "profile '%s' uses SSO (not supported)", profile);
+		s3_msgf(why, cap, "profile '%s' uses SSO (not supported)", profile);
 	else if (c.v[P_WEB_ID] || f.v[P_WEB_ID])
-		whyf(why, cap, "profile '%s' uses web_identity_token_file (not supported)",
+		s3_msgf(why, cap, "profile '%s' uses web_identity_token_file (not supported)",
 		     profile);
 	else
-		whyf(why, cap, "profile '%s' has no aws_access_key_id or credential_process",
+		s3_msgf(why, cap, "profile '%s' has no aws_access_key_id or credential_process",
 		     profile);
 fail:
 	profile_free(&c);
@@ -1182,16 +1168,16 @@ static enum s3_err http_call(struct s3_creds_chain *ch, const char *what,
 
 	rc = ch->http(ch->http_ctx, rq, rs, msg, sizeof(msg));
 	if (rc) {
-		whyf(why, cap, "%s%s", what, msg);
+		s3_msgf(why, cap, "%s%s", what, msg);
 		return rc == S3_ERR_NOMEM ? rc : S3_ERR_IO;
 	}
 	if (rs->status != 200) {
-		whyf(why, cap, "%sHTTP %ld", what, rs->status);
+		s3_msgf(why, cap, "%sHTTP %ld", what, rs->status);
 		s3_http_response_free(rs);
 		return S3_ERR_IO;
 	}
 	if (!rs->body) {
-		whyf(why, cap, "%sempty answer", what);
+		s3_msgf(why, cap, "%sempty answer", what);
 		return S3_ERR_IO;
 	}
 	return S3_OK;
@@ -1214,7 +1200,7 @@ static enum s3_err container_token(struct s3_creds_chain *ch, char *tok, size_t 
 		rc = read_file(file, S3_CREDS_MAX_AUTH_TOKEN, &buf, &len, &alloc,
 		               msg, sizeof(msg));
 		if (rc) {
-			whyf(why, cap, "%s: %s", ENV_AUTH_TOKEN_FILE, msg);
+			s3_msgf(why, cap, "%s: %s", ENV_AUTH_TOKEN_FILE, msg);
 			return rc == S3_ERR_NOCREDS ? S3_ERR_CONFIG : rc;
 		}
 		while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
@@ -1229,7 +1215,7 @@ static enum s3_err container_token(struct s3_creds_chain *ch, char *tok, size_t 
 			if ((unsigned char)val[i] < 0x20 || (unsigned char)val[i] > 0x7e)
 				ok = 0;
 		if (!ok) {
-			whyf(why, cap, "%s: expected 1..%d printable ASCII characters "
+			s3_msgf(why, cap, "%s: expected 1..%d printable ASCII characters "
 			     "(no CR, LF)", file ? ENV_AUTH_TOKEN_FILE : ENV_AUTH_TOKEN,
 			     S3_CREDS_MAX_AUTH_TOKEN);
 			free_secret(buf, alloc);
@@ -1255,7 +1241,7 @@ static enum s3_err source_container(struct s3_creds_chain *ch, struct s3_cred_va
 	int n;
 
 	if (!rel && !full) {
-		whyf(why, cap, "not configured");
+		s3_msgf(why, cap, "not configured");
 		return S3_ERR_NOCREDS;
 	}
 	if (rel) {
@@ -1265,36 +1251,36 @@ static enum s3_err source_container(struct s3_creds_chain *ch, struct s3_cred_va
 		if (!base)
 			base = S3_CREDS_CONTAINER_ENDPOINT;
 		if (!endpoint_ok(base, &pu)) {
-			whyf(why, cap, "%s: expected http[s]://host[:port]", ENV_CONTAINER_ENDPOINT);
+			s3_msgf(why, cap, "%s: expected http[s]://host[:port]", ENV_CONTAINER_ENDPOINT);
 			return S3_ERR_CONFIG;
 		}
 		bn = strlen(base);
 		if (base[bn - 1] == '/')
 			bn--;
 		if (rel[0] != '/' || !printable(rel, S3_HTTP_MAX_URL)) {
-			whyf(why, cap, "%s: expected a path starting with '/'", ENV_REL_URI);
+			s3_msgf(why, cap, "%s: expected a path starting with '/'", ENV_REL_URI);
 			return S3_ERR_CONFIG;
 		}
 		n = snprintf(url, sizeof(url), "%.*s%s", (int)bn, base, rel);
 	} else {
 		if (strlen(full) > S3_HTTP_MAX_URL || !url_parse(full, &pu)) {
-			whyf(why, cap, "%s: expected an http or https URL", ENV_FULL_URI);
+			s3_msgf(why, cap, "%s: expected an http or https URL", ENV_FULL_URI);
 			return S3_ERR_CONFIG;
 		}
 		if (!container_host_ok(&pu)) {
-			whyf(why, cap, "%s: http is allowed only to loopback or the ECS/EKS "
+			s3_msgf(why, cap, "%s: http is allowed only to loopback or the ECS/EKS "
 			     "addresses; use https", ENV_FULL_URI);
 			return S3_ERR_CONFIG;
 		}
 		n = snprintf(url, sizeof(url), "%s", full);
 	}
 	if (n < 0 || (size_t)n >= sizeof(url)) {
-		whyf(why, cap, "URL longer than %d bytes", S3_HTTP_MAX_URL);
+		s3_msgf(why, cap, "URL longer than %d bytes", S3_HTTP_MAX_URL);
 		return S3_ERR_CONFIG;
 	}
 	tok = malloc(S3_CREDS_MAX_AUTH_TOKEN + 1);
 	if (!tok) {
-		whyf(why, cap, "out of memory");
+		s3_msgf(why, cap, "out of memory");
 		return S3_ERR_NOMEM;
 	}
 	if ((rc = container_token(ch, tok, S3_CREDS_MAX_AUTH_TOKEN + 1, why, cap)))
@@ -1308,7 +1294,7 @@ static enum s3_err source_container(struct s3_creds_chain *ch, struct s3_cred_va
 		goto fail;
 	rc = s3_creds_parse_json(rs.body, rs.len, S3_CREDS_JSON_CONTAINER, v, msg, sizeof(msg));
 	if (rc)
-		whyf(why, cap, "bad answer: %s", msg);
+		s3_msgf(why, cap, "bad answer: %s", msg);
 	else
 		v->source = "container";
 fail:
@@ -1358,18 +1344,18 @@ static enum s3_err source_imds(struct s3_creds_chain *ch, struct s3_cred_value *
 
 	token[0] = '\0';
 	if (dis && !strcasecmp(dis, "true")) {
-		whyf(why, cap, "disabled by %s", ENV_IMDS_DISABLED);
+		s3_msgf(why, cap, "disabled by %s", ENV_IMDS_DISABLED);
 		return S3_ERR_NOCREDS;
 	}
 	if (mode && strcasecmp(mode, "IPv4") && strcasecmp(mode, "IPv6")) {
-		whyf(why, cap, "%s: expected IPv4 or IPv6", ENV_IMDS_MODE);
+		s3_msgf(why, cap, "%s: expected IPv4 or IPv6", ENV_IMDS_MODE);
 		return S3_ERR_CONFIG;
 	}
 	if (!ep)
 		ep = mode && !strcasecmp(mode, "IPv6") ? S3_CREDS_IMDS_ENDPOINT_V6
 		                                      : S3_CREDS_IMDS_ENDPOINT;
 	if (!endpoint_ok(ep, &pu)) {
-		whyf(why, cap, "%s: expected http[s]://host[:port]", ENV_IMDS_ENDPOINT);
+		s3_msgf(why, cap, "%s: expected http[s]://host[:port]", ENV_IMDS_ENDPOINT);
 		return S3_ERR_CONFIG;
 	}
 	put(base, sizeof(base), ep);
@@ -1386,7 +1372,7 @@ static enum s3_err source_imds(struct s3_creds_chain *ch, struct s3_cred_value *
 	while (n && strchr(" \t\r\n", rs.body[n - 1]))
 		rs.body[--n] = '\0';
 	if (!printable(rs.body, S3_CREDS_MAX_IMDS_TOKEN) || n != strlen(rs.body)) {
-		whyf(why, cap, "token: bad answer");
+		s3_msgf(why, cap, "token: bad answer");
 		rc = S3_ERR_INVAL;
 		goto fail;
 	}
@@ -1398,28 +1384,28 @@ static enum s3_err source_imds(struct s3_creds_chain *ch, struct s3_cred_value *
 	rq.method = "GET";
 	snprintf(url, sizeof(url), "%s%s", base, IMDS_ROLE_PATH);
 	if (!(rq.timeout_ms = budget_left(deadline))) {
-		whyf(why, cap, "timed out (limit %d ms)", S3_HTTP_TIMEOUT_MS);
+		s3_msgf(why, cap, "timed out (limit %d ms)", S3_HTTP_TIMEOUT_MS);
 		rc = S3_ERR_IO;
 		goto fail;
 	}
 	rc = ch->http(ch->http_ctx, &rq, &rs, msg, sizeof(msg));
 	if (rc) {
-		whyf(why, cap, "role: %s", msg);
+		s3_msgf(why, cap, "role: %s", msg);
 		goto fail;
 	}
 	if (rs.status == 404) {
-		whyf(why, cap, "no IAM role attached to this instance (HTTP 404)");
+		s3_msgf(why, cap, "no IAM role attached to this instance (HTTP 404)");
 		rc = S3_ERR_NOCREDS;
 		goto fail;
 	}
 	if (rs.status != 200 || !rs.body) {
-		whyf(why, cap, "role: HTTP %ld", rs.status);
+		s3_msgf(why, cap, "role: HTTP %ld", rs.status);
 		rc = S3_ERR_IO;
 		goto fail;
 	}
 	n = strcspn(rs.body, "\r\n");
 	if (!role_ok(rs.body, n) || memchr(rs.body, '\0', rs.len)) {
-		whyf(why, cap, "role: bad answer");
+		s3_msgf(why, cap, "role: bad answer");
 		rc = S3_ERR_INVAL;
 		goto fail;
 	}
@@ -1430,7 +1416,7 @@ static enum s3_err source_imds(struct s3_creds_chain *ch, struct s3_cred_value *
 	/* 3. the credentials */
 	snprintf(url, sizeof(url), "%s%s%s", base, IMDS_ROLE_PATH, role);
 	if (!(rq.timeout_ms = budget_left(deadline))) {
-		whyf(why, cap, "timed out (limit %d ms)", S3_HTTP_TIMEOUT_MS);
+		s3_msgf(why, cap, "timed out (limit %d ms)", S3_HTTP_TIMEOUT_MS);
 		rc = S3_ERR_IO;
 		goto fail;
 	}
@@ -1438,7 +1424,7 @@ static enum s3_err source_imds(struct s3_creds_chain *ch, struct s3_cred_value *
 		goto fail;
 	rc = s3_creds_parse_json(rs.body, rs.len, S3_CREDS_JSON_IMDS, v, msg, sizeof(msg));
 	if (rc)
-		whyf(why, cap, "bad answer: %s", msg);
+		s3_msgf(why, cap, "bad answer: %s", msg);
 	else
 		v->source = "imds";
 fail:
@@ -1486,7 +1472,7 @@ static enum s3_err resolve(struct s3_creds_chain *ch, time_t now,
 			char t[21];
 
 			iso8601(v->expiration, t);
-			whyf(one, sizeof(one), "%s credentials %s at %s", v->source,
+			s3_msgf(one, sizeof(one), "%s credentials %s at %s", v->source,
 			     v->expiration <= now ? "expired" : "expire too soon", t);
 			s3_cred_value_wipe(v);
 			rc = S3_ERR_NOCREDS;
@@ -1553,7 +1539,7 @@ enum s3_err s3_creds_get(struct s3_creds_chain *ch, time_t now,
 	struct s3_cred_value *v;
 	enum s3_err rc;
 
-	whyf(why, whycap, "%s", "");
+	s3_msgf(why, whycap, "%s", "");
 	memset(out, 0, sizeof(*out));
 	if (exp)
 		*exp = 0;
@@ -1563,17 +1549,17 @@ enum s3_err s3_creds_get(struct s3_creds_chain *ch, time_t now,
 	                                          recent(ch, now, S3_CREDS_RETRY_VALID)))
 		return give(ch, out, exp);
 	if (ch->refreshing) {
-		whyf(why, whycap, "a credentials refresh is already in progress");
+		s3_msgf(why, whycap, "a credentials refresh is already in progress");
 		return S3_ERR_NOCREDS;
 	}
 	if (!(ch->have && usable(&ch->cur, now)) && ch->last_failed &&
 	    recent(ch, now, S3_CREDS_RETRY_NONE)) {
-		whyf(why, whycap, "%s", ch->last_why);
+		s3_msgf(why, whycap, "%s", ch->last_why);
 		return S3_ERR_NOCREDS;
 	}
 	v = malloc(sizeof(*v));
 	if (!v) {
-		whyf(why, whycap, "out of memory");
+		s3_msgf(why, whycap, "out of memory");
 		return S3_ERR_NOMEM;
 	}
 	memset(v, 0, sizeof(*v));
@@ -1597,7 +1583,7 @@ enum s3_err s3_creds_get(struct s3_creds_chain *ch, time_t now,
 		char t[21];
 
 		iso8601(ch->cur.expiration, t);
-		whyf(why, whycap, "credentials refresh failed, keeping the current ones "
+		s3_msgf(why, whycap, "credentials refresh failed, keeping the current ones "
 		     "(valid until %s): %s", t, ch->last_why);
 		return give(ch, out, exp);
 	}
@@ -1605,7 +1591,7 @@ enum s3_err s3_creds_get(struct s3_creds_chain *ch, time_t now,
 		s3_cred_value_wipe(&ch->cur);
 		ch->have = 0;
 	}
-	whyf(why, whycap, "%s", ch->last_why);
+	s3_msgf(why, whycap, "%s", ch->last_why);
 	return rc;
 }
 
@@ -1621,10 +1607,10 @@ enum s3_err s3_creds_new(struct s3_creds_chain **out, const struct s3_creds_opts
 	const char *m, *bad;
 
 	*out = NULL;
-	whyf(err, errcap, "%s", "");
+	s3_msgf(err, errcap, "%s", "");
 	ch = malloc(sizeof(*ch));
 	if (!ch) {
-		whyf(err, errcap, "out of memory");
+		s3_msgf(err, errcap, "out of memory");
 		return S3_ERR_NOMEM;
 	}
 	memset(ch, 0, sizeof(*ch));
@@ -1648,12 +1634,12 @@ enum s3_err s3_creds_new(struct s3_creds_chain **out, const struct s3_creds_opts
 	else if (!strcmp(m, "imds"))
 		ch->mode = M_IMDS;
 	else {
-		whyf(err, errcap, "%s: expected env, file, container, imds or chain", ENV_MODE);
+		s3_msgf(err, errcap, "%s: expected env, file, container, imds or chain", ENV_MODE);
 		goto fail;
 	}
 	if (o->access_key || o->secret_key) {
 		if ((bad = set_value(&ch->env, o->access_key, o->secret_key, o->session_token))) {
-			whyf(err, errcap, "static credentials (AWS_ACCESS_KEY_ID, "
+			s3_msgf(err, errcap, "static credentials (AWS_ACCESS_KEY_ID, "
 			     "AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN): %s", bad);
 			goto fail;
 		}

@@ -1,6 +1,9 @@
 /* err.c - messages for enum s3_err. */
 #include "err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 static const char *const messages[S3_ERR__COUNT] = {
 	[S3_OK]          = "success",
 	[S3_ERR_NOMEM]   = "out of memory",
@@ -19,4 +22,15 @@ const char *s3_strerror(enum s3_err e)
 	if ((unsigned)e >= S3_ERR__COUNT)
 		return "unknown error";
 	return messages[e];
+}
+
+void s3_msgf(char *buf, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!buf || !cap)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, cap, fmt, ap);
+	va_end(ap);
 }

@@ -6,6 +6,8 @@
 #ifndef SIGN_S3_ERR_H
 #define SIGN_S3_ERR_H
 
+#include <stddef.h>
+
 enum s3_err {
 	S3_OK = 0,
 	S3_ERR_NOMEM,      /* out of memory */
@@ -21,5 +23,10 @@ enum s3_err {
 };
 
 const char *s3_strerror(enum s3_err e);
+
+/* printf into an optional message buffer: nothing when buf is NULL or cap
+ * is 0, always NUL-terminated otherwise (a long message is cut). */
+void s3_msgf(char *buf, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

@@ -46,20 +46,6 @@ static struct curl_api api;
 _Static_assert(sizeof(void *) == sizeof(void (*)(void)),
                "dlsym results must fit function pointers (POSIX)");
 
-static void whyf(char *why, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void whyf(char *why, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || !cap)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, cap, fmt, ap);
-	va_end(ap);
-}
-
 /* ---- loading ---------------------------------------------------------- */
 
 /* dlsym into a function pointer of any type, through memcpy (ISO C has no
@@ -67,7 +53,7 @@ static void whyf(char *why, size_t cap, const char *fmt, ...)
 #define LOAD(field, name) do {                                         \
 	void *p_ = dlsym(dl, name);                                     \
 	if (!p_) {                                                      \
-		whyf(why, whycap, "libcurl not available: %s has no %s", \
+		s3_msgf(why, whycap, "libcurl not available: %s has no %s", \
 		     soname, name);                                     \
 		goto fail;                                              \
 	}                                                               \
@@ -88,7 +74,7 @@ enum s3_err s3_http_load(const char *soname, char *why, size_t whycap)
 	dl = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
 	if (!dl) {
 		err = dlerror();
-		whyf(why, whycap, "libcurl not available: %s", err ? err : soname);
+		s3_msgf(why, whycap, "libcurl not available: %s", err ? err : soname);
 		return S3_ERR_IO;
 	}
 	t.dl = dl;
@@ -318,16 +304,16 @@ enum s3_err s3_http_curl(void *ctx, const struct s3_http_request *rq,
 
 	(void)ctx;
 	memset(resp, 0, sizeof(*resp));
-	whyf(why, whycap, "%s", "");
+	s3_msgf(why, whycap, "%s", "");
 	if ((bad = check_request(rq)) != NULL) {
-		whyf(why, whycap, "%s", bad);
+		s3_msgf(why, whycap, "%s", bad);
 		return S3_ERR_INVAL;
 	}
 	if ((rc = s3_http_load(NULL, why, whycap)) != S3_OK)
 		return rc;
 	if (!api.inited) {
 		if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			whyf(why, whycap, "libcurl: global initialization failed");
+			s3_msgf(why, whycap, "libcurl: global initialization failed");
 			return S3_ERR_IO;
 		}
 		api.inited = 1;
@@ -335,40 +321,40 @@ enum s3_err s3_http_curl(void *ctx, const struct s3_http_request *rq,
 	rc = S3_ERR_NOMEM;
 	sink.buf = malloc(S3_HTTP_MAX_BODY + 1);
 	if (!sink.buf || !(h = api.easy_init())) {
-		whyf(why, whycap, "out of memory");
+		s3_msgf(why, whycap, "out of memory");
 		goto fail;
 	}
 	if ((rc = build_headers(rq, &hdrs)) != S3_OK) {
-		whyf(why, whycap, "out of memory");
+		s3_msgf(why, whycap, "out of memory");
 		goto fail;
 	}
 	rc = S3_ERR_IO;
 	if ((c = set_common(h, rq, &sink, hdrs)) != CURLE_OK) {
-		whyf(why, whycap, "libcurl: %s", api.easy_strerror(c));
+		s3_msgf(why, whycap, "libcurl: %s", api.easy_strerror(c));
 		goto fail;
 	}
 	c = api.easy_perform(h);
 	if (c == CURLE_WRITE_ERROR && sink.over) {
 		rc = S3_ERR_TOOLONG;
-		whyf(why, whycap, "answer larger than %d bytes", S3_HTTP_MAX_BODY);
+		s3_msgf(why, whycap, "answer larger than %d bytes", S3_HTTP_MAX_BODY);
 		goto fail;
 	}
 	if (c == CURLE_FILESIZE_EXCEEDED) {
 		rc = S3_ERR_TOOLONG;
-		whyf(why, whycap, "answer larger than %d bytes", S3_HTTP_MAX_BODY);
+		s3_msgf(why, whycap, "answer larger than %d bytes", S3_HTTP_MAX_BODY);
 		goto fail;
 	}
 	if (c == CURLE_OPERATION_TIMEDOUT) {
-		whyf(why, whycap, "timed out (limit %ld ms)",
+		s3_msgf(why, whycap, "timed out (limit %ld ms)",
 		     clamp_ms(rq->timeout_ms, S3_HTTP_TIMEOUT_MS));
 		goto fail;
 	}
 	if (c != CURLE_OK) {
-		whyf(why, whycap, "%s", api.easy_strerror(c));
+		s3_msgf(why, whycap, "%s", api.easy_strerror(c));
 		goto fail;
 	}
 	if (api.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) {
-		whyf(why, whycap, "libcurl: no response code");
+		s3_msgf(why, whycap, "libcurl: no response code");
 		goto fail;
 	}
 	sink.buf[sink.len] = '\0';

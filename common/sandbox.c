@@ -34,20 +34,6 @@
 
 #define SANDBOX_MAX_SCAN (256 * 1024)   /* a shared credentials/config file */
 
-static void msg(char *out, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void msg(char *out, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!out || !cap)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(out, cap, fmt, ap);
-	va_end(ap);
-}
-
 /* ---- the plan ------------------------------------------------------------ */
 
 static const char *look(s3_lookup_fn get, void *ctx, const char *name)
@@ -124,33 +110,33 @@ enum s3_err sandbox_plan(struct sandbox_plan *plan, s3_lookup_fn get, void *ctx,
 
 	memset(plan, 0, sizeof *plan);
 	if (on < 0) {
-		msg(err, errcap, "S3_SANDBOX must be 0 (off) or 1 (on, the default)");
+		s3_msgf(err, errcap, "S3_SANDBOX must be 0 (off) or 1 (on, the default)");
 		return S3_ERR_CONFIG;
 	}
 	if (ex < 0) {
-		msg(err, errcap, "S3_SANDBOX_EXEC must be 0 or 1 (unset: decided from "
+		s3_msgf(err, errcap, "S3_SANDBOX_EXEC must be 0 or 1 (unset: decided from "
 		    "the credentials configuration)");
 		return S3_ERR_CONFIG;
 	}
 	if (!on) {
 		plan->mode = SANDBOX_OFF;
-		msg(plan->why, sizeof plan->why, "S3_SANDBOX=0");
+		s3_msgf(plan->why, sizeof plan->why, "S3_SANDBOX=0");
 		return S3_OK;
 	}
 	plan->mode = SANDBOX_STRICT;
 	if (ex != 2) {
 		plan->mode = ex ? SANDBOX_EXEC : SANDBOX_STRICT;
-		msg(plan->why, sizeof plan->why, "S3_SANDBOX_EXEC=%d", ex);
+		s3_msgf(plan->why, sizeof plan->why, "S3_SANDBOX_EXEC=%d", ex);
 		return S3_OK;
 	}
 	if (cm && strcmp(cm, "chain") && strcmp(cm, "file")) {
-		msg(plan->why, sizeof plan->why, "S3_CREDENTIALS=%s",
+		s3_msgf(plan->why, sizeof plan->why, "S3_CREDENTIALS=%s",
 		    !strcmp(cm, "env") || !strcmp(cm, "container") || !strcmp(cm, "imds")
 		    ? cm : "?");
 		return S3_OK;
 	}
 	if (static_keys && (!cm || !strcmp(cm, "chain"))) {
-		msg(plan->why, sizeof plan->why, "static keys");
+		s3_msgf(plan->why, sizeof plan->why, "static keys");
 		return S3_OK;
 	}
 	files[0] = shared_path(get, ctx, "AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials",
@@ -159,11 +145,11 @@ enum s3_err sandbox_plan(struct sandbox_plan *plan, s3_lookup_fn get, void *ctx,
 	for (int i = 0; i < 2; i++) {
 		if (mentions_process(files[i])) {
 			plan->mode = SANDBOX_EXEC;
-			msg(plan->why, sizeof plan->why, "credential_process in %s", files[i]);
+			s3_msgf(plan->why, sizeof plan->why, "credential_process in %s", files[i]);
 			return S3_OK;
 		}
 	}
-	msg(plan->why, sizeof plan->why, "no credential_process");
+	s3_msgf(plan->why, sizeof plan->why, "no credential_process");
 	return S3_OK;
 }
 
@@ -525,14 +511,14 @@ static enum s3_err load_filter(enum sandbox_mode mode, char *err, size_t errcap)
 	struct sock_fprog fp;
 
 	if (build(&p, mode)) {
-		msg(err, errcap, "sandbox: filter does not assemble");
+		s3_msgf(err, errcap, "sandbox: filter does not assemble");
 		return S3_ERR_INVAL;
 	}
 	fp.len = (unsigned short)p.n;
 	fp.filter = p.ins;
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fp) != 0) {
 		if (errno != ENOSYS || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp, 0, 0) != 0) {
-			msg(err, errcap, "sandbox: cannot install the seccomp filter: %s",
+			s3_msgf(err, errcap, "sandbox: cannot install the seccomp filter: %s",
 			    strerror(errno));
 			return S3_ERR_IO;
 		}
@@ -556,7 +542,7 @@ int sandbox_count(enum sandbox_mode mode)
 static enum s3_err load_filter(enum sandbox_mode mode, char *err, size_t errcap)
 {
 	(void)mode;
-	msg(err, errcap, "sandbox unsupported on this architecture");
+	s3_msgf(err, errcap, "sandbox unsupported on this architecture");
 	return S3_ERR_INVAL;
 }
 
@@ -573,15 +559,15 @@ enum s3_err sandbox_harden(enum sandbox_mode mode, char *err, size_t errcap)
 	if (mode == SANDBOX_OFF)
 		return S3_OK;
 	if (setrlimit(RLIMIT_CORE, &no_core) != 0) {
-		msg(err, errcap, "sandbox: setrlimit(RLIMIT_CORE): %s", strerror(errno));
+		s3_msgf(err, errcap, "sandbox: setrlimit(RLIMIT_CORE): %s", strerror(errno));
 		return S3_ERR_IO;
 	}
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
-		msg(err, errcap, "sandbox: prctl(PR_SET_DUMPABLE): %s", strerror(errno));
+		s3_msgf(err, errcap, "sandbox: prctl(PR_SET_DUMPABLE): %s", strerror(errno));
 		return S3_ERR_IO;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-		msg(err, errcap, "sandbox: prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
+		s3_msgf(err, errcap, "sandbox: prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
 		return S3_ERR_IO;
 	}
 	return S3_OK;
@@ -599,18 +585,18 @@ enum s3_err sandbox_install(enum sandbox_mode mode, char *err, size_t errcap)
 void sandbox_describe(const struct sandbox_plan *plan, char *out, size_t cap)
 {
 	if (plan->mode != SANDBOX_OFF && !sandbox_supported()) {
-		msg(out, cap, "unsupported on this architecture");
+		s3_msgf(out, cap, "unsupported on this architecture");
 		return;
 	}
 	switch (plan->mode) {
 	case SANDBOX_OFF:
-		msg(out, cap, "off (%s)", plan->why);
+		s3_msgf(out, cap, "off (%s)", plan->why);
 		break;
 	case SANDBOX_STRICT:
-		msg(out, cap, "seccomp on (%d syscalls allowed)", sandbox_count(SANDBOX_STRICT));
+		s3_msgf(out, cap, "seccomp on (%d syscalls allowed)", sandbox_count(SANDBOX_STRICT));
 		break;
 	case SANDBOX_EXEC:
-		msg(out, cap, "seccomp on (deny-list of %d syscalls: %s)",
+		s3_msgf(out, cap, "seccomp on (deny-list of %d syscalls: %s)",
 		    sandbox_count(SANDBOX_EXEC), plan->why);
 		break;
 	}
