@@ -216,6 +216,12 @@ int listen_run(struct s3_app *app, const struct listen_opts *o)
 			sigsuspend(&old);
 	}
 
+	/* the path goes first, so new connections fail at once instead of
+	 * queueing on a socket nobody will accept from; the workers answer
+	 * what is already queued, then exit */
+	if (path && unlink(path) != 0 && errno != ENOENT)
+		fprintf(stderr, "sign_s3[%ld]: cannot remove %s: %s (make its directory "
+		        "writable by the --user)\n", (long)getpid(), path, strerror(errno));
 	for (int i = 0; i < n; i++)
 		if (pids[i] > 0)
 			kill(pids[i], SIGTERM);
@@ -225,9 +231,6 @@ int listen_run(struct s3_app *app, const struct listen_opts *o)
 			while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR)
 				;
 	close(fd);
-	if (path && unlink(path) != 0 && errno != ENOENT)
-		fprintf(stderr, "sign_s3[%ld]: cannot remove %s: %s (make its directory "
-		        "writable by the --user)\n", (long)getpid(), path, strerror(errno));
 	fprintf(stderr, "sign_s3[%ld]: stopped\n", (long)getpid());
 	return 0;
 }

@@ -8,9 +8,10 @@
  * forks N prefork workers (default: the number of cores) that share it,
  * each running the FastCGI loop. A worker that dies is replaced (at most
  * LISTEN_RESPAWN_BURST times a second, so a crash loop does not spin).
- * SIGTERM or SIGINT: the parent passes SIGTERM to the workers, each finishes
- * the request in progress and exits, the parent waits for them, removes a
- * unix socket and exits 0.
+ * SIGTERM or SIGINT: the parent removes a unix socket's path (new
+ * connections fail at once), passes SIGTERM to the workers, each finishes the
+ * request in progress and answers what is already queued on the socket, then
+ * exits; the parent waits for them and exits 0.
  *
  * Sandbox (common/sandbox.h): with opts.sandbox, the parent drops core
  * dumps, dumpability and new privileges after the bind and --user, logs

@@ -3,12 +3,14 @@
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define SERVE_DRAIN_IDLE_MS 200   /* longest wait for more of an unread body */
+#define SERVE_DRAIN_GRACE_MS 50   /* SIGTERM: stop once the socket is quiet this long */
 
 volatile sig_atomic_t serve_stop;
 
@@ -267,16 +269,19 @@ int serve_fastcgi(struct s3_app *app, int listen_fd)
 {
 	FCGX_Request req;
 	sigset_t term, old;
+	int fl;
 
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
 	sigaddset(&term, SIGINT);
 	if (FCGX_Init() != 0 ||
-	    FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+	    FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0 ||
+	    (fl = fcntl(listen_fd, F_GETFL)) < 0 ||
+	    fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK) < 0) {
 		fprintf(stderr, "sign_s3: cannot initialize FastCGI\n");
 		return 1;
 	}
-	while (!serve_stop) {
+	for (;;) {
 		struct s3_response r;
 		struct remote_user ru;
 		char head[S3_RESP_HEAD_MAX];
@@ -284,16 +289,32 @@ int serve_fastcgi(struct s3_app *app, int listen_fd)
 		time_t now;
 		size_t hl;
 
-		if (FCGX_Accept_r(&req) < 0) {
-			if (serve_stop)
-				break;
-			if (errno == EINTR)
+		/* Wait for a connection with SIGTERM/SIGINT deliverable; then
+		 * accept and read it with them held: libfcgi gives up a read or
+		 * write on EINTR, so a signal must not land inside a request.
+		 * The listening socket is non-blocking: a connection another
+		 * worker took first is EAGAIN, not a wait. After SIGTERM the
+		 * worker answers what is already queued (the parent removed a
+		 * unix socket's path, so nothing new comes: a connect() that found the
+		 * path just before is waited for SERVE_DRAIN_GRACE_MS), then stops. */
+		{
+			struct pollfd p = { .fd = listen_fd, .events = POLLIN };
+			int k = poll(&p, 1, serve_stop ? SERVE_DRAIN_GRACE_MS : -1);
+
+			if (k < 0 && errno == EINTR)
 				continue;
-			break;    /* the listening socket is gone */
+			if (k < 0 || (k == 0 && serve_stop))
+				break;    /* error, or drained: quiet for the grace time */
 		}
-		/* libfcgi gives up a read or write on EINTR: hold SIGTERM/SIGINT
-		 * until this request is answered, then stop (the drain) */
 		sigprocmask(SIG_BLOCK, &term, &old);
+		if (FCGX_Accept_r(&req) < 0) {
+			int err = errno;
+
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			if (err == EBADF || err == ENOTSOCK || err == EINVAL)
+				break;    /* the listening socket is gone */
+			continue;         /* taken by another worker, or a bad client */
+		}
 		now = time(NULL);
 		method = FCGX_GetParam("REQUEST_METHOD", req.envp);
 		fcgi_remote_user(req.envp, &ru);
