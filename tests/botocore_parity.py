@@ -32,12 +32,10 @@
 #    For those cases the reference netloc is normalized before comparing.
 
 import base64
-import datetime as _real_datetime
 import hashlib
 import os
 import subprocess
 import sys
-import types
 import unicodedata
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -64,41 +62,12 @@ except ImportError as e:  # deps.sh installs python3-botocore
 
 
 # ---- frozen clock ------------------------------------------------------------
-# botocore/auth.py does `import datetime` and calls datetime.datetime.utcnow()
-# (newer releases: datetime.datetime.now(datetime.timezone.utc)). We replace
-# the module object it sees with a copy whose `datetime` class returns the
-# frozen instant from both, and verify afterwards that X-Amz-Date came out as
+# botocore's clock is stopped at the URL's X-Amz-Date by tests/lib/verify_sig.py
+# (one shim for every test); each case then checks that X-Amz-Date came out as
 # frozen, so a botocore that reads the clock some other way fails loudly.
 
-class _FrozenDatetime(_real_datetime.datetime):
-    frozen = None  # naive UTC datetime
-
-    @classmethod
-    def utcnow(cls):
-        return cls.frozen
-
-    @classmethod
-    def now(cls, tz=None):
-        aware = cls.frozen.replace(tzinfo=_real_datetime.timezone.utc)
-        if tz is None:
-            return aware.astimezone().replace(tzinfo=None)
-        return aware.astimezone(tz)
-
-    @classmethod
-    def today(cls):
-        return cls.now()
-
-
-_shim = types.ModuleType('datetime')
-_shim.__dict__.update({k: v for k, v in vars(_real_datetime).items()
-                       if not k.startswith('__')})
-_shim.datetime = _FrozenDatetime
-botocore.auth.datetime = _shim
-
-
-def freeze(amz_date):
-    _FrozenDatetime.frozen = _real_datetime.datetime.strptime(
-        amz_date, '%Y%m%dT%H%M%SZ')
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
+from verify_sig import freeze  # noqa: E402  (the one frozen botocore clock)
 
 
 # ---- the binary ---------------------------------------------------------------

@@ -38,7 +38,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import types
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 # ---- a clean, offline botocore (as tests/botocore_parity.py) ------------------
@@ -62,35 +61,8 @@ except ImportError as e:
     sys.exit(1)
 
 
-class _FrozenDatetime(_real_datetime.datetime):
-    frozen = None  # naive UTC datetime
-
-    @classmethod
-    def utcnow(cls):
-        return cls.frozen
-
-    @classmethod
-    def now(cls, tz=None):
-        aware = cls.frozen.replace(tzinfo=_real_datetime.timezone.utc)
-        if tz is None:
-            return aware.astimezone().replace(tzinfo=None)
-        return aware.astimezone(tz)
-
-    @classmethod
-    def today(cls):
-        return cls.now()
-
-
-_shim = types.ModuleType('datetime')
-_shim.__dict__.update({k: v for k, v in vars(_real_datetime).items()
-                       if not k.startswith('__')})
-_shim.datetime = _FrozenDatetime
-botocore.auth.datetime = _shim
-
-
-def freeze(amz_date):
-    _FrozenDatetime.frozen = _real_datetime.datetime.strptime(
-        amz_date, '%Y%m%dT%H%M%SZ')
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
+from verify_sig import freeze  # noqa: E402  (the one frozen botocore clock)
 
 
 # ---- the binary and its environment ---------------------------------------------

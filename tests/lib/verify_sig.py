@@ -68,6 +68,14 @@ _shim.__dict__.update({k: v for k, v in vars(_real_datetime).items()
 _shim.datetime = _FrozenDatetime
 botocore.auth.datetime = _shim
 
+def freeze(amz_date):
+    """Stops botocore's clock at amz_date (YYYYMMDDTHHMMSSZ). Callers check
+    that the X-Amz-Date botocore then writes equals it."""
+    _FrozenDatetime.frozen = _real_datetime.datetime.strptime(
+        amz_date, '%Y%m%dT%H%M%SZ')
+    botocore.auth.datetime = _shim   # (again: nothing may have undone it)
+
+
 AUTH_PARAMS = {'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date',
                'X-Amz-Expires', 'X-Amz-SignedHeaders',
                'X-Amz-Security-Token', 'X-Amz-Signature'}
@@ -110,9 +118,7 @@ def verify(url, *, access_key, secret_key, region, content_type,
     base = '%s://%s%s' % (p.scheme, p.netloc, p.path)
     if keep:
         base += '?' + '&'.join(keep)
-    _FrozenDatetime.frozen = _real_datetime.datetime.strptime(
-        amz_date, '%Y%m%dT%H%M%SZ')
-    botocore.auth.datetime = _shim   # (again: nothing may have undone it)
+    freeze(amz_date)
     headers = {'Content-Type': content_type} if content_type is not None else {}
     req = botocore.awsrequest.AWSRequest(method=method, url=base, headers=headers)
     auth = botocore.auth.S3SigV4QueryAuth(
