@@ -87,6 +87,11 @@ int main(int argc, char **argv)
 	struct sandbox_plan plan;
 	int rc;
 
+	/* one write(2) per log line, not one per character (serve_log escapes
+	 * byte by byte): cheaper, and lines from several workers sharing one
+	 * stderr do not interleave */
+	setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
+
 	/* CGI first, whatever argv holds: a server may pass a query string
 	 * without '=' as arguments (RFC 3875 4.4, Apache mod_cgi), so under CGI
 	 * argv must never choose the mode (cf. CVE-2012-1823). */
