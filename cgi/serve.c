@@ -1,16 +1,21 @@
 /* serve.c - CGI and FastCGI request loops (see serve.h). */
+#define _GNU_SOURCE 1          /* ppoll */
 #include "serve.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #define SERVE_DRAIN_IDLE_MS 200   /* longest wait for more of an unread body */
 #define SERVE_DRAIN_GRACE_MS 50   /* SIGTERM: stop once the socket is quiet this long */
+#define SERVE_BODY_STACK 4096     /* bodies up to this size are read onto the stack */
+#define SERVE_ACCEPT_BACKOFF_MS 100   /* accept() out of descriptors/memory: retry after */
 
 volatile sig_atomic_t serve_stop;
 
@@ -18,7 +23,6 @@ static void on_stop(int sig)
 {
 	(void)sig;
 	serve_stop = 1;
-	FCGX_ShutdownPending();
 }
 
 void serve_install_signals(void)
@@ -100,7 +104,7 @@ static void answer(struct s3_app *app, const char *method, const char *ctype,
                    const char *query, const char *clen, const struct remote_user *ru,
                    read_fn rd, void *rctx, time_t now, struct s3_response *out)
 {
-	char msg[128], num[24], *body = NULL;
+	char msg[128], num[24], *body = NULL, small[SERVE_BODY_STACK];
 	size_t max = app->cfg.max_body, want = 0, len = 0;
 	int streamed = 0;
 	enum s3_req_status st;
@@ -122,7 +126,9 @@ static void answer(struct s3_app *app, const char *method, const char *ctype,
 			want = max + 1;
 		}
 	}
-	if (want && !(body = malloc(want))) {
+	if (want && want <= sizeof small)
+		body = small;
+	else if (want && !(body = malloc(want))) {
 		s3_response_error(out, 500, S3_MSG_INTERNAL);
 		return;
 	}
@@ -142,7 +148,8 @@ static void answer(struct s3_app *app, const char *method, const char *ctype,
 		};
 		s3_handle(app, &in, now, out);
 	}
-	free(body);
+	if (body != small)
+		free(body);
 }
 
 /* ---- CGI ----------------------------------------------------------------- */
@@ -237,101 +244,146 @@ static size_t read_fcgx(void *ctx, char *buf, size_t n)
 	return got;
 }
 
-/* REMOTE_USER from the FastCGI parameters. nginx sends a parameter once
- * per fastcgi_param line, and Debian's fastcgi_params already has
- * "REMOTE_USER $remote_user" (the Basic user name from the request,
- * checked or not): a second line after it, e.g. with auth_request's user,
- * adds a second value. The last one wins, as in PHP-FPM; two different
- * non-empty values are a conflict that S3_REQUIRE_USER=1 refuses, so a
- * configuration with the lines the other way round fails closed. */
-static void fcgi_remote_user(FCGX_ParamArray envp, struct remote_user *ru)
+/* The request's FastCGI parameters, read in one pass over them. */
+struct fcgi_vars {
+	const char *method, *ctype, *query, *clen, *addr;
+	struct remote_user ru;
+};
+
+/* The value of entry e ("NAME=value") when its name is name (n bytes). */
+static const char *param(const char *e, const char *name, size_t n)
 {
-	static const char name[] = "REMOTE_USER=";
-	const char *first = NULL;
-
-	ru->name = NULL;
-	ru->conflict = 0;
-	for (; envp && *envp; envp++) {
-		const char *v;
-
-		if (strncmp(*envp, name, sizeof name - 1))
-			continue;
-		v = *envp + sizeof name - 1;
-		if (*v && first && strcmp(first, v))
-			ru->conflict = 1;
-		if (*v && !first)
-			first = v;
-		ru->name = v;
-	}
+	return !strncmp(e, name, n) && e[n] == '=' ? e + n + 1 : NULL;
 }
 
+/* As FCGX_GetParam, the first of a parameter sent twice wins, except for
+ * REMOTE_USER. nginx sends a parameter once per fastcgi_param line, and
+ * Debian's fastcgi_params already has "REMOTE_USER $remote_user" (the
+ * Basic user name from the request, checked or not): a second line after
+ * it, e.g. with auth_request's user, adds a second value. The last one
+ * wins, as in PHP-FPM; two different non-empty values are a conflict that
+ * S3_REQUIRE_USER=1 refuses, so a configuration with the lines the other
+ * way round fails closed. */
+static void fcgi_vars(FCGX_ParamArray envp, struct fcgi_vars *v)
+{
+#define P(s) s, sizeof s - 1
+	const char *first_user = NULL, *x;
+
+	memset(v, 0, sizeof *v);
+	for (; envp && *envp; envp++) {
+		const char *e = *envp;
+
+		switch (e[0]) {
+		case 'C':
+			if (!v->ctype && (x = param(e, P("CONTENT_TYPE"))))
+				v->ctype = x;
+			else if (!v->clen && (x = param(e, P("CONTENT_LENGTH"))))
+				v->clen = x;
+			break;
+		case 'Q':
+			if (!v->query && (x = param(e, P("QUERY_STRING"))))
+				v->query = x;
+			break;
+		case 'R':
+			if (!v->method && (x = param(e, P("REQUEST_METHOD")))) {
+				v->method = x;
+			} else if (!v->addr && (x = param(e, P("REMOTE_ADDR")))) {
+				v->addr = x;
+			} else if ((x = param(e, P("REMOTE_USER")))) {
+				if (*x && first_user && strcmp(first_user, x))
+					v->ru.conflict = 1;
+				if (*x && !first_user)
+					first_user = x;
+				v->ru.name = x;
+			}
+			break;
+		}
+	}
+#undef P
+}
+
+/* The worker holds SIGTERM/SIGINT all the time and lets them in only
+ * while it waits for a connection, in epoll_pwait(): libfcgi gives up a
+ * read or write on EINTR, so a signal must never land inside a request,
+ * and holding them costs no system call per request. The listening socket
+ * is non-blocking and a worker tries accept first: under load a connection
+ * is usually queued, and the wait is skipped. Workers share the socket
+ * with EPOLLEXCLUSIVE, so one connection wakes one waiting worker, not
+ * all of them. After SIGTERM the worker answers what is already queued
+ * (the parent removed a unix socket's path first, so nothing new comes; a
+ * connect() that found the path just before is waited for
+ * SERVE_DRAIN_GRACE_MS), then stops. FCGX_ShutdownPending() is never
+ * called: libfcgi would then refuse to accept what is queued. */
 int serve_fastcgi(struct s3_app *app, int listen_fd)
 {
 	FCGX_Request req;
-	sigset_t term, old;
-	int fl;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+	sigset_t term, wait_mask;
+	int fl, ep = -1, backoff_logged = 0;
 
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
 	sigaddset(&term, SIGINT);
-	if (FCGX_Init() != 0 ||
+	if (sigprocmask(SIG_BLOCK, &term, &wait_mask) != 0 ||
+	    FCGX_Init() != 0 ||
 	    FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0 ||
 	    (fl = fcntl(listen_fd, F_GETFL)) < 0 ||
-	    fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-		fprintf(stderr, "sign_s3: cannot initialize FastCGI\n");
+	    fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    (ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, listen_fd, &ev) != 0) {
+		fprintf(stderr, "sign_s3: cannot initialize FastCGI: %s\n", strerror(errno));
+		if (ep >= 0)
+			close(ep);
 		return 1;
 	}
+	sigdelset(&wait_mask, SIGTERM);
+	sigdelset(&wait_mask, SIGINT);
 	for (;;) {
 		struct s3_response r;
-		struct remote_user ru;
+		struct fcgi_vars v;
 		char head[S3_RESP_HEAD_MAX];
-		const char *method;
 		time_t now;
 		size_t hl;
 
-		/* Wait for a connection with SIGTERM/SIGINT deliverable; then
-		 * accept and read it with them held: libfcgi gives up a read or
-		 * write on EINTR, so a signal must not land inside a request.
-		 * The listening socket is non-blocking: a connection another
-		 * worker took first is EAGAIN, not a wait. After SIGTERM the
-		 * worker answers what is already queued (the parent removed a
-		 * unix socket's path, so nothing new comes: a connect() that found the
-		 * path just before is waited for SERVE_DRAIN_GRACE_MS), then stops. */
-		{
-			struct pollfd p = { .fd = listen_fd, .events = POLLIN };
-			int k = poll(&p, 1, serve_stop ? SERVE_DRAIN_GRACE_MS : -1);
-
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k < 0 || (k == 0 && serve_stop))
-				break;    /* error, or drained: quiet for the grace time */
-		}
-		sigprocmask(SIG_BLOCK, &term, &old);
 		if (FCGX_Accept_r(&req) < 0) {
-			int err = errno;
+			int err = errno, k;
 
-			sigprocmask(SIG_SETMASK, &old, NULL);
 			if (err == EBADF || err == ENOTSOCK || err == EINVAL)
 				break;    /* the listening socket is gone */
-			continue;         /* taken by another worker, or a bad client */
+			if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+				/* out of descriptors or memory: the connection stays
+				 * queued and epoll would wake at once; back off */
+				struct timespec ts = { 0, SERVE_ACCEPT_BACKOFF_MS * 1000000L };
+
+				if (!backoff_logged++)
+					fprintf(stderr, "sign_s3[%ld]: accept: %s; retrying every %d ms\n",
+					        (long)getpid(), strerror(err), SERVE_ACCEPT_BACKOFF_MS);
+				ppoll(NULL, 0, &ts, &wait_mask);
+				continue;
+			}
+			/* nothing queued (EAGAIN: none, or another worker took
+			 * it), or a client that went away: wait */
+			k = epoll_pwait(ep, &ev, 1, serve_stop ? SERVE_DRAIN_GRACE_MS : -1,
+			                &wait_mask);
+			if (k < 0 && errno != EINTR)
+				break;
+			if (k == 0 && serve_stop)
+				break;    /* drained: quiet for the grace time */
+			continue;
 		}
 		now = time(NULL);
-		method = FCGX_GetParam("REQUEST_METHOD", req.envp);
-		fcgi_remote_user(req.envp, &ru);
-		answer(app, method, FCGX_GetParam("CONTENT_TYPE", req.envp),
-		       FCGX_GetParam("QUERY_STRING", req.envp),
-		       FCGX_GetParam("CONTENT_LENGTH", req.envp), &ru,
+		fcgi_vars(req.envp, &v);
+		answer(app, v.method, v.ctype, v.query, v.clen, &v.ru,
 		       read_fcgx, req.in, now, &r);
 		hl = s3_response_head(&r, head, sizeof head);
 		FCGX_PutStr(head, (int)hl, req.out);
 		FCGX_PutStr(r.body, (int)r.body_len, req.out);
 		if (want_log(app, &r))
-			serve_log(stderr, &r, method,
-			          FCGX_GetParam("REMOTE_ADDR", req.envp), now);
+			serve_log(stderr, &r, v.method, v.addr, now);
 		s3_response_free(&r);
 		FCGX_Finish_r(&req);
-		sigprocmask(SIG_SETMASK, &old, NULL);
 	}
 	FCGX_Free(&req, 0);
+	close(ep);
 	return 0;
 }

@@ -24,7 +24,8 @@
 /* Set by SIGTERM / SIGINT (see serve_install_signals). */
 extern volatile sig_atomic_t serve_stop;
 
-/* SIGTERM and SIGINT set serve_stop and interrupt accept(); SIGPIPE is
+/* SIGTERM and SIGINT set serve_stop and end a FastCGI worker's wait for
+ * a connection (serve_fastcgi holds them everywhere else); SIGPIPE is
  * ignored (a client that went away is not a reason to die). */
 void serve_install_signals(void);
 

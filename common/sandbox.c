@@ -233,7 +233,8 @@ static const struct rule strict_rules[] = {
 	ALLOW(read), ALLOW(write), ALLOW(readv), ALLOW(writev),
 	ALLOW(recvfrom), ALLOW(recvmsg), ALLOW(sendto), ALLOW(sendmsg),
 	ALLOW(poll), ALLOW(ppoll), ALLOW(select), ALLOW(pselect6), ALLOW(accept),
-	ALLOW(accept4), ALLOW(close), ALLOW(shutdown),
+	ALLOW(accept4), ALLOW(close), ALLOW(shutdown), ALLOW(epoll_pwait),
+	ALLOW(epoll_wait), ALLOW(epoll_create1), ALLOW(epoll_ctl),
 	ALLOW(restart_syscall),    /* a poll or sleep resumed after SIGSTOP/SIGCONT */
 	/* time, randomness (UUIDs, OpenSSL), memory */
 	ALLOW(clock_gettime), ALLOW(gettimeofday), ALLOW(time), ALLOW(getrandom),

@@ -294,10 +294,12 @@ class Listener:
                                               if comm(c) == os.path.basename(argv[5])), None), 10)
         if self.pid:
             pids.append(self.pid)
-        # up: the socket is there and every worker waits in poll() (or accept())
+        # up: the socket is there and every worker waits for a connection:
+        # in epoll_pwait (281; epoll_pwait2 441), or poll/ppoll/accept
         self.up = bool(self.pid) and wait_for(
             lambda: os.path.exists(self.sock) and len(children(self.pid)) == workers
-            and all(in_syscall(c) in ('7', '271', '43', '288') for c in children(self.pid)), 15)
+            and all(in_syscall(c) in ('281', '441', '7', '271', '43', '288')
+                    for c in children(self.pid)), 15)
 
     def workers(self):
         return children(self.pid)
