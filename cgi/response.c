@@ -1,5 +1,6 @@
 /* response.c - JSON answers (see response.h). */
 #include "response.h"
+#include "sbuf.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -39,16 +40,61 @@ static void set_static(struct s3_response *r, int status, const char *body)
 	r->status = status;
 	r->body = (char *)body;
 	r->body_len = strlen(body);
-	r->body_static = 1;
+	r->body_owned = 0;
 }
 
-/* Prints and frees o into r, or falls back to the static 500. */
-static void finish(struct s3_response *r, int status, cJSON *o)
+/* An empty answer: only the fields, not the buffers. */
+static void reset(struct s3_response *r)
 {
-	char *s = o ? cJSON_PrintUnformatted(o) : NULL;
+	r->status = 0;
+	r->body = NULL;
+	r->body_len = 0;
+	r->body_owned = 0;
+	r->inline_body[0] = '\0';
+	r->message[0] = '\0';
+	r->warn = 0;
+}
 
-	cJSON_Delete(o);
-	if (!s) {
+/* The answers are small, flat objects of strings known at the call, so
+ * their cJSON nodes live on the caller's stack and borrow every string
+ * (cJSON_IsReference, cJSON_StringIsConst: cJSON_Delete is never needed),
+ * and cJSON prints into r->inline_body: no allocation on the way out. An
+ * answer too long for that buffer (a long key, a session token in the URL)
+ * is printed with cJSON_PrintUnformatted into allocated memory instead. */
+static void str_node(cJSON *n, const char *key, const char *value)
+{
+	memset(n, 0, sizeof *n);
+	n->type = cJSON_String | cJSON_IsReference | cJSON_StringIsConst;
+	n->string = (char *)key;
+	n->valuestring = (char *)value;
+}
+
+/* Makes nodes[0..count) the members of obj, in that order. */
+static void members(cJSON *obj, cJSON *nodes, size_t count)
+{
+	memset(obj, 0, sizeof *obj);
+	obj->type = cJSON_Object;
+	obj->child = count ? &nodes[0] : NULL;
+	for (size_t i = 0; i < count; i++) {
+		nodes[i].next = i + 1 < count ? &nodes[i + 1] : NULL;
+		nodes[i].prev = i ? &nodes[i - 1] : &nodes[count - 1];
+	}
+}
+
+/* Prints obj into r, or falls back to the static 500. */
+static void finish(struct s3_response *r, int status, const cJSON *obj)
+{
+	char *s;
+
+	if (cJSON_PrintPreallocated((cJSON *)obj, r->inline_body,
+	                            (int)sizeof r->inline_body, 0)) {
+		r->status = status;
+		r->body = r->inline_body;
+		r->body_len = strlen(r->inline_body);
+		r->body_owned = 0;
+		return;
+	}
+	if (!(s = cJSON_PrintUnformatted(obj))) {
 		set_static(r, 500, oom_body);
 		snprintf(r->message, sizeof r->message, "out of memory");
 		return;
@@ -56,67 +102,81 @@ static void finish(struct s3_response *r, int status, cJSON *o)
 	r->status = status;
 	r->body = s;
 	r->body_len = strlen(s);
-	r->body_static = 0;
+	r->body_owned = 1;
 }
 
 void s3_response_error(struct s3_response *r, int status, const char *message)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON obj, n[3];
 
-	memset(r, 0, sizeof *r);
+	reset(r);
 	snprintf(r->message, sizeof r->message, "%s", message);
-	if (o && (!cJSON_AddNumberToObject(o, "statusCode", status) ||
-	          !cJSON_AddStringToObject(o, "error", s3_http_reason(status)) ||
-	          !cJSON_AddStringToObject(o, "message", r->message))) {
-		cJSON_Delete(o);
-		o = NULL;
-	}
-	finish(r, status, o);
+	memset(&n[0], 0, sizeof n[0]);
+	n[0].type = cJSON_Number;
+	n[0].string = (char *)"statusCode";
+	n[0].valueint = status;
+	n[0].valuedouble = status;
+	n[0].type |= cJSON_StringIsConst;
+	str_node(&n[1], "error", s3_http_reason(status));
+	str_node(&n[2], "message", r->message);
+	members(&obj, n, 3);
+	finish(r, status, &obj);
 }
 
 void s3_response_ok(struct s3_response *r, const struct s3_signed *s)
 {
-	cJSON *o = cJSON_CreateObject(), *h = NULL;
+	cJSON obj, n[7], headers, h[1];
 
-	memset(r, 0, sizeof *r);
-	if (!o)
-		goto fail;
-	if (!cJSON_AddStringToObject(o, "file_type", s->file_type) ||
-	    !cJSON_AddStringToObject(o, "signed_request", s->signed_request) ||
-	    !cJSON_AddStringToObject(o, "url", s->url) ||
-	    !cJSON_AddStringToObject(o, "key", s->key) ||
-	    !cJSON_AddStringToObject(o, "method", "PUT") ||
-	    !(h = cJSON_AddObjectToObject(o, "headers")) ||
-	    !cJSON_AddStringToObject(h, "Content-Type", s->file_type) ||
-	    !cJSON_AddStringToObject(o, "expires_at", s->expires_at))
-		goto fail;
-	finish(r, 200, o);
-	return;
-fail:
-	cJSON_Delete(o);
-	finish(r, 500, NULL);
+	reset(r);
+	str_node(&n[0], "file_type", s->file_type);
+	str_node(&n[1], "signed_request", s->signed_request);
+	str_node(&n[2], "url", s->url);
+	str_node(&n[3], "key", s->key);
+	str_node(&n[4], "method", "PUT");
+	str_node(&h[0], "Content-Type", s->file_type);
+	members(&headers, h, 1);
+	n[5] = headers;
+	n[5].string = (char *)"headers";
+	n[5].type |= cJSON_StringIsConst;
+	str_node(&n[6], "expires_at", s->expires_at);
+	members(&obj, n, 7);
+	finish(r, 200, &obj);
 }
 
 size_t s3_response_head(const struct s3_response *r, char *buf, size_t cap)
 {
-	int n = snprintf(buf, cap,
-	                 "Status: %d %s\r\n"
-	                 "Content-Type: application/json\r\n"
-	                 "Content-Length: %zu\r\n"
-	                 "Cache-Control: no-store\r\n"
-	                 "X-Content-Type-Options: nosniff\r\n"
-	                 "%s"
-	                 "\r\n",
-	                 r->status, s3_http_reason(r->status), r->body_len,
-	                 r->status == 405 ? "Allow: " S3_RESP_ALLOW "\r\n" : "");
+	char num[24];
+	size_t i = sizeof num - 1;
+	struct sbuf b;
 
-	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+	sbuf_init(&b, buf, cap);
+	sbuf_adds(&b, "Status: ");
+	if (r->status >= 100 && r->status <= 999) {
+		char st[4] = { (char)('0' + r->status / 100), (char)('0' + r->status / 10 % 10),
+		               (char)('0' + r->status % 10), ' ' };
+
+		sbuf_addn(&b, st, sizeof st);
+	} else {
+		sbuf_adds(&b, "500 ");
+	}
+	sbuf_adds(&b, s3_http_reason(r->status));
+	sbuf_adds(&b, "\r\nContent-Type: application/json\r\nContent-Length: ");
+	num[i] = '\0';
+	for (size_t v = r->body_len; i == sizeof num - 1 || v; v /= 10)
+		num[--i] = (char)('0' + v % 10);
+	sbuf_adds(&b, num + i);
+	sbuf_adds(&b, "\r\nCache-Control: no-store\r\n"
+	          "X-Content-Type-Options: nosniff\r\n");
+	if (r->status == 405)
+		sbuf_adds(&b, "Allow: " S3_RESP_ALLOW "\r\n");
+	sbuf_adds(&b, "\r\n");
+	return sbuf_ok(&b) ? b.len : 0;
 }
 
 void s3_response_free(struct s3_response *r)
 {
-	if (r && !r->body_static)
+	if (r && r->body_owned)
 		free(r->body);
 	if (r)
-		memset(r, 0, sizeof *r);
+		reset(r);
 }

@@ -16,6 +16,7 @@
 
 #define S3_RESP_HEAD_MAX 512     /* bytes of the CGI head */
 #define S3_RESP_MSG_MAX  1280     /* bytes of a log message (error, or "signed " + a 1024-byte key) */
+#define S3_RESP_INLINE_BODY 4096  /* answers up to this long need no allocation */
 #define S3_RESP_ALLOW    "GET, POST"
 
 /* What a signed upload needs; strings borrowed from the caller. */
@@ -29,9 +30,10 @@ struct s3_signed {
 
 struct s3_response {
 	int status;
-	char *body;                 /* JSON, malloc'd (or a static fallback) */
+	char *body;                 /* JSON: inline_body, or malloc'd, or a static fallback */
 	size_t body_len;
-	int body_static;
+	int body_owned;             /* body was malloc'd */
+	char inline_body[S3_RESP_INLINE_BODY];
 	char message[S3_RESP_MSG_MAX];   /* the error message, for the log */
 	int warn;                   /* log this 200 too (e.g. a failed credentials refresh) */
 };

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
 #include <openssl/evp.h>
 
 #define NOW 1369353600   /* 2013-05-24T00:00:00Z */
@@ -133,6 +134,48 @@ static void config_effects(void)
 	ok(r.body && strstr(r.body, "x-amz-acl=public-read"), "ACL in the signed URL");
 	ok(r.body && strstr(r.body, "X-Amz-Expires=300"), "expiry from S3_EXPIRES");
 	ok(r.body && strstr(r.body, "\"expires_at\":\"2013-05-24T00:05:00Z\""), "expires_at");
+	s3_response_free(&r);
+}
+
+/* An answer longer than the inline buffer (a session token in the URL, a
+ * long name) is printed into allocated memory instead: the same JSON. */
+static void long_answer(void)
+{
+	static char token[4001], name_body[512];
+	struct kv env[] = {
+		{ "S3_BUCKET", "examplebucket" },
+		{ "AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE" },
+		{ "AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
+		{ "AWS_SESSION_TOKEN", token },
+		{ NULL, NULL },
+	};
+	char name[201];
+	struct s3_response r;
+	cJSON *j, *sr, *key;
+
+	for (size_t i = 0; i < sizeof token - 1; i++)
+		token[i] = "AB/+="[i % 5];            /* 3 of 5 encode to 3 bytes */
+	memset(name, 'n', 196);
+	memcpy(name + 196, ".png", 5);
+	snprintf(name_body, sizeof name_body, "{\"file_name\":\"%s\",\"file_type\":\"\"}", name);
+	run(env, "POST", "application/json", name_body, &r);
+	is_int(r.status, 200, "long answer: 200");
+	ok(r.body_len > S3_RESP_INLINE_BODY && r.body_owned && r.body != r.inline_body,
+	   "long answer: %zu bytes, in allocated memory", r.body_len);
+	j = r.body ? cJSON_Parse(r.body) : NULL;
+	sr = cJSON_GetObjectItemCaseSensitive(j, "signed_request");
+	key = cJSON_GetObjectItemCaseSensitive(j, "key");
+	ok(cJSON_IsString(sr) && strstr(sr->valuestring, "X-Amz-Security-Token=AB%2F%2B%3DAB%2F") &&
+	   strlen(r.body) == r.body_len, "long answer: valid JSON with the token in the URL");
+	ok(cJSON_IsString(key) && strlen(key->valuestring) == 8 + 37 + 200 &&
+	   !strcmp(key->valuestring + 45, name), "long answer: the whole key");
+	cJSON_Delete(j);
+	s3_response_free(&r);
+	ok(r.body == NULL && !r.body_owned, "long answer: freed");
+
+	run(base, "POST", "application/json", "{\"file_name\":\"a.png\"}", &r);
+	ok(r.status == 200 && r.body == r.inline_body && !r.body_owned,
+	   "short answer: in the inline buffer, no allocation");
 	s3_response_free(&r);
 }
 
@@ -545,6 +588,7 @@ int main(void)
 {
 	reference();
 	config_effects();
+	long_answer();
 	failures();
 	users();
 	name_bytes();
