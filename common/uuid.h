@@ -10,9 +10,12 @@
 #include "err.h"
 
 #define S3_UUID_LEN 36          /* characters, without the NUL */
+#define S3_UUID_POOL 64         /* UUIDs drawn from RAND_bytes at once */
 
 /* Writes a fresh random UUID to out; S3_ERR_CRYPTO (out is "") when the
- * random generator fails. */
+ * random generator fails. The random bytes come from a per-process pool
+ * refilled S3_UUID_POOL UUIDs at a time (wiped as used, discarded in a
+ * forked child); not thread-safe: one caller thread per process. */
 enum s3_err s3_uuid_v4(char out[37]);
 
 /* Formats raw as a version 4 UUID: the high nibble of byte 6 becomes 4 and

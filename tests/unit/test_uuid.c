@@ -1,6 +1,8 @@
 /* test_uuid.c - s3_uuid_format() vectors and s3_uuid_v4() shape/uniqueness. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "tap.h"
 #include "uuid.h"
 
@@ -125,10 +127,72 @@ static void test_random(void)
 	is_int(dups, 0, "s3_uuid_v4: %d results are all distinct", N);
 }
 
+/* The random bytes come from a per-process pool (S3_UUID_POOL UUIDs at a
+ * time): a child forked with a half-used pool must not hand out the
+ * parent's next UUIDs. */
+static void test_fork(void)
+{
+	enum { K = 8 };
+	char first[37], mine[K][37], theirs[K][37];
+	int fds[2], status = 0, same = 0;
+	ssize_t got = 0;
+	pid_t pid;
+
+	s3_uuid_v4(first);           /* the pool is now filled, one used */
+	if (pipe(fds) != 0 || (pid = fork()) < 0) {
+		ok(0, "fork: pipe/fork");
+		return;
+	}
+	if (pid == 0) {
+		char ids[K][37];
+
+		close(fds[0]);
+		for (int i = 0; i < K; i++)
+			s3_uuid_v4(ids[i]);
+		_exit(write(fds[1], ids, sizeof ids) == (ssize_t)sizeof ids ? 0 : 1);
+	}
+	close(fds[1]);
+	for (int i = 0; i < K; i++)
+		s3_uuid_v4(mine[i]);
+	while (got < (ssize_t)sizeof theirs) {
+		ssize_t k = read(fds[0], (char *)theirs + got, sizeof theirs - (size_t)got);
+
+		if (k <= 0)
+			break;
+		got += k;
+	}
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	ok(got == (ssize_t)sizeof theirs && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	   "fork: the child made %d UUIDs", K);
+	for (int i = 0; i < K; i++)
+		for (int j = 0; j < K; j++)
+			same += !strcmp(mine[i], theirs[j]);
+	is_int(same, 0, "fork: parent and child never hand out the same UUID");
+}
+
+/* More than one pool's worth in a row: the refill keeps them distinct. */
+static void test_pool_refill(void)
+{
+	enum { N = 3 * S3_UUID_POOL + 1 };
+	static char ids[N][37];
+	size_t dups = 0, bad = 0;
+
+	for (size_t i = 0; i < N; i++)
+		if (s3_uuid_v4(ids[i]) != S3_OK || !v4_shape(ids[i]))
+			bad++;
+	qsort(ids, N, sizeof ids[0], cmp);
+	for (size_t i = 1; i < N; i++)
+		dups += !strcmp(ids[i - 1], ids[i]);
+	ok(bad == 0 && dups == 0, "pool: %d UUIDs across refills: all v4, all distinct", N);
+}
+
 int main(void)
 {
 	test_vectors();
 	test_all_bytes();
 	test_random();
+	test_fork();
+	test_pool_refill();
 	return done_testing();
 }
