@@ -15,6 +15,8 @@
 #define MSG_MAX    128
 #define TYPE_MSG_MAX (2 * S3_TYPE_BASE_MAX + 128)   /* a 415 naming two types */
 
+/* The log message of a 200, "signed <key>", always fits. */
+_Static_assert(sizeof "signed " + SIGV4_MAX_KEY <= S3_RESP_MSG_MAX, "message budget");
 /* The longest prefix still leaves room for a name of 1 byte or more. */
 _Static_assert(PREFIX_MAX + UUID_PART < SIGV4_MAX_KEY, "key budget");
 
@@ -242,12 +244,27 @@ static int content_type(struct s3_app *app, const struct s3_req_fields *f,
 	return 0;
 }
 
+/* t as ISO 8601 UTC, "2026-11-25T02:37:14Z" (years 1970-9999). */
 static void iso8601(time_t t, char out[21])
 {
 	struct tm tm;
+	int v[6], w[6] = { 4, 2, 2, 2, 2, 2 };
+	static const char sep[] = "--T::Z";
+	size_t o = 0;
 
-	if (!gmtime_r(&t, &tm) || !strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		strcpy(out, "1970-01-01T00:00:00Z");
+	if (!gmtime_r(&t, &tm) || tm.tm_year < 70 || tm.tm_year > 9999 - 1900) {
+		memcpy(out, "1970-01-01T00:00:00Z", 21);
+		return;
+	}
+	v[0] = tm.tm_year + 1900; v[1] = tm.tm_mon + 1; v[2] = tm.tm_mday;
+	v[3] = tm.tm_hour; v[4] = tm.tm_min; v[5] = tm.tm_sec;
+	for (int i = 0; i < 6; i++) {
+		for (int d = w[i] - 1, x = v[i]; d >= 0; d--, x /= 10)
+			out[o + (size_t)d] = (char)('0' + x % 10);
+		o += (size_t)w[i];
+		out[o++] = sep[i];
+	}
+	out[o] = '\0';
 }
 
 /* Signs key for type and fills out with the success answer. */
@@ -292,8 +309,13 @@ static void sign(struct s3_app *app, const char *key, size_t key_len,
 		.url = cfg->public_url ? pub : object, .key = key,
 		.expires_at = expires_at,
 	});
-	if (out->status == 200)
-		snprintf(out->message, sizeof out->message, "signed %s", key);
+	if (out->status == 200) {
+		struct sbuf m;
+
+		sbuf_init(&m, out->message, sizeof out->message);
+		sbuf_adds(&m, "signed ");
+		sbuf_addn(&m, key, key_len);    /* fits: S3_RESP_MSG_MAX */
+	}
 }
 
 void s3_handle(struct s3_app *app, const struct s3_req_in *in, time_t now,
@@ -301,10 +323,10 @@ void s3_handle(struct s3_app *app, const struct s3_req_in *in, time_t now,
 {
 	struct s3_req_fields f;
 	char msg[MSG_MAX], name[S3_FILENAME_MAX + 1], key[KEY_MAX], uuid[37];
-	char seg[S3_USER_KEY_MAX + 1] = "", prefix[PREFIX_MAX + 1];
+	char seg[S3_USER_KEY_MAX + 1], prefix[PREFIX_MAX + 1];
 	char sniffed[S3_SNIFF_TYPE_MAX + 1];
 	unsigned char head[S3_SNIFF_HEAD_MAX];
-	char why[S3_CREDS_WHY_MAX] = "";
+	char why[S3_CREDS_WHY_MAX];
 	struct s3_creds c;
 	time_t cexp = 0;
 	unsigned expires;
@@ -312,8 +334,9 @@ void s3_handle(struct s3_app *app, const struct s3_req_in *in, time_t now,
 	size_t plen, head_len, name_max;
 	enum s3_req_status st;
 	enum s3_err e;
-	int n, have_head;
+	int have_head;
 
+	seg[0] = why[0] = '\0';
 	/* who, before anything of the request is looked at */
 	if (app->cfg.require_user && user_segment(in, seg, out))
 		return;
@@ -352,12 +375,20 @@ void s3_handle(struct s3_app *app, const struct s3_req_in *in, time_t now,
 		internal(out, 500, S3_MSG_INTERNAL, "uuid", e);
 		goto done;
 	}
-	n = snprintf(key, sizeof key, "%s%s/%s", prefix, uuid, name);
-	if (n < 0 || (size_t)n >= sizeof key || (size_t)n > SIGV4_MAX_KEY) {
-		internal(out, 500, S3_MSG_INTERNAL, "key", S3_ERR_TOOLONG);
-		goto done;
+	{
+		struct sbuf kb;
+
+		sbuf_init(&kb, key, sizeof key);
+		sbuf_addn(&kb, prefix, plen);
+		sbuf_addn(&kb, uuid, S3_UUID_LEN);
+		sbuf_addc(&kb, '/');
+		sbuf_adds(&kb, name);
+		if (!sbuf_ok(&kb) || kb.len > SIGV4_MAX_KEY) {
+			internal(out, 500, S3_MSG_INTERNAL, "key", S3_ERR_TOOLONG);
+			goto done;
+		}
+		sign(app, key, kb.len, type, now, &c, expires, out);
 	}
-	sign(app, key, (size_t)n, type, now, &c, expires, out);
 	if (why[0] && out->status == 200) {
 		/* a refresh failed; the current credentials are still valid */
 		snprintf(out->message, sizeof out->message, "%s", why);

@@ -1539,7 +1539,8 @@ enum s3_err s3_creds_get(struct s3_creds_chain *ch, time_t now,
 	struct s3_cred_value *v;
 	enum s3_err rc;
 
-	s3_msgf(why, whycap, "%s", "");
+	if (why && whycap)
+		why[0] = '\0';
 	memset(out, 0, sizeof(*out));
 	if (exp)
 		*exp = 0;
