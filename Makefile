@@ -92,10 +92,10 @@ else
 	    $(patsubst $(BUILD)/%,build-san/%,$(UNIT_BIN)) $(TEST_SCRIPTS)
 endif
 
-BENCH_BIN := $(BUILD)/bench/bench_presign
-$(BUILD)/bench/%: bench/%.c $(LIB)
+BENCH_BIN := $(BUILD)/bench/bench_presign $(BUILD)/bench/bench_handler
+$(BUILD)/bench/%: bench/%.c $(CGI_LIB) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(CGI_LIB) $(LIB) $(LIBS)
 
 bench: $(BENCH_BIN)
 	bench/presign.sh $(BENCH_BIN)

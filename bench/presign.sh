@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # make bench: the signing core against botocore (the AWS SDK's own signer),
-# one thread each, in the same run. Prints every figure and the ratios.
+# one thread each, in the same run; then a whole request inside the
+# responder (bench/bench_handler.c: decode, sanitize, UUID, presign, JSON),
+# hot and with the caches flushed before each request. Prints every figure
+# and the ratios.
+#   bench/presign.sh [BENCH_PRESIGN [BENCH_HANDLER]]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${1:-$here/../build/bench/bench_presign}
+handler_bin=${2:-$(dirname "$bin")/bench_handler}
 secs=${BENCH_SECONDS:-3}
 
 echo "# presign benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(uname -m)"
@@ -22,3 +27,11 @@ awk -v a="$cached" -v u="$uncached" -v c="$client" -v s="$signer" 'BEGIN {
 	printf "ratio_cached_vs_botocore_signer %.1f\n", a / s
 	printf "ratio_uncached_vs_botocore_signer %.1f\n", u / s
 }'
+if [ -x "$handler_bin" ]; then
+	handler=$("$handler_bin" "$secs")
+	echo "$handler"
+	h=$(printf '%s\n' "$handler" | awk '$1 == "handler_json_per_sec" { print $2 }')
+	awk -v h="$h" -v a="$cached" 'BEGIN {
+		printf "ratio_handler_vs_presign_alone %.2f\n", h / a
+	}'
+fi
