@@ -1,17 +1,32 @@
 /* uuid.c - version 4 UUIDs; see uuid.h. */
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <unistd.h>
 #include "uuid.h"
 
 /* Random bytes drawn S3_UUID_POOL UUIDs at a time: one RAND_bytes call
  * costs about as much as the rest of a UUID, and a FastCGI worker makes
  * one per request. Bytes are wiped as they are used; a pool inherited
- * through fork() is thrown away (checked by pid), so two processes never
- * hand out the same bytes. */
+ * through fork() is thrown away, so two processes never hand out the same
+ * bytes: by a pthread_atfork() child handler, or, if that could not be
+ * registered, by comparing getpid() on every call. */
 static unsigned char pool[S3_UUID_POOL * 16];
 static size_t pool_left;        /* unused bytes, at the end of pool */
 static pid_t pool_pid;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static int pool_atfork;         /* the fork handler is registered */
+
+static void pool_discard(void)
+{
+	OPENSSL_cleanse(pool, sizeof pool);
+	pool_left = 0;
+}
+
+static void pool_register(void)
+{
+	pool_atfork = pthread_atfork(NULL, NULL, pool_discard) == 0;
+}
 
 void s3_uuid_format(const unsigned char raw[16], char out[37])
 {
@@ -35,19 +50,17 @@ void s3_uuid_format(const unsigned char raw[16], char out[37])
 
 enum s3_err s3_uuid_v4(char out[37])
 {
-	pid_t pid = getpid();
 	unsigned char *raw;
 
 	out[0] = '\0';
-	if (pool_pid != pid) {
-		OPENSSL_cleanse(pool, sizeof pool);
-		pool_left = 0;
-		pool_pid = pid;
+	pthread_once(&pool_once, pool_register);
+	if (!pool_atfork && pool_pid != getpid()) {
+		pool_discard();
+		pool_pid = getpid();
 	}
 	if (pool_left < 16) {
 		if (RAND_bytes(pool, sizeof pool) != 1) {
-			OPENSSL_cleanse(pool, sizeof pool);
-			pool_left = 0;
+			pool_discard();
 			return S3_ERR_CRYPTO;
 		}
 		pool_left = sizeof pool;

@@ -15,7 +15,7 @@
 /* Writes a fresh random UUID to out; S3_ERR_CRYPTO (out is "") when the
  * random generator fails. The random bytes come from a per-process pool
  * refilled S3_UUID_POOL UUIDs at a time (wiped as used, discarded in a
- * forked child); not thread-safe: one caller thread per process. */
+ * child made by fork()); not thread-safe: one caller thread per process. */
 enum s3_err s3_uuid_v4(char out[37]);
 
 /* Formats raw as a version 4 UUID: the high nibble of byte 6 becomes 4 and
