@@ -30,6 +30,7 @@ static const struct known_field {
  * cJSON only produces UTF-8, a 0xFF in a decoded string means "a NUL was
  * here": cJSON itself would have cut the string at the NUL. */
 #define JSON_NUL_MARK 0xFF
+#define REQ_JSON_STACK 4096      /* JSON bodies shorter than this are copied onto the stack */
 
 /* Parsing state: the output, which known fields were seen, the message. */
 struct ctx {
@@ -485,14 +486,13 @@ static enum s3_req_status parse_json(struct ctx *c, const char *body, size_t n)
 {
 	enum s3_req_status st;
 	cJSON *root = NULL;
-	char *copy;
+	char small[REQ_JSON_STACK], *copy = small;
 
 	if (memchr(body, '\0', n))
 		return fail(c, S3_REQ_BAD, "NUL byte in request");
 	if (!utf8_valid(body, n))
 		return fail(c, S3_REQ_BAD, "invalid UTF-8");
-	copy = malloc(n + 1);
-	if (!copy)
+	if (n >= sizeof small && !(copy = malloc(n + 1)))
 		return fail(c, S3_REQ_INTERNAL, "out of memory");
 	memcpy(copy, body, n);
 	copy[n] = '\0';
@@ -510,7 +510,8 @@ static enum s3_req_status parse_json(struct ctx *c, const char *body, size_t n)
 		st = json_members(c, root);
 out:
 	cJSON_Delete(root);
-	free(copy);
+	if (copy != small)
+		free(copy);
 	return st;
 }
 
