@@ -51,7 +51,7 @@ enum s3_err s3_app_init(struct s3_app *app, s3_lookup_fn get, void *ctx,
 		s3_app_free(app);
 		return e;
 	}
-	if (preload && (e = s3_sniff_open(&app->sniff, err, errcap))) {
+	if (preload && (e = s3_sniff_open(&app->sniff, app->cfg.magic_file, err, errcap))) {
 		s3_app_free(app);
 		return e;
 	}
@@ -204,7 +204,7 @@ static int content_type(struct s3_app *app, const struct s3_req_fields *f,
 		if (!app->sniff) {
 			char why[S3_SNIFF_WHY_MAX];
 
-			if ((e = s3_sniff_open(&app->sniff, why, sizeof why))) {
+			if ((e = s3_sniff_open(&app->sniff, app->cfg.magic_file, why, sizeof why))) {
 				s3_response_error(out, 500, S3_MSG_INTERNAL);
 				snprintf(out->message, sizeof out->message, "%s", why);
 				return -1;

@@ -381,6 +381,25 @@ static const char *v_prefix(const char *v, struct cfg_res *r)
 	return NULL;
 }
 
+/* An absolute path to a file that is only read. */
+static const char *v_path(const char *v, struct cfg_res *r)
+{
+	size_t n = strlen(v);
+
+	if (n > S3_CONFIG_MAX_PATH) {
+		snprintf(r->msg, sizeof(r->msg), "expected at most %d bytes",
+		         S3_CONFIG_MAX_PATH);
+		return r->msg;
+	}
+	if (v[0] != '/')
+		return "expected an absolute path";
+	for (size_t i = 0; i < n; i++)
+		if (is_ctl((unsigned char)v[i]))
+			return "expected no control characters";
+	r->str = v, r->len = n;
+	return NULL;
+}
+
 static const char *v_expires(const char *v, struct cfg_res *r)
 {
 	if (!parse_uint(v, SIGV4_EXPIRES_MIN, SIGV4_EXPIRES_MAX, &r->num)) {
@@ -495,6 +514,7 @@ static const struct cfg_var vars[] = {
 	{ { "S3_REQUIRE_FILE_HEAD" }, v_bool, K_INT, OFF(require_file_head), "0", 0 },
 	{ { "S3_MAX_NAME_BYTES" }, v_name_bytes, K_SIZE, OFF(max_name_bytes),
 	  CFG_STR(S3_FILENAME_MAX), 0 },
+	{ { "S3_MAGIC_FILE" }, v_path, K_STR, OFF(magic_file), NULL, F_EMPTY_NONE },
 };
 
 #define NVARS (sizeof(vars) / sizeof(vars[0]))
@@ -865,6 +885,7 @@ void s3_config_free(struct s3_config *cfg)
 	free(cfg->acl);
 	free(cfg->public_url);
 	free(cfg->allowed_types);
+	free(cfg->magic_file);
 	free_secret(cfg->access_key);
 	free_secret(cfg->secret_key);
 	free_secret(cfg->session_token);

@@ -24,6 +24,8 @@
  *  S3_ALLOWED_TYPES        any          comma list of type/subtype, type/<*>, <*>/<*>
  *  S3_REQUIRE_FILE_HEAD    0            1: file_head is mandatory (400)
  *  S3_MAX_NAME_BYTES       255          longest sanitized file name, 1..255 bytes
+ *  S3_MAGIC_FILE           libmagic's   absolute path of libmagic's compiled database
+ *                                       (magic.mgc) for file_head sniffing (sniff.h)
  * ({user} without S3_REQUIRE_USER=1 is refused, naming S3_KEY_PREFIX.)
  */
 #ifndef SIGN_S3_CONFIG_H
@@ -37,6 +39,7 @@
 #define S3_CONFIG_MAX_LINE      16384   /* bytes in one line of it */
 #define S3_CONFIG_MAX_PREFIX    512     /* S3_KEY_PREFIX bytes */
 #define S3_CONFIG_MAX_PUBLIC    1024    /* S3_PUBLIC_URL bytes */
+#define S3_CONFIG_MAX_PATH      4096    /* S3_MAGIC_FILE bytes */
 #define S3_CONFIG_DEFAULT_BODY  16384
 #define S3_CONFIG_MAX_BODY_MAX  (1024 * 1024)
 #define S3_CONFIG_ERRMAX        256     /* suggested size of errmsg */
@@ -57,6 +60,7 @@ struct s3_config {
 	char *allowed_types;   /* NULL: any; else normalized (policy.h) */
 	int require_file_head; /* S3_REQUIRE_FILE_HEAD */
 	size_t max_name_bytes; /* S3_MAX_NAME_BYTES, 1..S3_FILENAME_MAX */
+	char *magic_file;      /* S3_MAGIC_FILE; NULL: libmagic's default (sniff.h) */
 	/* static credentials; NULL when not configured (secrets: wiped on free) */
 	char *access_key;
 	char *secret_key;

@@ -1,10 +1,12 @@
 /* sniff.c - libmagic behind sniff.h. */
 #include "sniff.h"
 
+#include <limits.h>
 #include <magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mime.h"
 #include "policy.h"
@@ -13,30 +15,79 @@ struct s3_sniff {
 	magic_t m;
 };
 
+#define SNIFF_BESIDE_EXE "magic.mgc"
+
 /* No decompression (MAGIC_COMPRESS off by default): a head is at most
  * S3_SNIFF_HEAD_MAX bytes and is looked at as it is. */
 #define SNIFF_FLAGS (MAGIC_MIME_TYPE | MAGIC_ERROR)
 
-enum s3_err s3_sniff_open(struct s3_sniff **out, char *why, size_t whycap)
+/* SNIFF_BESIDE_EXE in the directory of this executable, into buf; 0 when
+ * that cannot be made. */
+static int beside_exe(char *buf, size_t cap)
 {
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	char *slash;
+
+	if (n <= 0)
+		return 0;
+	exe[n] = '\0';
+	if (!(slash = strrchr(exe, '/')))
+		return 0;
+	slash[1] = '\0';
+	n = snprintf(buf, cap, "%s%s", exe, SNIFF_BESIDE_EXE);
+	return n > 0 && (size_t)n < cap;
+}
+
+/* A magic_t with the database at path (NULL: libmagic's default) loaded,
+ * or NULL and why filled. libmagic "loads" a missing magic.mgc without an
+ * error when it finds a text database (or none) instead, so a database
+ * counts as loaded only when it knows a PNG signature. */
+static magic_t load(const char *path, char *why, size_t whycap)
+{
+	static const unsigned char png[] = {
+		0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+	};
+	magic_t m = magic_open(SNIFF_FLAGS);
+	const char *t, *e;
+
+	if (!m) {
+		snprintf(why, whycap, "libmagic: magic_open failed");
+		return NULL;
+	}
+	if (magic_load(m, path) != 0) {
+		e = magic_error(m);
+		snprintf(why, whycap, "libmagic: cannot load %s: %s", path ? path : "its database",
+		         e ? e : "unknown error");
+	} else if (!(t = magic_buffer(m, png, sizeof png)) || strcmp(t, "image/png")) {
+		snprintf(why, whycap, "libmagic: cannot load %s: it does not know a PNG "
+		         "(Debian: apt-get install libmagic-mgc)", path ? path : "its database");
+	} else {
+		return m;
+	}
+	magic_close(m);
+	return NULL;
+}
+
+enum s3_err s3_sniff_open(struct s3_sniff **out, const char *path, char *why,
+                          size_t whycap)
+{
+	char local[PATH_MAX], first[S3_SNIFF_WHY_MAX];
 	struct s3_sniff *s;
-	const char *e;
 
 	*out = NULL;
 	if (!(s = calloc(1, sizeof *s))) {
 		snprintf(why, whycap, "libmagic: out of memory");
 		return S3_ERR_NOMEM;
 	}
-	if (!(s->m = magic_open(SNIFF_FLAGS))) {
-		snprintf(why, whycap, "libmagic: magic_open failed");
-		free(s);
-		return S3_ERR_NOMEM;
+	s->m = load(path, why, whycap);
+	/* a bundle (make cgi-bundle) carries its own beside the binary */
+	if (!s->m && !path && beside_exe(local, sizeof local) && access(local, R_OK) == 0) {
+		snprintf(first, sizeof first, "%s", why);
+		if (!(s->m = load(local, why, whycap)))
+			snprintf(why, whycap, "%s", first);
 	}
-	if (magic_load(s->m, NULL) != 0) {
-		e = magic_error(s->m);
-		snprintf(why, whycap, "libmagic: cannot load its database: %s",
-		         e ? e : "unknown error");
-		magic_close(s->m);
+	if (!s->m) {
 		free(s);
 		return S3_ERR_IO;
 	}

@@ -3,10 +3,13 @@
  * A request may carry file_head: base64 (base64.h) of the first bytes of
  * the file, at most S3_SNIFF_HEAD_MAX once decoded (a browser reads them
  * with File.slice(0, 4096)). libmagic (magic_open(MAGIC_MIME_TYPE)) names
- * their type. Its database (magic_load: the MAGIC environment variable,
- * else /etc/magic and /usr/share/misc/magic.mgc from Debian's
- * libmagic-mgc) is loaded once per process: at start in FastCGI, and in
- * CGI only by a request that carries file_head. What is done with the
+ * their type. Its database is S3_MAGIC_FILE when that is set; else
+ * libmagic's default (the MAGIC environment variable, else /etc/magic and
+ * /usr/share/misc/magic.mgc from Debian's libmagic-mgc) and, when that
+ * cannot be loaded, magic.mgc in the directory of the executable (the
+ * shared-hosting bundle carries one there). It is loaded once per
+ * process: at start in FastCGI, and in CGI only by a request that carries
+ * file_head. What is done with the
  * answer is policy.h's and the handler's business. */
 #ifndef SIGN_S3_SNIFF_H
 #define SIGN_S3_SNIFF_H
@@ -20,10 +23,13 @@
 
 struct s3_sniff;
 
-/* Opens libmagic and loads its database into *out. On failure *out is
- * NULL, why says what failed (libmagic's own message: a path, never
- * client data) and the result is S3_ERR_IO (or S3_ERR_NOMEM). */
-enum s3_err s3_sniff_open(struct s3_sniff **out, char *why, size_t whycap);
+/* Opens libmagic and loads its database into *out: path (a compiled
+ * magic.mgc), or with path NULL the default and then the file beside the
+ * executable (see above). On failure *out is NULL, why says what failed
+ * (libmagic's own message: a path, never client data) and the result is
+ * S3_ERR_IO (or S3_ERR_NOMEM). */
+enum s3_err s3_sniff_open(struct s3_sniff **out, const char *path, char *why,
+                          size_t whycap);
 
 /* The type of buf[0..len), lowercased type/subtype without parameters,
  * into type (S3_SNIFF_TYPE_MAX + 1 bytes). An answer libmagic cannot give

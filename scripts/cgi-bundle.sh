@@ -8,6 +8,10 @@
 #   lib/                   every shared library it loads beyond glibc (from
 #                          ldd), each with RUNPATH $ORIGIN; lib/.htaccess
 #                          denies web access to them
+#   magic.mgc              libmagic's database (Debian's libmagic-mgc), for
+#                          file_head sniffing on hosts without one: sign_s3
+#                          loads it from beside itself when the host's
+#                          default cannot be loaded (common/sniff.h)
 #   htaccess.example       contrib/htaccess.example (edit, rename .htaccess)
 #   sign_s3.conf.example   contrib/sign_s3.conf.example (copy OUTSIDE the
 #                          web root, edit)
@@ -88,6 +92,11 @@ cat > "$dest/lib/.htaccess" <<'EOF'
     Deny from all
 </IfModule>
 EOF
+# libmagic's compiled database: magic_getpath() names the default; a host
+# without libmagic-mgc gets this copy (sniff.h), never served (.htaccess)
+mgc=${MAGIC_MGC:-/usr/lib/file/magic.mgc}
+[ -f "$mgc" ] || die "no libmagic database at $mgc (apt-get install libmagic-mgc, or MAGIC_MGC=...)"
+install -m 0644 "$mgc" "$dest/magic.mgc"
 install -m 0644 "$repo/contrib/htaccess.example" "$dest/htaccess.example"
 install -m 0644 "$repo/contrib/sign_s3.conf.example" "$dest/sign_s3.conf.example"
 
@@ -104,6 +113,7 @@ $version - CGI bundle for shared hosting ($(uname -m), Linux)
 
 Needs: Apache (or any web server) running CGI programs, glibc ${glibc_min:-?} or
 newer on the host (\`ldd --version\` there). Bundled libraries: ${libs[*]:-none}.
+magic.mgc is libmagic's database, used (for file_head) when the host has none.
 
 1. Upload this directory as public_html/api/ (keep lib/ next to sign_s3.cgi;
    chmod 755 sign_s3.cgi).

@@ -7,9 +7,12 @@
 # sign_s3.cgi as a CGI program: POST JSON and GET -> 200 with a signature
 # botocore agrees with (tests/lib/verify_sig.py), 400 with one log line,
 # the bundle's sign_s3.conf.example accepted as a configuration file (503:
-# no credentials in it), a missing configuration file -> 500 JSON. Where
-# mount namespaces are available (root), the request is also served with
-# the system's copies of the bundled libraries hidden.
+# no credentials in it), a missing configuration file -> 500 JSON; a
+# file_head sniffed with the bundled magic.mgc when the host's libmagic
+# database cannot be loaded (MAGIC pointing nowhere), and a 500 naming
+# libmagic without it. Where mount namespaces are available (root), the
+# requests are also served with the system's copies of the bundled
+# libraries and of magic.mgc hidden.
 #
 # Binary: $SIGN_S3 (absolute path) if set, else <repo>/build/sign_s3.
 # Output: TAP. Exit 0 only when every test passes.
@@ -75,13 +78,13 @@ rm -rf "$tmp/dist"
 b=$tmp/site/public_html/api
 
 missing=
-for f in sign_s3.cgi lib/.htaccess htaccess.example sign_s3.conf.example README.txt; do
+for f in sign_s3.cgi lib/.htaccess magic.mgc htaccess.example sign_s3.conf.example README.txt; do
 	[ -e "$b/$f" ] || missing="$missing $f"
 done
 [ -x "$b/sign_s3.cgi" ] || missing="$missing (sign_s3.cgi not executable)"
 nlibs=$(find "$b/lib" -name '*.so*' -type f | wc -l)
 [ "$nlibs" -gt 0 ] || missing="$missing (no library in lib/)"
-ok "$([ -z "$missing" ]; echo $?)" "layout: sign_s3.cgi, lib/ ($nlibs libraries), lib/.htaccess, examples, README" \
+ok "$([ -z "$missing" ]; echo $?)" "layout: sign_s3.cgi, lib/ ($nlibs libraries), lib/.htaccess, magic.mgc, examples, README" \
 	"missing:$missing" "$(ls -laR "$b")"
 
 rp=$(readelf -d "$b/sign_s3.cgi" | grep -E 'RUNPATH|RPATH')
@@ -116,7 +119,7 @@ cgi() {
 	for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
 		[ -n "${!v:-}" ] && san+=("$v=${!v}")
 	done
-	(cd "$b" && env -i PATH=/usr/bin:/bin AWS_EC2_METADATA_DISABLED=true "${san[@]}" \
+	(cd "$b" && env -i PATH=/usr/bin:/bin AWS_EC2_METADATA_DISABLED=true "${san[@]}" "${CGI_ENV[@]}" \
 		GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 \
 		SERVER_SOFTWARE=test SERVER_NAME=127.0.0.1 SERVER_PORT=80 \
 		REQUEST_METHOD="$method" QUERY_STRING="$query" \
@@ -127,6 +130,7 @@ cgi() {
 		> "$tmp/out" 2> "$tmp/err")
 }
 CGI_PREFIX=()
+CGI_ENV=()
 head_of() { sed -n '1,/^\r$/p' "$tmp/out" | tr -d '\r'; }
 body_of() { sed '1,/^\r$/d' "$tmp/out"; }
 check_ok() {   # check_ok DESC FILE_TYPE
@@ -177,6 +181,23 @@ grep -q 'configuration error' "$tmp/err" || st=1
 ok $st "bundled CGI: unreadable SIGN_S3_CONFIG -> 500 JSON, the reason on stderr" \
 	"$(head_of)" "$(body_of)" "$(cat "$tmp/err")"
 
+# ---- file_head: libmagic's database from the bundle ------------------------------
+# a 1x1 PNG, file_type empty: the type comes from the content
+printf '%s' '{"file_name":"pixel","file_type":"","file_head":"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="}' \
+	> "$tmp/head.json"
+CGI_ENV=(MAGIC=/nonexistent/magic.mgc)
+cgi POST "" application/json "$tmp/head.json" "$tmp/sign_s3.conf"
+check_ok "bundled CGI, host's libmagic database not loadable: file_head sniffed with the bundled magic.mgc -> image/png" image/png
+mv "$b/magic.mgc" "$tmp/magic.mgc.away"
+cgi POST "" application/json "$tmp/head.json" "$tmp/sign_s3.conf"
+st=0
+case "$(head_of)" in "Status: 500 Internal Server Error"*) ;; *) st=1 ;; esac
+grep -q 'libmagic: cannot load its database' "$tmp/err" || st=1
+ok $st "without magic.mgc in the bundle either: 500 JSON, the log names libmagic" \
+	"$(head_of)" "$(body_of)" "$(cat "$tmp/err")"
+mv "$tmp/magic.mgc.away" "$b/magic.mgc"
+CGI_ENV=()
+
 # ---- with the system's copies of the bundled libraries hidden -------------------
 if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null &&
 	unshare -m --propagation private true 2>/dev/null; then
@@ -189,9 +210,14 @@ if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null &&
 			[ -e "$d/$name" ] && hide="$hide mount --bind /dev/null '$d/$name' &&"
 		done
 	done
+	for m in /usr/lib/file/magic.mgc /etc/magic; do
+		[ -e "$m" ] && hide="$hide mount --bind /dev/null '$m' &&"
+	done
 	CGI_PREFIX=(unshare -m --propagation private sh -c "$hide exec \"\$0\"")
 	cgi POST "" application/json "$tmp/post.json" "$tmp/sign_s3.conf"
 	check_ok "bundled CGI with the system's libraries hidden -> 200" image/jpeg
+	cgi POST "" application/json "$tmp/head.json" "$tmp/sign_s3.conf"
+	check_ok "... and with the system's magic.mgc hidden too: file_head -> image/png" image/png
 	CGI_PREFIX=()
 else
 	n=$((n + 1))

@@ -44,7 +44,7 @@ static const char *fake_get(void *ctx, const char *name)
 
 enum field {
 	F_BUCKET, F_REGION, F_ENDPOINT, F_PREFIX, F_ACL, F_PUBLIC,
-	F_AKEY, F_SKEY, F_TOKEN, F_TYPES,    /* strings above, numbers below */
+	F_AKEY, F_SKEY, F_TOKEN, F_TYPES, F_MAGIC,   /* strings above, numbers below */
 	F_HTTPS, F_STYLE, F_EXPIRES, F_BODY, F_LOG, F_REQUSER, F_REQHEAD, F_NAMEMAX,
 };
 
@@ -61,6 +61,7 @@ static const char *field_str(const struct s3_config *c, enum field f)
 	case F_SKEY:     return c->secret_key;
 	case F_TOKEN:    return c->session_token;
 	case F_TYPES:    return c->allowed_types;
+	case F_MAGIC:    return c->magic_file;
 	default:         return NULL;
 	}
 }
@@ -83,7 +84,7 @@ static long long field_num(const struct s3_config *c, enum field f)
 static void check_field(const struct s3_config *c, enum field f, const char *ws,
                         long long wn, const char *desc)
 {
-	if (f <= F_TYPES)
+	if (f <= F_MAGIC)
 		is_str(field_str(c, f), ws, "%s: value", desc);
 	else
 		is_int(field_num(c, f), wn, "%s: value", desc);
@@ -110,6 +111,7 @@ static char prefix512[S3_CONFIG_MAX_PREFIX + 1], prefix513[S3_CONFIG_MAX_PREFIX 
 static char public1024[S3_CONFIG_MAX_PUBLIC + 1], public1025[S3_CONFIG_MAX_PUBLIC + 2];
 static char host253[300], host254[300], endpoint301[SIGV4_MAX_ENDPOINT + 2];
 static char types2048[S3_TYPES_LIST_MAX + 1], types2049[S3_TYPES_LIST_MAX + 2];
+static char path4096[S3_CONFIG_MAX_PATH + 1], path4097[S3_CONFIG_MAX_PATH + 2];
 static char types64[64 * 4], types65[65 * 4];   /* "a/b,a/b,..." */
 static char prefix_user512[S3_CONFIG_MAX_PREFIX + 1];
 
@@ -175,6 +177,8 @@ static void fill_long(void)
 	fill_types(types64, 64);
 	fill_types(types65, 65);
 	fill(prefix_user512, S3_CONFIG_MAX_PREFIX, "{user}/", 'p');
+	fill(path4096, S3_CONFIG_MAX_PATH, "/", 'm');
+	fill(path4097, S3_CONFIG_MAX_PATH + 1, "/", 'm');
 }
 
 /* ---- defaults --------------------------------------------------------- */
@@ -364,6 +368,11 @@ static const struct ok_case ok_cases[] = {
 
 	{ "max name bytes default", { { NULL, NULL } }, F_NAMEMAX, NULL, 255 },
 	{ "max name bytes 1", { { "S3_MAX_NAME_BYTES", "1" } }, F_NAMEMAX, NULL, 1 },
+	{ "magic file default: none", { { NULL, NULL } }, F_MAGIC, NULL, 0 },
+	{ "magic file empty: none", { { "S3_MAGIC_FILE", "" } }, F_MAGIC, NULL, 0 },
+	{ "magic file absolute", { { "S3_MAGIC_FILE", "/home/u/sign_s3/magic.mgc" } },
+	  F_MAGIC, "/home/u/sign_s3/magic.mgc", 0 },
+	{ "magic file 4096 bytes", { { "S3_MAGIC_FILE", path4096 } }, F_MAGIC, path4096, 0 },
 	{ "max name bytes 100", { { "S3_MAX_NAME_BYTES", "100" } }, F_NAMEMAX, NULL, 100 },
 	{ "max name bytes 255", { { "S3_MAX_NAME_BYTES", "255" } }, F_NAMEMAX, NULL, 255 },
 
@@ -593,6 +602,12 @@ static const struct bad_case bad_cases[] = {
 
 	{ "require file_head 2", { { "S3_REQUIRE_FILE_HEAD", "2" } }, "S3_REQUIRE_FILE_HEAD", NULL, 0 },
 
+	{ "magic file relative", { { "S3_MAGIC_FILE", "magic.mgc" } }, "S3_MAGIC_FILE",
+	  "S3_MAGIC_FILE: expected an absolute path", 0 },
+	{ "magic file newline", { { "S3_MAGIC_FILE", "/a/magic\n.mgc" } }, "S3_MAGIC_FILE",
+	  "S3_MAGIC_FILE: expected no control characters", 0 },
+	{ "magic file 4097 bytes", { { "S3_MAGIC_FILE", path4097 } }, "S3_MAGIC_FILE",
+	  "S3_MAGIC_FILE: expected at most 4096 bytes", 0 },
 	{ "max name bytes 0", { { "S3_MAX_NAME_BYTES", "0" } }, "S3_MAX_NAME_BYTES",
 	  "S3_MAX_NAME_BYTES: expected an integer 1..255 (bytes)", 0 },
 	{ "max name bytes 256", { { "S3_MAX_NAME_BYTES", "256" } }, "S3_MAX_NAME_BYTES", NULL, 0 },

@@ -522,6 +522,38 @@ static void sniffing(void)
 	}
 }
 
+/* S3_MAGIC_FILE: the database sniffing uses; a bad one is a 500 whose log
+ * line names it (the client sees only the generic message). */
+static void magic_file(void)
+{
+	static const unsigned char head[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+	struct kv env[] = {
+		{ "S3_BUCKET", "examplebucket" },
+		{ "AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE" },
+		{ "AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
+		{ "S3_MAGIC_FILE", "/usr/lib/file/magic.mgc" },
+		{ NULL, NULL },
+	};
+	char *b = body_with("pixel", "", head, sizeof head - 1);
+	struct s3_req_in in = { .method = "POST", .content_type = "application/json",
+	                        .body = b, .body_len = strlen(b) };
+	struct s3_response r;
+
+	run_in(env, &in, 0, &r);
+	ok(r.status == 200 && strstr(r.body, "\"file_type\":\"image/png\""),
+	   "S3_MAGIC_FILE: the named database sniffs image/png");
+	s3_response_free(&r);
+	env[3].v = "/nonexistent/magic.mgc";
+	run_in(env, &in, 0, &r);
+	is_int(r.status, 500, "S3_MAGIC_FILE missing: 500 on the first file_head");
+	ok(strstr(r.body, S3_MSG_INTERNAL) && !strstr(r.body, "nonexistent"),
+	   "S3_MAGIC_FILE missing: the client sees the generic message only");
+	ok(strstr(r.message, "/nonexistent/magic.mgc") != NULL,
+	   "S3_MAGIC_FILE missing: the log line names the file (%s)", r.message);
+	s3_response_free(&r);
+	free(b);
+}
+
 static void head_errors(void)
 {
 	static const struct kv env[] = {
@@ -593,6 +625,7 @@ int main(void)
 	users();
 	name_bytes();
 	sniffing();
+	magic_file();
 	head_errors();
 	return done_testing();
 }

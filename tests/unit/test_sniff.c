@@ -196,7 +196,7 @@ static void test_sniff(void)
 {
 	struct s3_sniff *s = NULL;
 	char why[S3_SNIFF_WHY_MAX] = "", type[S3_SNIFF_TYPE_MAX + 1];
-	enum s3_err e = s3_sniff_open(&s, why, sizeof why);
+	enum s3_err e = s3_sniff_open(&s, NULL, why, sizeof why);
 
 	if (!ok(e == S3_OK && s, "libmagic opened, database loaded")) {
 		diag("%s", why);
@@ -230,11 +230,36 @@ static void test_sniff(void)
 	s3_sniff_close(NULL);
 }
 
+/* S3_MAGIC_FILE: a database named explicitly is the only one tried. */
+static void test_magic_file(void)
+{
+	static const char png[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+	struct s3_sniff *s = NULL;
+	char why[S3_SNIFF_WHY_MAX] = "", type[S3_SNIFF_TYPE_MAX + 1];
+	const char *db = "/usr/lib/file/magic.mgc";
+	enum s3_err e;
+
+	e = s3_sniff_open(&s, db, why, sizeof why);
+	if (!ok(e == S3_OK && s, "S3_MAGIC_FILE %s: loaded", db))
+		diag("%s", why);
+	s3_sniff_type(s, png, sizeof png - 1, type);
+	is_str(type, "image/png", "S3_MAGIC_FILE: a PNG head is image/png");
+	s3_sniff_close(s);
+
+	s = NULL;
+	e = s3_sniff_open(&s, "/nonexistent/magic.mgc", why, sizeof why);
+	ok(e == S3_ERR_IO && !s, "S3_MAGIC_FILE missing: S3_ERR_IO, no sniffer");
+	if (!ok(strstr(why, "libmagic: cannot load") && strstr(why, "/nonexistent/magic.mgc"),
+	        "S3_MAGIC_FILE missing: the message names the file"))
+		diag("%s", why);
+}
+
 int main(void)
 {
 	test_b64_table();
 	test_b64_roundtrip();
 	test_b64_limits();
 	test_sniff();
+	test_magic_file();
 	return done_testing();
 }
