@@ -23,8 +23,8 @@ BUILD    ?= build
 endif
 
 PKG_CONFIG ?= pkg-config
-PKGS     := libcrypto libcjson fcgi libmagic
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl 2>/dev/null)
+PKGS     := libcrypto libcjson fcgi
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl libmagic 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)

@@ -7,9 +7,9 @@
  * libmagic's default (the MAGIC environment variable, else /etc/magic and
  * /usr/share/misc/magic.mgc from Debian's libmagic-mgc) and, when that
  * cannot be loaded, magic.mgc in the directory of the executable (the
- * shared-hosting bundle carries one there). It is loaded once per
- * process: at start in FastCGI, and in CGI only by a request that carries
- * file_head. What is done with the
+ * shared-hosting bundle carries one there). libmagic itself is dlopen'ed
+ * (S3_SNIFF_LIBMAGIC) and its database loaded once per process: at start
+ * in FastCGI, and in CGI only by a request that carries file_head. What is done with the
  * answer is policy.h's and the handler's business. */
 #ifndef SIGN_S3_SNIFF_H
 #define SIGN_S3_SNIFF_H
@@ -20,6 +20,7 @@
 #define S3_SNIFF_HEAD_MAX 4096    /* decoded bytes of file_head */
 #define S3_SNIFF_TYPE_MAX 255     /* bytes of a detected type */
 #define S3_SNIFF_WHY_MAX  256     /* a load failure, for the log */
+#define S3_SNIFF_LIBMAGIC "libmagic.so.1"   /* dlopen'ed on first need */
 
 struct s3_sniff;
 

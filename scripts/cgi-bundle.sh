@@ -6,7 +6,8 @@
 # makes OUT_DIR/sign_s3-cgi/:
 #   sign_s3.cgi            the binary, with RUNPATH $ORIGIN/lib
 #   lib/                   every shared library it loads beyond glibc (from
-#                          ldd), each with RUNPATH $ORIGIN; lib/.htaccess
+#                          ldd), and libmagic, which it dlopens, with its
+#                          own; each with RUNPATH $ORIGIN; lib/.htaccess
 #                          denies web access to them
 #   magic.mgc              libmagic's database (Debian's libmagic-mgc), for
 #                          file_head sniffing on hosts without one: sign_s3
@@ -63,15 +64,35 @@ install -m 0755 "$bin" "$dest/sign_s3.cgi"
 # "soname => /path (0x...)"; a missing one as "soname => not found".
 # LD_LIBRARY_PATH is cleared so the system's resolution is what is copied.
 libs=()
-while read -r name arrow path _; do
-	[ "$arrow" = "=>" ] || continue
-	is_glibc "$name" && continue
-	[ "$path" != "not" ] || die "$bin: $name not found by ldd"
-	[ -f "$path" ] || die "$bin: $name -> $path is not a file"
-	cp -L "$path" "$dest/lib/$name"
-	chmod 0644 "$dest/lib/$name"
-	libs+=("$name")
-done < <(env -u LD_LIBRARY_PATH -u LD_PRELOAD ldd "$bin")
+bundle_closure() {   # bundle_closure FILE: copy every non-glibc library FILE loads
+	local name arrow path _
+	while read -r name arrow path _; do
+		[ "$arrow" = "=>" ] || continue
+		is_glibc "$name" && continue
+		[ "$path" != "not" ] || die "$1: $name not found by ldd"
+		[ -f "$path" ] || die "$1: $name -> $path is not a file"
+		[ -e "$dest/lib/$name" ] && continue
+		cp -L "$path" "$dest/lib/$name"
+		chmod 0644 "$dest/lib/$name"
+		libs+=("$name")
+	done < <(env -u LD_LIBRARY_PATH -u LD_PRELOAD ldd "$1")
+}
+bundle_closure "$bin"
+
+# libmagic is dlopen'ed on first need (common/sniff.h), so ldd of the
+# binary does not list it: it and its own libraries are added by name.
+# (libcurl, dlopen'ed too, is not bundled: only container and IMDS
+# credentials need it, which a shared host does not have.)
+for so in libmagic.so.1; do
+	path=$(env -u LD_LIBRARY_PATH ldconfig -p 2>/dev/null |
+		awk -v so="$so" '$1 == so && /x86-64|x86_64|AArch64|aarch64/ { print $NF; exit }')
+	[ -n "$path" ] || path=$(find /lib /usr/lib -name "$so" -print -quit 2>/dev/null)
+	[ -n "$path" ] && [ -f "$path" ] || die "$so not found (apt-get install libmagic1)"
+	cp -L "$path" "$dest/lib/$so"
+	chmod 0644 "$dest/lib/$so"
+	libs+=("$so")
+	bundle_closure "$path"
+done
 
 # the binary finds lib/ next to itself, and the libraries find each other
 # (RUNPATH is not inherited by a library's own dependencies)
@@ -133,8 +154,10 @@ echo "cgi-bundle: $dest"
 echo "cgi-bundle: libraries: ${libs[*]:-none}"
 echo "cgi-bundle: host needs glibc >= ${glibc_min:-unknown}"
 
-# every non-glibc library must now resolve inside the bundle
-bad=$(env -u LD_LIBRARY_PATH -u LD_PRELOAD ldd "$dest/sign_s3.cgi" |
+# every non-glibc library must now resolve inside the bundle, for the
+# binary and for what it dlopens
+bad=$(for f in "$dest/sign_s3.cgi" "$dest/lib/libmagic.so.1"; do
+	env -u LD_LIBRARY_PATH -u LD_PRELOAD ldd "$f"; done |
 	awk -v lib="$dest/lib/" '$2 == "=>" && index($3, lib) != 1 { print $1 " => " $3 }' |
 	while read -r name rest; do is_glibc "$name" || echo "$name $rest"; done)
 [ -z "$bad" ] || die "not resolved inside the bundle: $bad"
