@@ -46,111 +46,29 @@ SIGN_S3=${SIGN_S3:-$root/$BUILD/sign_s3}
 PY=/usr/bin/python3
 BODY='{"file_name":"photo.jpg","file_type":"image/jpeg"}'
 
-die() { echo "bench-faults: $*" >&2; exit 1; }
+BENCH_NAME=bench-faults
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 for t in nginx wrk curl "$PY"; do
 	command -v "$t" >/dev/null || die "$t is not installed"
 done
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-faults.XXXXXX")
-groups=()     # process groups of everything started (setsid), as "name:pgid"
-bg_pids=()    # background subshells of this script (killer loop, probes)
-stop_group() {   # stop_group NAME PGID: SIGTERM, then SIGKILL after 5 s
-	local name=$1 g=$2
-	kill -TERM -- "-$g" 2>/dev/null || return 0
-	for _ in $(seq 50); do
-		kill -0 -- "-$g" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	echo "bench-faults: warning: $name did not stop within 5 s of SIGTERM; killed" >&2
-	kill -KILL -- "-$g" 2>/dev/null
-	return 0
-}
-cleanup() {
-	local rc=$? e i p
-	set +e
-	for p in "${bg_pids[@]}"; do kill "$p" 2>/dev/null; done
-	for ((i = ${#groups[@]} - 1; i >= 0; i--)); do   # nginx first
-		e=${groups[i]}
-		stop_group "${e%%:*}" "${e#*:}"
-	done
-	wait 2>/dev/null
-	if [ "$rc" != 0 ] && [ -d "$tmp" ]; then
-		for f in "$tmp"/*.log; do
-			[ -s "$f" ] && { echo "--- $f (last lines)" >&2; tail -n 20 "$f" >&2; }
-		done
-	fi
-	rm -rf "$tmp"
-	exit "$rc"
-}
-start() {   # start NAME CMD...: own process group, output to $tmp/NAME.log
-	local name=$1; shift
-	setsid "$@" </dev/null >"$tmp/$name.log" 2>&1 &
-	groups+=("$name:$!")
-	echo "$!" >"$tmp/$name.pid_start"
-	eval "${name}_pid=\$!"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 if [ -z "${SKIP_BUILD:-}" ]; then
 	make -C "$root" -s "$BUILD/sign_s3" >&2
 fi
 [ -x "$SIGN_S3" ] || die "$SIGN_S3 missing"
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-next=$(( 20000 + RANDOM % 20000 ))
-for v in P_PLAIN P_RETRY; do
-	while ! port_free "$next"; do next=$((next + 1)); done
-	printf -v "$v" %s "$next"
-	next=$((next + 1))
-done
+pick_ports P_PLAIN P_RETRY
 
 export AWS_EC2_METADATA_DISABLED=true
 app_env=(env -i PATH="$PATH" S3_BUCKET=b1 AWS_ACCESS_KEY_ID=AKID
 	AWS_SECRET_ACCESS_KEY=secret AWS_EC2_METADATA_DISABLED=true)
 sock=$tmp/sign_s3.sock
 
-wait_for() {   # wait_for WHAT TEST...
-	local what=$1; shift
-	for _ in $(seq 100); do "$@" 2>/dev/null && return 0; sleep 0.1; done
-	die "$what did not come up"
-}
 start sign_s3 "${app_env[@]}" "$SIGN_S3" --listen "unix:$sock" --workers "$WORKERS"
 wait_for sign_s3 test -S "$sock"
 
-conf=$(cat <<'EOF'
-user root;
-worker_processes @NGINX_WORKERS@;
-daemon off;
-pid @TMP@/nginx.pid;
-error_log @TMP@/nginx_error.log warn;
-events { worker_connections 8192; }
-http {
-	access_log off;
-	keepalive_requests 1000000;
-	client_body_temp_path @TMP@/client_body;
-	proxy_temp_path @TMP@/proxy;
-	fastcgi_temp_path @TMP@/fastcgi;
-	uwsgi_temp_path @TMP@/uwsgi;
-	scgi_temp_path @TMP@/scgi;
-	fastcgi_param QUERY_STRING $query_string;
-	fastcgi_param REQUEST_METHOD $request_method;
-	fastcgi_param CONTENT_TYPE $content_type;
-	fastcgi_param CONTENT_LENGTH $content_length;
-	fastcgi_param SCRIPT_NAME $fastcgi_script_name;
-	fastcgi_param REQUEST_URI $request_uri;
-	fastcgi_param DOCUMENT_URI $document_uri;
-	fastcgi_param DOCUMENT_ROOT $document_root;
-	fastcgi_param SERVER_PROTOCOL $server_protocol;
-	fastcgi_param REQUEST_SCHEME $scheme;
-	fastcgi_param GATEWAY_INTERFACE CGI/1.1;
-	fastcgi_param SERVER_SOFTWARE nginx/$nginx_version;
-	fastcgi_param REMOTE_ADDR $remote_addr;
-	fastcgi_param REMOTE_PORT $remote_port;
-	fastcgi_param SERVER_ADDR $server_addr;
-	fastcgi_param SERVER_PORT $server_port;
-	fastcgi_param SERVER_NAME $server_name;
-	fastcgi_param HTTP_HOST $host;
+conf=$(nginx_conf_head; cat <<'EOF'
 	# the same socket twice, so that nginx can resend a request whose worker
 	# died (max_fails=0: a failure never takes an entry out of rotation)
 	upstream sign_s3_retry {
@@ -174,14 +92,9 @@ EOF
 )
 conf=${conf//@TMP@/"$tmp"}
 conf=${conf//@SOCK@/"$sock"}
-conf=${conf//@NGINX_WORKERS@/"$NGINX_WORKERS"}
 conf=${conf//@P_PLAIN@/"$P_PLAIN"}
 conf=${conf//@P_RETRY@/"$P_RETRY"}
-printf '%s\n' "$conf" >"$tmp/nginx.conf"
-nginx -e "$tmp/nginx_error.log" -p "$tmp" -c "$tmp/nginx.conf" -t -q 2>"$tmp/nginx_test.log" ||
-	die "nginx config test failed: $(cat "$tmp/nginx_test.log")"
-start nginx nginx -e "$tmp/nginx_error.log" -p "$tmp" -c "$tmp/nginx.conf"
-wait_for nginx test -s "$tmp/nginx.pid"
+nginx_start "$conf"
 
 url=http://127.0.0.1:$P_PLAIN/api/sign_s3
 url_retry=http://127.0.0.1:$P_RETRY/api/sign_s3
@@ -194,18 +107,7 @@ check() {   # check URL: one request answers 200 with a presigned PUT URL
 wait_for "sign_s3 through nginx" check "$url"
 wait_for "sign_s3 through nginx (retry upstream)" check "$url_retry"
 
-cat >"$tmp/post.lua" <<EOF
-wrk.method = "POST"
-wrk.body = '$BODY'
-wrk.headers["Content-Type"] = "application/json"
-function done(s, lat, req)
-  io.write(string.format(
-    "RESULT requests=%d duration_us=%d p50_us=%d p99_us=%d max_us=%d " ..
-    "err_connect=%d err_read=%d err_write=%d err_status=%d err_timeout=%d\n",
-    s.requests, s.duration, lat:percentile(50), lat:percentile(99), lat.max,
-    s.errors.connect, s.errors.read, s.errors.write, s.errors.status, s.errors.timeout))
-end
-EOF
+write_post_lua "$tmp/post.lua"
 
 results=$tmp/results
 : >"$results"

@@ -62,7 +62,9 @@ SIGN_S3=${SIGN_S3:-$root/$BUILD/sign_s3}
 NULL_BIN=$root/$BUILD/bench/fcgi_null
 BODY='{"file_name":"photo.jpg","file_type":"image/jpeg"}'
 
-die() { echo "bench-http: $*" >&2; exit 1; }
+BENCH_NAME=bench-http
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 for t in nginx wrk curl cc pkg-config; do
 	command -v "$t" >/dev/null || die "$t is not installed"
 done
@@ -72,43 +74,6 @@ if [ "$NODE" = 1 ]; then
 		die "the Node peer needs node >= 20 (joi 18, AWS SDK v3); NODE=0 skips it"
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-http.XXXXXX")
-groups=()     # process groups of everything started (setsid), as "name:pgid"
-stop_group() {   # stop_group NAME PGID: SIGTERM, then SIGKILL after 5 s
-	local name=$1 g=$2
-	kill -TERM -- "-$g" 2>/dev/null || return 0
-	for _ in $(seq 50); do
-		kill -0 -- "-$g" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	echo "bench-http: warning: $name did not stop within 5 s of SIGTERM; killed" >&2
-	kill -KILL -- "-$g" 2>/dev/null
-	return 0
-}
-cleanup() {
-	local rc=$? e i
-	set +e
-	for ((i = ${#groups[@]} - 1; i >= 0; i--)); do   # nginx first
-		e=${groups[i]}
-		stop_group "${e%%:*}" "${e#*:}"
-	done
-	wait 2>/dev/null
-	if [ "$rc" != 0 ] && [ -d "$tmp" ]; then
-		for f in "$tmp"/*.log; do
-			[ -s "$f" ] && { echo "--- $f (last lines)" >&2; tail -n 20 "$f" >&2; }
-		done
-	fi
-	rm -rf "$tmp"
-	exit "$rc"
-}
-start() {   # start NAME CMD...: own process group, output to $tmp/NAME.log
-	local name=$1; shift
-	setsid "$@" </dev/null >"$tmp/$name.log" 2>&1 &
-	groups+=("$name:$!")
-	eval "${name}_pid=\$!"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # ---- a quiet machine ---------------------------------------------------------
 # Every figure here is a share of 2 cores: anything else running skews it.
@@ -149,13 +114,7 @@ if [ "$NODE" = 1 ]; then
 fi
 
 # ---- ports -----------------------------------------------------------------
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-next=$(( 20000 + RANDOM % 20000 ))
-for v in P_STATIC P_NULL P_SIGN P_NODE1 P_NODE2 N1 N2; do
-	while ! port_free "$next"; do next=$((next + 1)); done
-	printf -v "$v" %s "$next"
-	next=$((next + 1))
-done
+pick_ports P_STATIC P_NULL P_SIGN P_NODE1 P_NODE2 N1 N2
 
 export AWS_EC2_METADATA_DISABLED=true
 app_env=(env -i PATH="$PATH" S3_BUCKET=examplebucket S3_REGION=us-east-1
@@ -172,11 +131,6 @@ case $json in *"'"*|*'\'*) die "unexpected quote in the captured body";; esac
 resp_bytes=$(wc -c <"$tmp/response")
 
 # ---- backends --------------------------------------------------------------
-wait_for() {   # wait_for WHAT TEST...
-	local what=$1; shift
-	for _ in $(seq 100); do "$@" 2>/dev/null && return 0; sleep 0.1; done
-	die "$what did not come up"
-}
 start sign_s3 "${app_env[@]}" "$SIGN_S3" --listen "unix:$tmp/sign_s3.sock" --workers "$WORKERS"
 start fcgi_null "$NULL_BIN" "$tmp/response" "unix:$tmp/null.sock" "$WORKERS"
 wait_for sign_s3 test -S "$tmp/sign_s3.sock"
@@ -186,40 +140,7 @@ if [ "$NODE" = 1 ]; then
 	start node2 "${app_env[@]}" PORT="$N2" WORKERS=2 NODE_NO_WARNINGS=1 node "$peer/server.js"
 fi
 
-conf=$(cat <<'EOF'
-user root;
-worker_processes @NGINX_WORKERS@;
-daemon off;
-pid @TMP@/nginx.pid;
-error_log @TMP@/nginx_error.log warn;
-events { worker_connections 8192; }
-http {
-	access_log off;
-	keepalive_requests 1000000;
-	client_body_temp_path @TMP@/client_body;
-	proxy_temp_path @TMP@/proxy;
-	fastcgi_temp_path @TMP@/fastcgi;
-	uwsgi_temp_path @TMP@/uwsgi;
-	scgi_temp_path @TMP@/scgi;
-	# the parameters of Debian's /etc/nginx/fastcgi_params
-	fastcgi_param QUERY_STRING $query_string;
-	fastcgi_param REQUEST_METHOD $request_method;
-	fastcgi_param CONTENT_TYPE $content_type;
-	fastcgi_param CONTENT_LENGTH $content_length;
-	fastcgi_param SCRIPT_NAME $fastcgi_script_name;
-	fastcgi_param REQUEST_URI $request_uri;
-	fastcgi_param DOCUMENT_URI $document_uri;
-	fastcgi_param DOCUMENT_ROOT $document_root;
-	fastcgi_param SERVER_PROTOCOL $server_protocol;
-	fastcgi_param REQUEST_SCHEME $scheme;
-	fastcgi_param GATEWAY_INTERFACE CGI/1.1;
-	fastcgi_param SERVER_SOFTWARE nginx/$nginx_version;
-	fastcgi_param REMOTE_ADDR $remote_addr;
-	fastcgi_param REMOTE_PORT $remote_port;
-	fastcgi_param SERVER_ADDR $server_addr;
-	fastcgi_param SERVER_PORT $server_port;
-	fastcgi_param SERVER_NAME $server_name;
-	fastcgi_param HTTP_HOST $host;
+conf=$(nginx_conf_head; cat <<'EOF'
 	upstream node1 { server 127.0.0.1:@N1@; keepalive 64; keepalive_timeout 4s; }
 	upstream node2 { server 127.0.0.1:@N2@; keepalive 64; keepalive_timeout 4s; }
 	server {
@@ -259,15 +180,11 @@ http {
 EOF
 )
 conf=${conf//@TMP@/"$tmp"}
-conf=${conf//@NGINX_WORKERS@/"$NGINX_WORKERS"}
 conf=${conf//@JSON@/"$json"}
 for v in P_STATIC P_NULL P_SIGN P_NODE1 P_NODE2 N1 N2; do
 	conf=${conf//@$v@/"${!v}"}
 done
-printf '%s\n' "$conf" >"$tmp/nginx.conf"
-nginx -e "$tmp/nginx_error.log" -p "$tmp" -c "$tmp/nginx.conf" -t -q 2>"$tmp/nginx_test.log" || die "nginx config test failed"
-start nginx nginx -e "$tmp/nginx_error.log" -p "$tmp" -c "$tmp/nginx.conf"
-wait_for nginx test -s "$tmp/nginx.pid"
+nginx_start "$conf"
 
 check() {   # check NAME PORT: one request must answer 200 with that backend's JSON
 	local code f=$tmp/check.$1
@@ -293,19 +210,7 @@ for b in "${backends[@]}"; do
 done
 
 # ---- wrk -------------------------------------------------------------------
-cat >"$tmp/post.lua" <<EOF
-wrk.method = "POST"
-wrk.body = '$BODY'
-wrk.headers["Content-Type"] = "application/json"
-function done(s, lat, req)
-  io.write(string.format(
-    "RESULT requests=%d duration_us=%d bytes=%d p50_us=%d p90_us=%d p99_us=%d max_us=%d " ..
-    "err_connect=%d err_read=%d err_write=%d err_status=%d err_timeout=%d\n",
-    s.requests, s.duration, s.bytes, lat:percentile(50), lat:percentile(90),
-    lat:percentile(99), lat.max, s.errors.connect, s.errors.read, s.errors.write,
-    s.errors.status, s.errors.timeout))
-end
-EOF
+write_post_lua "$tmp/post.lua"
 
 results=$tmp/results
 : >"$results"
