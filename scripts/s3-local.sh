@@ -210,8 +210,40 @@ utils.ThreadSafeSysLogHandler = NoSyslog   # never /dev/log nor UDP 514
 utils.set_swift_dir(swift_dir)
 from swift.common import storage_policy
 storage_policy.reload_storage_policies()
+sys.path.insert(0, swift_dir)              # s3_local_cors.py, beside this file
 from swift.common.wsgi import run_wsgi
 sys.exit(run_wsgi(conf, app_section, verbose=True))
+EOF
+
+  # AWS S3 sends the bucket's CORS headers with its refusals too (a 403
+  # SignatureDoesNotMatch, an expired URL), so a page can read them and
+  # say why. Swift's s3api answers those itself, without CORS headers, and
+  # the browser then hides the answer from the page. This filter, first in
+  # the proxy's pipeline, adds them to any answer to a request with an
+  # Origin that has none.
+  cat >"$ETC/s3_local_cors.py" <<'EOF'
+"""CORS headers on every answer to a cross-origin request (s3-local.sh)."""
+
+
+def filter_factory(global_conf, **local_conf):
+    expose = local_conf.get('expose_headers', 'etag')
+
+    def make(app):
+        def cors_errors(environ, start_response):
+            if not environ.get('HTTP_ORIGIN'):
+                return app(environ, start_response)
+
+            def start(status, headers, exc_info=None):
+                if not any(k.lower() == 'access-control-allow-origin' for k, _ in headers):
+                    headers = list(headers) + [
+                        ('Access-Control-Allow-Origin', '*'),
+                        ('Access-Control-Expose-Headers', expose)]
+                if exc_info is None:
+                    return start_response(status, headers)
+                return start_response(status, headers, exc_info)
+            return app(environ, start)
+        return cors_errors
+    return make
 EOF
 
   for s in account container object; do
@@ -250,7 +282,11 @@ log_name = proxy-server
 log_level = INFO
 
 [pipeline:main]
-pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats bulk s3api tempauth copy slo dlo versioned_writes proxy-logging proxy-server
+pipeline = cors_errors catch_errors gatekeeper healthcheck proxy-logging cache listing_formats bulk s3api tempauth copy slo dlo versioned_writes proxy-logging proxy-server
+
+[filter:cors_errors]
+paste.filter_factory = s3_local_cors:filter_factory
+expose_headers = etag
 
 [app:proxy-server]
 use = egg:swift#proxy

@@ -211,6 +211,12 @@ if sign 'victim (1).bin' application/octet-stream; then
     --data-binary @"$TMP/small.txt" "${victim_sr%?}$flip"
   expect403 "another Content-Type than signed (text/html)" -X PUT -H 'Content-Type: text/html' \
     --data-binary @"$TMP/small.txt" "$victim_sr"
+  # as AWS S3 with a bucket CORS rule, the refusal carries CORS headers, so
+  # a page can read it (s3-local.sh's cors_errors filter)
+  hdrs=$(curl -s -D - -o /dev/null -X PUT -H 'Origin: http://127.0.0.1:8080' "${victim_hargs[@]}" \
+    --data-binary @"$TMP/small.txt" "${victim_sr%?}$flip" | tr -d '\r')
+  check "a refused PUT from a page (Origin) carries Access-Control-Allow-Origin" \
+    grep -qi '^access-control-allow-origin: \*$' <<<"$hdrs"
   if sign 'other key.bin' application/octet-stream; then
     # the path of the other key with the query (signature) of the victim's URL
     expect403 "URL signed for one key used for another" -X PUT "${victim_hargs[@]}" \

@@ -270,6 +270,10 @@ async function caseD(ctx) {
   ok(seen.puts.length === 1, 'd: the page PUT the file to S3', seen.puts.length);
   ok(row && row.state === 'failed', 'd: the row is data-state="failed"', row);
   ok(row && /S3/.test(row.text) && !row.href, `d: it says so in words: "${row && row.text}"`, row);
+  // the refusal carries CORS headers (as AWS S3's do with a bucket CORS rule),
+  // so the page can read S3's own reason and show it
+  ok(row && /HTTP 403/.test(row.text) && /SignatureDoesNotMatch/.test(row.text),
+    `d: it names S3's status and error code: "${row && row.text}"`, row);
   const st = seen.putResponses.map((r) => r.status());
   note(`d: S3's answers to the PUT as the browser saw them: ${JSON.stringify(st)}; failures ${JSON.stringify(seen.putFailures)}`);
   await page.close();
