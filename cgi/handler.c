@@ -244,29 +244,6 @@ static int content_type(struct s3_app *app, const struct s3_req_fields *f,
 	return 0;
 }
 
-/* t as ISO 8601 UTC, "2026-11-25T02:37:14Z" (years 1970-9999). */
-static void iso8601(time_t t, char out[21])
-{
-	struct tm tm;
-	int v[6], w[6] = { 4, 2, 2, 2, 2, 2 };
-	static const char sep[] = "--T::Z";
-	size_t o = 0;
-
-	if (!gmtime_r(&t, &tm) || tm.tm_year < 70 || tm.tm_year > 9999 - 1900) {
-		memcpy(out, "1970-01-01T00:00:00Z", 21);
-		return;
-	}
-	v[0] = tm.tm_year + 1900; v[1] = tm.tm_mon + 1; v[2] = tm.tm_mday;
-	v[3] = tm.tm_hour; v[4] = tm.tm_min; v[5] = tm.tm_sec;
-	for (int i = 0; i < 6; i++) {
-		for (int d = w[i] - 1, x = v[i]; d >= 0; d--, x /= 10)
-			out[o + (size_t)d] = (char)('0' + x % 10);
-		o += (size_t)w[i];
-		out[o++] = sep[i];
-	}
-	out[o] = '\0';
-}
-
 /* Signs key for type and fills out with the success answer. */
 static void sign(struct s3_app *app, const char *key, size_t key_len,
                  const char *type, time_t now, const struct s3_creds *c,
@@ -303,7 +280,8 @@ static void sign(struct s3_app *app, const char *key, size_t key_len,
 			return;
 		}
 	}
-	iso8601(now + (time_t)expires, expires_at);
+	if (sigv4_iso8601(now + (time_t)expires, expires_at))
+		memcpy(expires_at, "1970-01-01T00:00:00Z", 21);
 	s3_response_ok(out, &(struct s3_signed){
 		.file_type = type, .signed_request = url,
 		.url = cfg->public_url ? pub : object, .key = key,

@@ -103,11 +103,10 @@ static void why_add(char *why, size_t cap, const char *fmt, ...)
 		memcpy(why + cap - 4, "...", 4);
 }
 
+/* t for a log line; "?" when it cannot be written. */
 static void iso8601(time_t t, char out[21])
 {
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || !strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (sigv4_iso8601(t, out))
 		strcpy(out, "?");
 }
 

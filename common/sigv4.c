@@ -128,28 +128,44 @@ static void two(char *out, int v)
 	out[1] = (char)('0' + v % 10);
 }
 
-enum s3_err sigv4_amz_date(time_t t, char out[17])
+/* t in UTC after a template where each "##" is the next two digits of
+ * century, year, month, day, hour, minute, second; S3_ERR_RANGE outside
+ * the years 1970..9999. */
+static enum s3_err utc(time_t t, const char *tmpl, char *out)
 {
 	struct tm tm;
-
-	int y;
+	int v[7], k = 0;
 
 	if (!gmtime_r(&t, &tm) || tm.tm_year < 70 || tm.tm_year > 9999 - 1900)
 		return S3_ERR_RANGE;
-	y = tm.tm_year + 1900;
-	out[0] = (char)('0' + y / 1000);
-	out[1] = (char)('0' + y / 100 % 10);
-	out[2] = (char)('0' + y / 10 % 10);
-	out[3] = (char)('0' + y % 10);
-	two(out + 4, tm.tm_mon + 1);
-	two(out + 6, tm.tm_mday);
-	out[8] = 'T';
-	two(out + 9, tm.tm_hour);
-	two(out + 11, tm.tm_min);
-	two(out + 13, tm.tm_sec);
-	out[15] = 'Z';
-	out[16] = '\0';
+	v[0] = (tm.tm_year + 1900) / 100;
+	v[1] = (tm.tm_year + 1900) % 100;
+	v[2] = tm.tm_mon + 1;
+	v[3] = tm.tm_mday;
+	v[4] = tm.tm_hour;
+	v[5] = tm.tm_min;
+	v[6] = tm.tm_sec;
+	for (; *tmpl; tmpl++) {
+		if (*tmpl == '#') {
+			two(out, v[k++]);
+			out += 2;
+			tmpl++;
+		} else {
+			*out++ = *tmpl;
+		}
+	}
+	*out = '\0';
 	return S3_OK;
+}
+
+enum s3_err sigv4_amz_date(time_t t, char out[17])
+{
+	return utc(t, "########T######Z", out);
+}
+
+enum s3_err sigv4_iso8601(time_t t, char out[21])
+{
+	return utc(t, "####-##-##T##:##:##Z", out);
 }
 
 /* ---- stage 1: canonical query ------------------------------------------ */
