@@ -1182,6 +1182,22 @@ static enum s3_err http_call(struct s3_creds_chain *ch, const char *what,
 	return S3_OK;
 }
 
+/* The credentials in a container or IMDS answer into v, named source;
+ * else why says what is wrong with it. */
+static enum s3_err take_answer(const struct s3_http_response *rs, enum s3_creds_json kind,
+                               const char *source, struct s3_cred_value *v,
+                               char *why, size_t cap)
+{
+	char msg[ONE_WHY];
+	enum s3_err rc = s3_creds_parse_json(rs->body, rs->len, kind, v, msg, sizeof(msg));
+
+	if (rc)
+		s3_msgf(why, cap, "bad answer: %s", msg);
+	else
+		v->source = source;
+	return rc;
+}
+
 /* ---- container ------------------------------------------------------- */
 
 /* The authorization token: the file's content (trailing CR/LF dropped) or
@@ -1230,7 +1246,7 @@ static enum s3_err source_container(struct s3_creds_chain *ch, struct s3_cred_va
                                     char *why, size_t cap)
 {
 	const char *rel = lookup(ch, ENV_REL_URI), *full = lookup(ch, ENV_FULL_URI);
-	char url[S3_HTTP_MAX_URL + 1], msg[ONE_WHY];
+	char url[S3_HTTP_MAX_URL + 1];
 	char *tok = NULL;
 	struct s3_http_header hdr = { "Authorization", NULL };
 	struct s3_http_request rq = { "GET", url, NULL, 0, 0, 0 };
@@ -1291,11 +1307,7 @@ static enum s3_err source_container(struct s3_creds_chain *ch, struct s3_cred_va
 	}
 	if ((rc = http_call(ch, "", &rq, &rs, why, cap)))
 		goto fail;
-	rc = s3_creds_parse_json(rs.body, rs.len, S3_CREDS_JSON_CONTAINER, v, msg, sizeof(msg));
-	if (rc)
-		s3_msgf(why, cap, "bad answer: %s", msg);
-	else
-		v->source = "container";
+	rc = take_answer(&rs, S3_CREDS_JSON_CONTAINER, "container", v, why, cap);
 fail:
 	s3_http_response_free(&rs);
 	free_secret(tok, S3_CREDS_MAX_AUTH_TOKEN + 1);
@@ -1421,11 +1433,7 @@ static enum s3_err source_imds(struct s3_creds_chain *ch, struct s3_cred_value *
 	}
 	if ((rc = http_call(ch, "credentials: ", &rq, &rs, why, cap)))
 		goto fail;
-	rc = s3_creds_parse_json(rs.body, rs.len, S3_CREDS_JSON_IMDS, v, msg, sizeof(msg));
-	if (rc)
-		s3_msgf(why, cap, "bad answer: %s", msg);
-	else
-		v->source = "imds";
+	rc = take_answer(&rs, S3_CREDS_JSON_IMDS, "imds", v, why, cap);
 fail:
 	s3_http_response_free(&rs);
 	OPENSSL_cleanse(token, sizeof(token));
