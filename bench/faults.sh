@@ -109,19 +109,7 @@ wait_for "sign_s3 through nginx (retry upstream)" check "$url_retry"
 
 write_post_lua "$tmp/post.lua"
 
-results=$tmp/results
-: >"$results"
-emit() { echo "$1 $2" | tee -a "$results"; }
-val() { awk -v k="$1" '$1 == k { print $2 }' "$results"; }
-ok=1
-goal() {   # goal NAME 1|0 TEXT
-	emit "goal_$1" "$2"
-	[ "$2" = 1 ] || { ok=0; echo "# goal missed: $3" >&2; }
-}
-lt() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b ? 1 : 0) }'; }
 
-kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null; }
-children() { cat "/proc/$1/task/$1/children" 2>/dev/null || pgrep -P "$1"; }
 # shellcheck disable=SC2154 # set by start()
 workers() { children "$sign_s3_pid" | tr ' ' '\n' | grep . | sort -n; }
 nginx_log_mark() { wc -l <"$tmp/nginx_error.log" 2>/dev/null || echo 0; }
@@ -378,11 +366,4 @@ printf '%-34s %s\n' "3 slow body on the FastCGI socket" \
 printf '%-34s %s\n' "4 SIGTERM under wrk -c4" \
 	"exit in $(val faults_drain_exit_ms) ms, workers left $(val faults_drain_workers_left), socket left $(val faults_drain_socket_left), $(val faults_drain_requests) req, non-2xx $(val faults_drain_non2xx) (connect() failed after close: $(val faults_drain_nginx_connect_failed), lost in flight: $(val faults_drain_nginx_lost_in_flight))"
 echo
-[ -n "${BENCH_OUT:-}" ] && cp "$results" "$BENCH_OUT"
-if [ "$ok" = 1 ]; then
-	echo "all goals met"
-else
-	echo "some goals missed (see above)"
-	[ "$BENCH_STRICT" = 1 ] && exit 1
-fi
-exit 0
+finish_goals

@@ -212,9 +212,6 @@ done
 # ---- wrk -------------------------------------------------------------------
 write_post_lua "$tmp/post.lua"
 
-results=$tmp/results
-: >"$results"
-emit() { echo "$1 $2" | tee -a "$results"; }
 
 wait_quiet
 echo "# bench-http, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(uname -m), nginx $(nginx -v 2>&1 | sed 's/.*\///'), $(wrk -v 2>&1 | head -1 | awk '{print $2}')"
@@ -335,9 +332,7 @@ for c in $CONNS; do
 done
 
 # ---- memory ----------------------------------------------------------------
-kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 pss() { awk '$1 == "Pss:" { print $2 }' "/proc/$1/smaps_rollup" 2>/dev/null; }
-children() { cat "/proc/$1/task/$1/children" 2>/dev/null || pgrep -P "$1"; }
 max_rss=0; i=0
 for w in $(children "$sign_s3_pid"); do
 	rss=$(kb "$w" VmRSS); hwm=$(kb "$w" VmHWM)
@@ -357,12 +352,6 @@ if [ "$NODE" = 1 ]; then
 fi
 
 # ---- ratios and goals ------------------------------------------------------
-val() { awk -v k="$1" '$1 == k { print $2 }' "$results"; }
-ok=1
-goal() {   # goal NAME 1|0 TEXT
-	emit "goal_$1" "$2"
-	[ "$2" = 1 ] || { ok=0; echo "# goal missed: $3" >&2; }
-}
 # A ratio is the median of the per-round ratios (backends measured back to
 # back in the same round see the same background load), which with one
 # round is simply the ratio of the two figures.
@@ -400,8 +389,6 @@ for c in $CONNS; do
 			'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 	fi
 done
-ge() { awk -v a="$1" -v b="$2" 'BEGIN { print (a >= b ? 1 : 0) }'; }
-lt() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b ? 1 : 0) }'; }
 for c in $CONNS; do
 	r=$(val "ratio_sign_s3_vs_fcgi_null_c$c")
 	goal "transport_c$c" "$(ge "$r" 0.85)" "sign_s3 at $c connections is $r of the transport ceiling (goal >= 0.85)"
@@ -439,11 +426,4 @@ for c in $CONNS; do
 	echo
 done
 echo "sign_s3 p99 at $c0 connections: $p99 ms (goal < 5); worker VmRSS max: $max_rss kB (goal < 8192)"
-[ -n "${BENCH_OUT:-}" ] && cp "$results" "$BENCH_OUT"
-if [ "$ok" = 1 ]; then
-	echo "all goals met"
-else
-	echo "some goals missed (see above)"
-	[ "$BENCH_STRICT" = 1 ] && exit 1
-fi
-exit 0
+finish_goals

@@ -14,6 +14,15 @@
 #                           and @TMP@ filled in from $NGINX_WORKERS, $tmp
 #   nginx_start CONF        writes CONF to $tmp/nginx.conf, tests it,
 #                           starts nginx and waits for its pid file
+#   emit NAME VALUE         a "name value" line, on stdout and in $results
+#   val NAME                that line's value
+#   goal NAME 1|0 TEXT      emits goal_NAME; a 0 clears $ok and says TEXT
+#   lt A B, ge A B          1 or 0, for decimals
+#   kb PID FIELD            a /proc/PID/status field (VmRSS, VmHWM), in kB
+#   children PID            PID's child processes
+#   finish_goals            copies $results to $BENCH_OUT (if set), says
+#                           whether every goal was met; with BENCH_STRICT=1
+#                           a missed goal exits 1
 #   write_post_lua FILE     wrk's script POSTing $BODY as application/json;
 #                           at the end it prints one line "RESULT key=value
 #                           ..." (requests, duration_us, bytes, p50_us,
@@ -133,6 +142,31 @@ nginx_start() {   # nginx_start CONF
 		die "nginx config test failed: $(cat "$tmp/nginx_test.log")"
 	start nginx nginx -e "$tmp/nginx_error.log" -p "$tmp" -c "$tmp/nginx.conf"
 	wait_for nginx test -s "$tmp/nginx.pid"
+}
+
+results=$tmp/results
+: >"$results"
+ok=1
+emit() { echo "$1 $2" | tee -a "$results"; }
+val() { awk -v k="$1" '$1 == k { print $2 }' "$results"; }
+goal() {   # goal NAME 1|0 TEXT
+	emit "goal_$1" "$2"
+	[ "$2" = 1 ] || { ok=0; echo "# goal missed: $3" >&2; }
+}
+lt() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b ? 1 : 0) }'; }
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { print (a >= b ? 1 : 0) }'; }
+kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null; }
+children() { cat "/proc/$1/task/$1/children" 2>/dev/null || pgrep -P "$1"; }
+
+finish_goals() {
+	[ -n "${BENCH_OUT:-}" ] && cp "$results" "$BENCH_OUT"
+	if [ "$ok" = 1 ]; then
+		echo "all goals met"
+	else
+		echo "some goals missed (see above)"
+		[ "${BENCH_STRICT:-0}" = 1 ] && exit 1
+	fi
+	exit 0
 }
 
 write_post_lua() {   # write_post_lua FILE
