@@ -354,6 +354,8 @@ int serve_fastcgi(struct s3_app *app, int listen_fd)
 				 * queued and epoll would wake at once; back off */
 				struct timespec ts = { 0, SERVE_ACCEPT_BACKOFF_MS * 1000000L };
 
+				if (serve_stop)
+					break;    /* what is queued cannot be taken: stop */
 				if (!backoff_logged++)
 					fprintf(stderr, "sign_s3[%ld]: accept: %s; retrying every %d ms\n",
 					        (long)getpid(), strerror(err), SERVE_ACCEPT_BACKOFF_MS);

@@ -13,7 +13,8 @@
 #     what it holds, accept() fails with EMFILE while a connection waits.
 #     The worker logs that once, backs off instead of spinning on a socket
 #     that stays readable (its CPU time over a second stays low), and
-#     answers the waiting request 200 once the limit is raised again.
+#     answers the waiting request 200 once the limit is raised again; a
+#     SIGTERM while it backs off still stops it.
 #  3. Two workers share the socket (EPOLLEXCLUSIVE): 200 requests from 8
 #     threads are all answered 200 with distinct keys, and both workers
 #     served some.
@@ -175,6 +176,19 @@ def emfile_backoff():
     ok(done and not diag, 'emfile: once descriptors are back, the waiting request is '
        'answered 200', diag)
     ok(itest.alive(worker), 'emfile: the worker is still the same process')
+    # SIGTERM while out of descriptors with a connection queued: the worker
+    # cannot take it and must still stop
+    resource.prlimit(worker, resource.RLIMIT_NOFILE, (limit, hard))
+    stuck = Background('unix:' + sock, body_for('stuck.png'), timeout=10)
+    time.sleep(0.5)
+    p.send_signal(signal.SIGTERM)
+    try:
+        rc = p.wait(5)
+    except subprocess.TimeoutExpired:
+        rc = None
+    ok(rc == 0, 'emfile: SIGTERM while backing off: sign_s3 exits 0 within 5 s',
+       ['exit %r' % rc] + itest.read_lines(log)[-5:])
+    stuck.wait(5)
     itest.stop_proc(p)
 
 
