@@ -41,14 +41,11 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 # ---- a clean, offline botocore ---------------------------------------------
 
-for _k in list(os.environ):
-    if _k.startswith('AWS_') or _k.startswith('BOTO_'):
-        del os.environ[_k]
-os.environ['AWS_EC2_METADATA_DISABLED'] = 'true'
-os.environ['AWS_CONFIG_FILE'] = os.devnull
-os.environ['AWS_SHARED_CREDENTIALS_FILE'] = os.devnull
-
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
 try:
+    # first: on import it makes botocore offline (no AWS_*/BOTO_* variables,
+    # no config files, IMDS off) and it is the one frozen botocore clock
+    from verify_sig import freeze
     import botocore
     import botocore.auth
     import botocore.awsrequest
@@ -65,9 +62,6 @@ except ImportError as e:  # deps.sh installs python3-botocore
 # botocore's clock is stopped at the URL's X-Amz-Date by tests/lib/verify_sig.py
 # (one shim for every test); each case then checks that X-Amz-Date came out as
 # frozen, so a botocore that reads the clock some other way fails loudly.
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
-from verify_sig import freeze  # noqa: E402  (the one frozen botocore clock)
 
 
 # ---- the binary ---------------------------------------------------------------

@@ -42,14 +42,11 @@ from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 # ---- a clean, offline botocore (as tests/botocore_parity.py) ------------------
 
-for _k in list(os.environ):
-    if _k.startswith('AWS_') or _k.startswith('BOTO_'):
-        del os.environ[_k]
-os.environ['AWS_EC2_METADATA_DISABLED'] = 'true'
-os.environ['AWS_CONFIG_FILE'] = os.devnull
-os.environ['AWS_SHARED_CREDENTIALS_FILE'] = os.devnull
-
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
 try:
+    # first: on import it makes botocore offline (no AWS_*/BOTO_* variables,
+    # no config files, IMDS off) and it is the one frozen botocore clock
+    from verify_sig import freeze
     import botocore
     import botocore.auth
     import botocore.awsrequest
@@ -59,10 +56,6 @@ except ImportError as e:
     print('1..0 # SKIP botocore not importable by %s: %s' % (sys.executable, e))
     print('Bail out! python3-botocore is required (scripts/deps.sh)')
     sys.exit(1)
-
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
-from verify_sig import freeze  # noqa: E402  (the one frozen botocore clock)
 
 
 # ---- the binary and its environment ---------------------------------------------
