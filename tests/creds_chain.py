@@ -46,27 +46,8 @@ REGION = 'eu-west-1'
 BUCKET = 'examplebucket'
 TODO_INTEGRATION = 'sign_s3 does not use common/creds yet (lead integrates)'
 
-_n = 0
-_failed = 0
-
-
-def ok(cond, desc, diag=(), todo=None):
-    global _n, _failed
-    _n += 1
-    if not cond and not todo:
-        _failed += 1
-    print('%s %d - %s%s' % ('ok' if cond else 'not ok', _n, desc.replace('#', '<hash>'),
-                            ' # TODO ' + todo if todo else ''))
-    for line in (diag if not cond else ()):
-        for sub in str(line).splitlines() or ['']:
-            print('#   ' + sub)
-    sys.stdout.flush()
-    return bool(cond)
-
-
-def note(msg):
-    print('# ' + msg)
-    sys.stdout.flush()
+import itest  # noqa: E402
+from itest import ok, note  # noqa: E402  (the TAP lines of every Python test)
 
 
 try:
@@ -368,13 +349,13 @@ def part2():
 
 
 def main():
+    t0 = time.monotonic()
     try:
         part1()
         part2()
     finally:
         cleanup()
-    print('1..%d' % _n)
-    return 1 if _failed else 0
+    return itest.finish(t0)
 
 
 if __name__ == '__main__':
