@@ -29,15 +29,9 @@ SPECDIR=$ROOT/tests/browser
 CHROMIUM=/usr/bin/chromium
 PY=/usr/bin/python3
 
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
-diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
-bail() { echo "Bail out! $*"; exit 1; }
+# shellcheck source=tests/lib/tap.sh
+. "$ROOT/tests/lib/tap.sh"
 skip() { echo "1..0 # SKIP $*"; exit 0; }
-T0=$(date +%s.%N)
-elapsed() { awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
 
 # ------------------------------------------------------------------ what it needs
 can_install() { [ "${BROWSER_NO_INSTALL:-0}" != 1 ]; }

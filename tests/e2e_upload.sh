@@ -23,19 +23,13 @@ SIGN_S3=${SIGN_S3:-$ROOT/build/sign_s3}
 DEMO=$ROOT/scripts/demo.sh
 PY=/usr/bin/python3
 
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
-diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
-bail() { echo "Bail out! $*"; exit 1; }
+# shellcheck source=tests/lib/tap.sh
+. "$ROOT/tests/lib/tap.sh"
 
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] ||
   { echo "1..0 # SKIP nginx not installed (scripts/deps.sh)"; exit 0; }
 [ -x "$SIGN_S3" ] || bail "no $SIGN_S3 (run make)"
 case $SIGN_S3 in /*) ;; *) SIGN_S3=$PWD/$SIGN_S3 ;; esac
-T0=$(date +%s.%N)
-elapsed() { awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
 
 # ------------------------------------------------------------------ the stack
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/e2e_upload.XXXXXX") || bail "mktemp"

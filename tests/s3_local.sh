@@ -16,12 +16,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SIGN_S3=${SIGN_S3:-$ROOT/build/sign_s3}
 S3LOCAL=$ROOT/scripts/s3-local.sh
 
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
-diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
-bail() { echo "Bail out! $*"; exit 1; }
+# shellcheck source=tests/lib/tap.sh
+. "$ROOT/tests/lib/tap.sh"
 
 # ------------------------------------------------------------------ skip?
 have_pkgs=1
