@@ -34,7 +34,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +46,7 @@ try:
     # first: on import it makes botocore offline (no AWS_*/BOTO_* variables,
     # no config files, IMDS off) and it is the one frozen botocore clock
     from verify_sig import freeze
+    from cgi_run import parse_cgi, run_cgi
     import botocore
     import botocore.auth
     import botocore.awsrequest
@@ -588,58 +588,8 @@ def build_env(c):
 
 def run(c, env):
     """Returns dict(rc, out, err, pid, elapsed) or dict(error=...)."""
-    argv = [SIGN_S3] + c['argv']
-    t0 = time.monotonic()
-    held = None
-    try:
-        if c['hold']:
-            r, w = os.pipe()
-            held = w
-            p = subprocess.Popen(argv, env=env, stdin=r, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, cwd=TMPDIR)
-            os.close(r)
-            stdin_data = None
-            limit = QUICK
-        else:
-            p = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 cwd=TMPDIR)
-            stdin_data = c['body']
-            limit = TIMEOUT
-        try:
-            out, err = p.communicate(stdin_data, timeout=limit)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.communicate()
-            return {'error': 'no answer within %ds (blocked reading stdin?)' % limit}
-        return {'rc': p.returncode, 'out': out, 'err': err, 'pid': p.pid,
-                'elapsed': time.monotonic() - t0}
-    finally:
-        if held is not None:
-            os.close(held)
-
-
-def parse_cgi(out, diag):
-    """Splits the CGI answer; returns (headers dict lower-name -> value, body)."""
-    sep = out.find(b'\r\n\r\n')
-    if sep < 0:
-        diag.append('no CRLF CRLF end of the CGI head: %r' % out[:200])
-        return None, None
-    head, body = out[:sep], out[sep + 4:]
-    headers = {}
-    for raw in head.split(b'\r\n'):
-        if b'\n' in raw or b'\r' in raw:
-            diag.append('bare CR or LF in a header line: %r' % raw)
-            continue
-        m = re.fullmatch(rb'([A-Za-z0-9-]+): ([\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)', raw)
-        if not m:
-            diag.append('malformed header line: %r' % raw)
-            continue
-        name = m.group(1).decode().lower()
-        if name in headers:
-            diag.append('header %s sent twice' % name)
-        headers[name] = m.group(2).decode()
-    return headers, body
+    return run_cgi([SIGN_S3] + c['argv'], env, c['body'], c['hold'],
+                   QUICK if c['hold'] else TIMEOUT, TMPDIR)
 
 
 def unescape_log(s):

@@ -30,11 +30,13 @@
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
 from urllib.parse import parse_qsl, quote, urlsplit
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
+from cgi_run import parse_cgi, run_cgi  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -570,51 +572,7 @@ def build_env(c, san):
 
 
 def run(binary, c, env, limit):
-    t0 = time.monotonic()
-    held = None
-    try:
-        if c['hold']:
-            r, held = os.pipe()
-            p = subprocess.Popen([binary], env=env, stdin=r, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, cwd=TMPDIR)
-            os.close(r)
-            data = None
-        else:
-            p = subprocess.Popen([binary], env=env, stdin=subprocess.PIPE,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=TMPDIR)
-            data = c['body']
-        try:
-            out, err = p.communicate(data, timeout=limit)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.communicate()
-            return {'error': 'no exit within %.0f s' % limit}
-        except BrokenPipeError:
-            out, err = p.stdout.read(), p.stderr.read()
-            p.wait()
-        return {'rc': p.returncode, 'out': out, 'err': err, 'elapsed': time.monotonic() - t0}
-    finally:
-        if held is not None:
-            os.close(held)
-
-
-def parse_cgi(out, diag):
-    sep = out.find(b'\r\n\r\n')
-    if sep < 0:
-        diag.append('no CRLF CRLF after the CGI head: %r' % out[:200])
-        return None, None
-    head, body = out[:sep], out[sep + 4:]
-    headers = {}
-    for raw in head.split(b'\r\n'):
-        m = re.fullmatch(rb'([A-Za-z0-9-]+): ([\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)', raw)
-        if not m:
-            diag.append('malformed header line: %r' % raw[:200])
-            continue
-        name = m.group(1).decode().lower()
-        if name in headers:
-            diag.append('header %s twice' % name)
-        headers[name] = m.group(2).decode()
-    return headers, body
+    return run_cgi([binary], env, c['body'], c['hold'], limit, TMPDIR)
 
 
 def segment_problems(seg):
