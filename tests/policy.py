@@ -27,8 +27,6 @@ import os
 import re
 import shutil
 import signal
-import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -44,6 +42,7 @@ except ImportError as e:
     print('1..0 # SKIP botocore not importable: %s' % e)
     print('Bail out! python3-botocore is required (scripts/deps.sh)')
     sys.exit(1)
+import fcgi_client  # noqa: E402  (the raw FastCGI client of the tests)
 
 SIGN_S3 = os.environ.get('SIGN_S3') or os.path.join(REPO, 'build', 'sign_s3')
 TIMEOUT = 10
@@ -390,45 +389,11 @@ def check_cgi(c):
 
 # ---- FastCGI -----------------------------------------------------------------------
 
-def fcgi_rec(rtype, content, rid=1):
-    pad = -len(content) % 8
-    return struct.pack('>BBHHBB', 1, rtype, rid, len(content), pad, 0) + content + b'\0' * pad
-
-
-def fcgi_nv(k, v):
-    def ln(n):
-        return bytes([n]) if n < 128 else struct.pack('>I', n | 0x80000000)
-    k = k.encode()
-    v = v if isinstance(v, bytes) else v.encode()
-    return ln(len(k)) + ln(len(v)) + k + v
-
-
 def fcgi(sock, params, body):
     """params: a list of (name, value): a name may repeat, as nginx sends it.
     Returns (status, body dict or None)."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(TIMEOUT)
-    s.connect(sock)
-    enc = b''.join(fcgi_nv(k, v) for k, v in params)
-    s.sendall(fcgi_rec(1, struct.pack('>HB5x', 1, 0)) + fcgi_rec(4, enc) + fcgi_rec(4, b'') +
-              (fcgi_rec(5, body) if body else b'') + fcgi_rec(5, b''))
-    buf, out, ended = b'', b'', False
-    while not ended:
-        d = s.recv(65536)
-        if not d:
-            break
-        buf += d
-        while len(buf) >= 8:
-            _, rtype, _, clen, plen, _ = struct.unpack('>BBHHBB', buf[:8])
-            if len(buf) < 8 + clen + plen:
-                break
-            if rtype == 6:
-                out += buf[8:8 + clen]
-            elif rtype == 3:
-                ended = True
-            buf = buf[8 + clen + plen:]
-    s.close()
-    h, b = parse_cgi(out)
+    r = fcgi_client.request('unix:' + sock, params, body, timeout=TIMEOUT)
+    h, b = parse_cgi(r.stdout)
     if h is None:
         return 0, None
     try:

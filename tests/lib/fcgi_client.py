@@ -48,8 +48,10 @@ def _length(n):
 
 
 def encode_params(params):
+    """params: a mapping, or (name, value) pairs, where a name may repeat
+    (as nginx sends a parameter once per fastcgi_param line)."""
     out = bytearray()
-    for k, v in params.items():
+    for k, v in (params.items() if hasattr(params, 'items') else params):
         k = k.encode('utf-8', 'surrogateescape') if isinstance(k, str) else k
         v = v.encode('utf-8', 'surrogateescape') if isinstance(v, str) else v
         out += _length(len(k)) + _length(len(v)) + k + v
