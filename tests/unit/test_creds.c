@@ -28,6 +28,7 @@
 
 #include "creds.h"
 #include "http.h"
+#include "fake_env.h"     /* env_set, env_get, env_clear */
 #include "tap.h"
 
 #define T0       ((time_t)1780000000)      /* 2026-05-28T20:26:40Z */
@@ -47,46 +48,6 @@
 #define SKCONF "confsecret/CONFCONFCONFCONFCONFCONFCONFC"
 #define SKPROC "procsecret/PROCPROCPROCPROCPROCPROCPROCP"
 #define AUTHTOK "container-auth-token-SECRET"
-
-/* ---- the fake environment -------------------------------------------- */
-
-#define MAX_ENV 24
-
-static struct { const char *name; char value[1024]; } env[MAX_ENV];
-static int nenv;
-
-static void env_clear(void)
-{
-	nenv = 0;
-}
-
-static void env_set(const char *name, const char *value)
-{
-	for (int i = 0; i < nenv; i++) {
-		if (!strcmp(env[i].name, name)) {
-			if (!value) {
-				env[i] = env[--nenv];
-				return;
-			}
-			snprintf(env[i].value, sizeof(env[i].value), "%s", value);
-			return;
-		}
-	}
-	if (!value || nenv == MAX_ENV)
-		return;
-	env[nenv].name = name;
-	snprintf(env[nenv].value, sizeof(env[nenv].value), "%s", value);
-	nenv++;
-}
-
-static const char *env_get(void *ctx, const char *name)
-{
-	(void)ctx;
-	for (int i = 0; i < nenv; i++)
-		if (!strcmp(env[i].name, name))
-			return env[i].value;
-	return NULL;
-}
 
 /* ---- the fake HTTP ----------------------------------------------------- */
 

@@ -26,6 +26,7 @@
 
 #include "creds.h"
 #include "http.h"
+#include "fake_env.h"     /* env_set, env_get, env_clear */
 #include "tap.h"
 
 #define JITTER 60
@@ -34,45 +35,11 @@
 static char base[128];
 static char home[] = "/tmp/test_creds_live.XXXXXX";
 
-/* ---- the environment the chain sees ---------------------------------- */
-
-#define MAX_ENV 16
-
-static struct { const char *name; char value[512]; } env[MAX_ENV];
-static int nenv;
-
-static void env_set(const char *name, const char *value)
-{
-	for (int i = 0; i < nenv; i++) {
-		if (!strcmp(env[i].name, name)) {
-			if (!value)
-				env[i] = env[--nenv];
-			else
-				snprintf(env[i].value, sizeof(env[i].value), "%s", value);
-			return;
-		}
-	}
-	if (!value || nenv == MAX_ENV)
-		return;
-	env[nenv].name = name;
-	snprintf(env[nenv].value, sizeof(env[nenv].value), "%s", value);
-	nenv++;
-}
-
-static const char *env_get(void *ctx, const char *name)
-{
-	(void)ctx;
-	for (int i = 0; i < nenv; i++)
-		if (!strcmp(env[i].name, name))
-			return env[i].value;
-	return NULL;
-}
-
 /* Nothing but the fake: both metadata endpoints overridden to it, no
  * files (HOME an empty directory). */
 static void base_env(int imds, int container)
 {
-	nenv = 0;
+	env_clear();
 	env_set("HOME", home);
 	env_set("AWS_EC2_METADATA_SERVICE_ENDPOINT", base);
 	env_set("S3_CONTAINER_ENDPOINT", base);
