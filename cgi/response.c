@@ -35,12 +35,12 @@ const char *s3_http_reason(int status)
 	return "Error";
 }
 
-static void set_static(struct s3_response *r, int status, const char *body)
+static void set_body(struct s3_response *r, int status, const char *body, int owned)
 {
 	r->status = status;
 	r->body = (char *)body;
 	r->body_len = strlen(body);
-	r->body_owned = 0;
+	r->body_owned = owned;
 }
 
 /* An empty answer: only the fields, not the buffers. */
@@ -88,21 +88,13 @@ static void finish(struct s3_response *r, int status, const cJSON *obj)
 
 	if (cJSON_PrintPreallocated((cJSON *)obj, r->inline_body,
 	                            (int)sizeof r->inline_body, 0)) {
-		r->status = status;
-		r->body = r->inline_body;
-		r->body_len = strlen(r->inline_body);
-		r->body_owned = 0;
-		return;
-	}
-	if (!(s = cJSON_PrintUnformatted(obj))) {
-		set_static(r, 500, oom_body);
+		set_body(r, status, r->inline_body, 0);
+	} else if ((s = cJSON_PrintUnformatted(obj))) {
+		set_body(r, status, s, 1);
+	} else {
+		set_body(r, 500, oom_body, 0);
 		snprintf(r->message, sizeof r->message, "out of memory");
-		return;
 	}
-	r->status = status;
-	r->body = s;
-	r->body_len = strlen(s);
-	r->body_owned = 1;
 }
 
 void s3_response_error(struct s3_response *r, int status, const char *message)
@@ -112,11 +104,10 @@ void s3_response_error(struct s3_response *r, int status, const char *message)
 	reset(r);
 	snprintf(r->message, sizeof r->message, "%s", message);
 	memset(&n[0], 0, sizeof n[0]);
-	n[0].type = cJSON_Number;
+	n[0].type = cJSON_Number | cJSON_StringIsConst;
 	n[0].string = (char *)"statusCode";
 	n[0].valueint = status;
 	n[0].valuedouble = status;
-	n[0].type |= cJSON_StringIsConst;
 	str_node(&n[1], "error", s3_http_reason(status));
 	str_node(&n[2], "message", r->message);
 	members(&obj, n, 3);
@@ -125,7 +116,7 @@ void s3_response_error(struct s3_response *r, int status, const char *message)
 
 void s3_response_ok(struct s3_response *r, const struct s3_signed *s)
 {
-	cJSON obj, n[7], headers, h[1];
+	cJSON obj, n[7], h[1];
 
 	reset(r);
 	str_node(&n[0], "file_type", s->file_type);
@@ -134,8 +125,7 @@ void s3_response_ok(struct s3_response *r, const struct s3_signed *s)
 	str_node(&n[3], "key", s->key);
 	str_node(&n[4], "method", "PUT");
 	str_node(&h[0], "Content-Type", s->file_type);
-	members(&headers, h, 1);
-	n[5] = headers;
+	members(&n[5], h, 1);
 	n[5].string = (char *)"headers";
 	n[5].type |= cJSON_StringIsConst;
 	str_node(&n[6], "expires_at", s->expires_at);
