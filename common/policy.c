@@ -347,3 +347,19 @@ int s3_type_contradicts(const char *declared, const char *detected)
 	ns = top_level(detected, &ts);
 	return nd != ns || memcmp(td, ts, nd) != 0;
 }
+
+int s3_type_active(const char *t)
+{
+	static const char *const active[] = {
+		"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml",
+		"application/xml", "text/xsl", "application/xslt+xml",
+		"text/javascript", "application/javascript", "application/x-javascript",
+		"text/ecmascript", "application/ecmascript",
+	};
+	size_t n = strlen(t);
+
+	for (size_t i = 0; i < sizeof active / sizeof *active; i++)
+		if (!strcmp(t, active[i]))
+			return 1;
+	return n > 4 && !strcmp(t + n - 4, "+xml");
+}

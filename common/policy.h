@@ -99,6 +99,11 @@ size_t s3_type_base(const char *type, size_t len, char *out, size_t cap);
 int s3_type_generic(const char *t);     /* rule 1: octet-stream, text/plain, empty */
 int s3_type_dangerous(const char *t);   /* rule 4: executables, active content */
 int s3_type_same(const char *a, const char *b);   /* equal or aliases */
+/* 1 when a browser renders t as a document or runs it: HTML, XHTML, SVG,
+ * XML and XSL, any +xml type, the JavaScript/ECMAScript names. PDF is not
+ * counted (browsers show it in a sandboxed viewer without the origin's
+ * scripts). For S3_ACTIVE_TYPES. */
+int s3_type_active(const char *t);
 /* 1 when declared contradicts detected (the rule above). */
 int s3_type_contradicts(const char *declared, const char *detected);
 

@@ -382,6 +382,26 @@ static void test_classes(void)
 	ok(s3_type_same("a/b", "a/b") && !s3_type_same("a/b", "a/c"), "same: equal only");
 }
 
+/* Types a browser renders as a document or runs (S3_ACTIVE_TYPES). */
+static void test_active(void)
+{
+	static const char *const yes[] = {
+		"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml",
+		"application/xml", "text/javascript", "application/javascript",
+		"application/ecmascript", "text/ecmascript", "application/x-javascript",
+		"text/xsl", "application/rss+xml", "application/vnd.foo+xml",
+	};
+	static const char *const no[] = {
+		"image/png", "application/pdf", "text/plain", "application/json",
+		"text/css", "application/octet-stream", "application/xmlx", "text/xml2",
+	};
+
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+		ok(s3_type_active(yes[i]), "active: %s", yes[i]);
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+		ok(!s3_type_active(no[i]), "not active: %s", no[i]);
+}
+
 int main(void)
 {
 	test_user_table();
@@ -393,5 +413,6 @@ int main(void)
 	test_type_base();
 	test_contradicts();
 	test_classes();
+	test_active();
 	return done_testing();
 }
