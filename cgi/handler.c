@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define UUID_PART  37       /* "<uuid v4>/" */
 #define PREFIX_MAX (S3_CONFIG_MAX_PREFIX + S3_USER_KEY_MAX)   /* {user} expanded */
@@ -51,9 +52,16 @@ enum s3_err s3_app_init(struct s3_app *app, s3_lookup_fn get, void *ctx,
 		s3_app_free(app);
 		return e;
 	}
-	if (preload && (e = s3_sniff_open(&app->sniff, app->cfg.magic_file, err, errcap))) {
-		s3_app_free(app);
-		return e;
+	if (preload) {
+		char why[S3_SNIFF_WHY_MAX];
+
+		/* file_head is optional: a process that cannot load libmagic
+		 * still signs. It says so once now, and a request that needs
+		 * libmagic tries again and gets a 500 whose log line names the
+		 * cause. */
+		if (s3_sniff_open(&app->sniff, app->cfg.magic_file, why, sizeof why))
+			fprintf(stderr, "sign_s3[%ld]: %s; requests with file_head "
+			        "will get 500 until it loads\n", (long)getpid(), why);
 	}
 	return S3_OK;
 }

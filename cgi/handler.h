@@ -50,7 +50,9 @@ struct s3_app {
 /* Loads the configuration (errors in err, naming the variable). With
  * preload, the MIME table and libmagic's database are read now (FastCGI);
  * otherwise only when a request needs them (CGI: one request per
- * process). */
+ * process). A libmagic that cannot be loaded is not an error here (one
+ * line on stderr): only requests with a file_head need it, and they get
+ * a 500 naming the cause. */
 enum s3_err s3_app_init(struct s3_app *app, s3_lookup_fn get, void *ctx,
                         int preload, char *err, size_t errcap);
 void s3_app_free(struct s3_app *app);

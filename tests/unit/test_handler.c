@@ -551,6 +551,25 @@ static void magic_file(void)
 	ok(strstr(r.message, "/nonexistent/magic.mgc") != NULL,
 	   "S3_MAGIC_FILE missing: the log line names the file (%s)", r.message);
 	s3_response_free(&r);
+
+	/* Preloaded (FastCGI, --listen): a database that cannot be loaded
+	 * does not stop the process; only a request with file_head fails. */
+	{
+		struct s3_req_in plain = { .method = "POST", .content_type = "application/json",
+		                           .body = "{\"file_name\":\"pixel.png\"}" };
+
+		plain.body_len = strlen(plain.body);
+		run_in(env, &plain, 1, &r);
+		is_int(r.status, 200, "S3_MAGIC_FILE missing, preloaded: starts and signs "
+		       "a request without file_head");
+		s3_response_free(&r);
+		run_in(env, &in, 1, &r);
+		is_int(r.status, 500, "S3_MAGIC_FILE missing, preloaded: 500 for file_head");
+		ok(strstr(r.message, "/nonexistent/magic.mgc") != NULL,
+		   "S3_MAGIC_FILE missing, preloaded: the log line names the file (%s)",
+		   r.message);
+		s3_response_free(&r);
+	}
 	free(b);
 }
 
