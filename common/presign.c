@@ -6,6 +6,7 @@
 #include <string.h>
 
 #define AWS_DOMAIN      "amazonaws.com"
+#define AWS_DOMAIN_CN   "amazonaws.com.cn"   /* the aws-cn partition: cn-* regions */
 #define DEFAULT_REGION  "us-east-1"
 
 static int is_lower_alnum(char c)
@@ -149,7 +150,7 @@ static enum s3_err resolve(const struct s3_target *t, struct where *w)
 	} else {
 		sbuf_adds(&h, "s3.");
 		sbuf_adds(&h, t->region);
-		sbuf_adds(&h, "." AWS_DOMAIN);
+		sbuf_adds(&h, strncmp(t->region, "cn-", 3) ? "." AWS_DOMAIN : "." AWS_DOMAIN_CN);
 	}
 	return sbuf_ok(&h) ? S3_OK : S3_ERR_TOOLONG;
 }

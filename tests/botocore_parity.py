@@ -142,6 +142,12 @@ TARGETS = [
     ('aws-apse2-auto', 'ap-southeast-2', None, None, 'examplebucket', None),
     ('tls-noport-auto', 'us-east-1', 'https://s3.example.test', None, 'examplebucket', None),
     ('aws-euw1-underscore-virtual', 'eu-west-1', None, '0', 'my_bucket', None),
+    # The aws-cn partition: hosts under amazonaws.com.cn, as botocore
+    # resolves them itself (no endpoint_url is passed for cn-* regions).
+    ('aws-cnn1-auto', 'cn-north-1', None, None, 'examplebucket', None),
+    ('aws-cnnw1-path', 'cn-northwest-1', None, '1', 'examplebucket', None),
+    ('aws-cnn1-virtual', 'cn-north-1', None, '0', 'examplebucket', None),
+    ('aws-cnnw1-dotted-auto', 'cn-northwest-1', None, None, 'my.dotted.bucket', None),
 ]
 # Extra targets used only in the per-target matrix.
 MATRIX_ONLY_TARGETS = [
@@ -234,7 +240,8 @@ def _client(region, endpoint, style_env, creds, token):
     elif endpoint is None:
         # AWS, virtual or auto: both virtual-hosted when the bucket allows.
         style = 'virtual'
-        ep = None if region == 'us-east-1' else 'https://s3.%s.amazonaws.com' % region
+        ep = (None if region == 'us-east-1' or region.startswith('cn-')
+              else 'https://s3.%s.amazonaws.com' % region)
     elif style_env == '0':
         style = 'virtual'
         ep = endpoint
