@@ -54,20 +54,8 @@ static int start_app(struct s3_app *app, int preload, int cgi,
 	}
 	if (!cgi)
 		fprintf(stderr, "sign_s3: configuration error: %s\n", err);
-	if (cgi) {
-		struct s3_response r;
-		char head[S3_RESP_HEAD_MAX];
-		size_t hl;
-
-		s3_response_error(&r, 500, S3_MSG_INTERNAL);
-		snprintf(r.message, sizeof r.message, "configuration error: %s", err);
-		serve_log(stderr, &r, getenv("REQUEST_METHOD"), getenv("REMOTE_ADDR"), time(NULL));
-		hl = s3_response_head(&r, head, sizeof head);
-		fwrite(head, 1, hl, stdout);
-		fwrite(r.body, 1, r.body_len, stdout);
-		fflush(stdout);
-		s3_response_free(&r);
-	}
+	if (cgi)
+		serve_cgi_config_error(err);
 	return 1;
 }
 

@@ -202,25 +202,48 @@ static void drain_stdin(const char *method, const char *clen)
 	}
 }
 
+/* Writes r to stdout, then drains what is left of the body (see above).
+ * Returns 0, or 1 when the answer could not be written. */
+static int cgi_write(const struct s3_response *r, const char *method)
+{
+	char head[S3_RESP_HEAD_MAX];
+	size_t hl = s3_response_head(r, head, sizeof head);
+	int rc = 0;
+
+	if (fwrite(head, 1, hl, stdout) != hl ||
+	    fwrite(r->body, 1, r->body_len, stdout) != r->body_len || fflush(stdout))
+		rc = 1;
+	drain_stdin(method, getenv("CONTENT_LENGTH"));
+	return rc;
+}
+
 int serve_cgi(struct s3_app *app)
 {
 	struct s3_response r;
-	char head[S3_RESP_HEAD_MAX];
 	const char *method = getenv("REQUEST_METHOD");
 	struct remote_user ru = { getenv("REMOTE_USER"), 0 };
 	time_t now = time(NULL);
-	size_t hl;
-	int rc = 0;
+	int rc;
 
 	answer(app, method, getenv("CONTENT_TYPE"), getenv("QUERY_STRING"),
 	       getenv("CONTENT_LENGTH"), &ru, read_stdin, NULL, now, &r);
-	hl = s3_response_head(&r, head, sizeof head);
-	if (fwrite(head, 1, hl, stdout) != hl ||
-	    fwrite(r.body, 1, r.body_len, stdout) != r.body_len || fflush(stdout))
-		rc = 1;
-	drain_stdin(method, getenv("CONTENT_LENGTH"));
+	rc = cgi_write(&r, method);
 	if (want_log(app, &r))
 		serve_log(stderr, &r, method, getenv("REMOTE_ADDR"), now);
+	s3_response_free(&r);
+	return rc;
+}
+
+int serve_cgi_config_error(const char *why)
+{
+	struct s3_response r;
+	const char *method = getenv("REQUEST_METHOD");
+	int rc;
+
+	s3_response_error(&r, 500, S3_MSG_INTERNAL);
+	snprintf(r.message, sizeof r.message, "configuration error: %s", why);
+	serve_log(stderr, &r, method, getenv("REMOTE_ADDR"), time(NULL));
+	rc = cgi_write(&r, method);
 	s3_response_free(&r);
 	return rc;
 }

@@ -33,6 +33,11 @@ void serve_install_signals(void);
  * written, whatever its status) or 1 (could not write). */
 int serve_cgi(struct s3_app *app);
 
+/* The CGI answer when the process has no configuration to serve with: a
+ * generic JSON 500, "configuration error: WHY" in the log, and the body
+ * drained as serve_cgi does. Returns as serve_cgi. */
+int serve_cgi_config_error(const char *why);
+
 /* FastCGI accept loop on listen_fd until serve_stop. Returns 0. */
 int serve_fastcgi(struct s3_app *app, int listen_fd);
 
