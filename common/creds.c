@@ -765,8 +765,8 @@ static int reap(pid_t pid, long deadline, int *killed)
 
 /* Runs cmd under /bin/sh -c, its stdout into out (at most
  * S3_CREDS_MAX_PROCESS_OUT bytes, NUL-terminated, *len bytes). */
-static enum s3_err run_process(const char *cmd, long timeout_ms, char *out, size_t *len,
-                               char *why, size_t cap)
+static enum s3_err spawn_and_read(const char *cmd, long timeout_ms, char *out, size_t *len,
+                                  char *why, size_t cap)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -891,6 +891,29 @@ fail:
 		posix_spawn_file_actions_destroy(&fa);
 	if (at_ok)
 		posix_spawnattr_destroy(&at);
+	return rc;
+}
+
+/* spawn_and_read with SIGCHLD at its default for the time of the call: a
+ * web server may start the CGI with SIGCHLD ignored (or SA_NOCLDWAIT), and
+ * then the kernel reaps the helper itself and waitpid() cannot tell its
+ * exit status. */
+static enum s3_err run_process(const char *cmd, long timeout_ms, char *out, size_t *len,
+                               char *why, size_t cap)
+{
+	struct sigaction old, dfl;
+	int restore = 0;
+	enum s3_err rc;
+
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	if (sigaction(SIGCHLD, NULL, &old) == 0 &&
+	    (old.sa_handler == SIG_IGN || (old.sa_flags & SA_NOCLDWAIT)))
+		restore = sigaction(SIGCHLD, &dfl, NULL) == 0;
+	rc = spawn_and_read(cmd, timeout_ms, out, len, why, cap);
+	if (restore)
+		sigaction(SIGCHLD, &old, NULL);
 	return rc;
 }
 

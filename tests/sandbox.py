@@ -521,6 +521,14 @@ except OSError:
     helper_saw = None
 ok(helper_saw == ['Seccomp:', '2'], 'CGI, credential_process: the helper ran under the '
    'inherited filter (Seccomp 2)', [helper_saw])
+# A web server may start the CGI with SIGCHLD ignored: the helper's exit
+# status must still be read (not "exit status lost").
+r = subprocess.run([SIGN_S3], env=cgi_env(env_of(**PROC), BODY), input=BODY,
+                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60,
+                   preexec_fn=lambda: signal.signal(signal.SIGCHLD, signal.SIG_IGN))
+st, body = parse(r.stdout)
+ok(st == 200 and b'X-Amz-Credential=AKIDPROCESS' in body,
+   'CGI started with SIGCHLD ignored, credential_process: 200', [st, body[:300], r.stderr])
 st, body, err, _ = cgi(env_of(S3_SANDBOX_EXEC='0', **PROC))
 ok(st == 503 and 'Operation not permitted' in err and err.count('\n') == 1,
    'CGI, credential_process, S3_SANDBOX_EXEC=0: denied: 503, one log line saying '
