@@ -82,6 +82,25 @@ static int open_socket(const char *addr)
 	return fd;
 }
 
+int listen_user_env(const struct listen_opts *o)
+{
+	struct passwd *pw;
+
+	if (!o->user)
+		return 0;
+	pw = getpwnam(o->user);
+	if (!pw) {
+		fprintf(stderr, "sign_s3: --user: no such user\n");
+		return 2;
+	}
+	if (setenv("HOME", pw->pw_dir, 1) || setenv("USER", pw->pw_name, 1) ||
+	    setenv("LOGNAME", pw->pw_name, 1)) {
+		fprintf(stderr, "sign_s3: --user: %s\n", strerror(errno));
+		return 2;
+	}
+	return 0;
+}
+
 static int drop_privileges(const char *user, const char *sock_path)
 {
 	struct passwd *pw = getpwnam(user);

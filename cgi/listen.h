@@ -41,6 +41,12 @@ struct listen_opts {
  * Returns 0, or 2 after printing a usage error. */
 int listen_parse_args(int argc, char **argv, struct listen_opts *o);
 
+/* With --user: HOME, USER and LOGNAME become the user's (from the passwd
+ * entry), before the configuration and the credential chain read them, so
+ * ~/.aws means the user's files, not root's. Returns 0, or 2 after
+ * printing why (no such user). */
+int listen_user_env(const struct listen_opts *o);
+
 /* Runs the listener until SIGTERM; app is initialized already. Returns
  * the process exit status. */
 int listen_run(struct s3_app *app, const struct listen_opts *o);

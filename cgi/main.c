@@ -104,7 +104,7 @@ int main(int argc, char **argv)
 	if (argc >= 2) {
 		struct listen_opts o;
 
-		if ((rc = listen_parse_args(argc, argv, &o)))
+		if ((rc = listen_parse_args(argc, argv, &o)) || (rc = listen_user_env(&o)))
 			return rc;
 		if (start_app(&app, 1, 0, &plan))
 			return 1;
