@@ -69,6 +69,7 @@ static void one(struct s3_app *app, const struct s3_req_in *in)
 	char head[S3_RESP_HEAD_MAX];
 	struct s3_response r;
 
+	s3_response_init(&r);
 	s3_handle(app, in, time(NULL), &r);
 	if (r.status != 200 || r.body_len < sizeof ok || memcmp(r.body, ok, sizeof ok - 1) ||
 	    !s3_response_head(&r, head, sizeof head)) {

@@ -44,7 +44,7 @@ static void set_body(struct s3_response *r, int status, const char *body, int ow
 }
 
 /* An empty answer: only the fields, not the buffers. */
-static void reset(struct s3_response *r)
+void s3_response_init(struct s3_response *r)
 {
 	r->status = 0;
 	r->body = NULL;
@@ -53,6 +53,14 @@ static void reset(struct s3_response *r)
 	r->inline_body[0] = '\0';
 	r->message[0] = '\0';
 	r->warn = 0;
+}
+
+/* Empties r for the next answer, freeing what it owned. */
+static void reset(struct s3_response *r)
+{
+	if (r->body_owned)
+		free(r->body);
+	s3_response_init(r);
 }
 
 /* The answers are small, flat objects of strings known at the call, so
@@ -165,8 +173,6 @@ size_t s3_response_head(const struct s3_response *r, char *buf, size_t cap)
 
 void s3_response_free(struct s3_response *r)
 {
-	if (r && r->body_owned)
-		free(r->body);
 	if (r)
 		reset(r);
 }

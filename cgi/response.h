@@ -41,6 +41,12 @@ struct s3_response {
 /* Reason phrase for a status ("Bad Request"), "Error" when unknown. */
 const char *s3_http_reason(int status);
 
+/* Makes r an empty answer owning nothing: call it once on a new response
+ * before the first s3_response_error/ok (which free what an earlier answer
+ * in r owned, so r can be refilled). Only the fields are set, not the
+ * buffers, so it is cheap enough per request. */
+void s3_response_init(struct s3_response *r);
+
 /* Fill r with an error answer. message must be client-safe (no secrets,
  * no echo of client data it did not already see). */
 void s3_response_error(struct s3_response *r, int status, const char *message);
@@ -52,6 +58,7 @@ void s3_response_ok(struct s3_response *r, const struct s3_signed *s);
  * its length. */
 size_t s3_response_head(const struct s3_response *r, char *buf, size_t cap);
 
+/* Frees what r owns and leaves it empty (as s3_response_init). */
 void s3_response_free(struct s3_response *r);
 
 #endif

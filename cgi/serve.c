@@ -225,6 +225,7 @@ int serve_cgi(struct s3_app *app)
 	time_t now = time(NULL);
 	int rc;
 
+	s3_response_init(&r);
 	answer(app, method, getenv("CONTENT_TYPE"), getenv("QUERY_STRING"),
 	       getenv("CONTENT_LENGTH"), &ru, read_stdin, NULL, now, &r);
 	rc = cgi_write(&r, method);
@@ -240,6 +241,7 @@ int serve_cgi_config_error(const char *why)
 	const char *method = getenv("REQUEST_METHOD");
 	int rc;
 
+	s3_response_init(&r);
 	s3_response_error(&r, 500, S3_MSG_INTERNAL);
 	snprintf(r.message, sizeof r.message, "configuration error: %s", why);
 	serve_log(stderr, &r, method, getenv("REMOTE_ADDR"), time(NULL));
@@ -367,6 +369,7 @@ int serve_fastcgi(struct s3_app *app, int listen_fd)
 		time_t now;
 		size_t hl;
 
+		s3_response_init(&r);
 		if (FCGX_Accept_r(&req) < 0) {
 			int err = errno, k;
 

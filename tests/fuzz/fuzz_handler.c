@@ -202,6 +202,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t hl;
 	int k;
 
+	s3_response_init(&r);
 	if (size < 1)
 		return 0;
 	sel = data[0];

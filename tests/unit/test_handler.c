@@ -76,6 +76,7 @@ static void reference(void)
 {
 	struct s3_response r;
 
+	s3_response_init(&r);
 	run(base, "POST", "application/json",
 	    "{\"file_name\":\" My File.PDF \",\"file_type\":\"\"}", &r);
 	is_int(r.status, 200, "reference request: 200");
@@ -124,6 +125,7 @@ static void config_effects(void)
 	};
 	struct s3_response r;
 
+	s3_response_init(&r);
 	run(env, "POST", "application/x-www-form-urlencoded",
 	    "file_name=a+b%C3%A9.png&file_type=image%2Fpng", &r);
 	is_int(r.status, 200, "configured: 200");
@@ -153,6 +155,7 @@ static void long_answer(void)
 	struct s3_response r;
 	cJSON *j, *sr, *key;
 
+	s3_response_init(&r);
 	for (size_t i = 0; i < sizeof token - 1; i++)
 		token[i] = "AB/+="[i % 5];            /* 3 of 5 encode to 3 bytes */
 	memset(name, 'n', 196);
@@ -199,6 +202,7 @@ static void failures(void)
 	};
 	struct s3_response r;
 
+	s3_response_init(&r);
 	for (size_t i = 0; i < sizeof cs / sizeof *cs; i++) {
 		run(base, cs[i].method, cs[i].ctype, cs[i].body, &r);
 		is_int(r.status, cs[i].status, "%s: status", cs[i].what);
@@ -278,6 +282,7 @@ static void users(void)
 	char user129[130], user128[129], key[600];
 	struct s3_response r;
 
+	s3_response_init(&r);
 	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
 		run_user(good[i].user, 0, "POST", body, &r);
 		is_int(r.status, 200, "user %s: 200", good[i].seg);
@@ -376,6 +381,7 @@ static void name_bytes(void)
 	};
 	struct s3_response r;
 
+	s3_response_init(&r);
 	run(env, "POST", "application/json", "{\"file_name\":\"a-long-file-name.pdf\"}", &r);
 	is_int(r.status, 200, "S3_MAX_NAME_BYTES=12: 200");
 	ok(has_key(&r, "uploads/0b7f3c2e-6a1d-4e8f-9c3b-5d2a1e0f4c6b/a-long-f.pdf"),
@@ -499,6 +505,7 @@ static void sniffing(void)
 		char *b = body_with(c->name, c->type, c->head, c->len), want[400];
 		struct s3_response r;
 
+		s3_response_init(&r);
 		for (int preload = 0; preload <= 1; preload++) {
 			struct s3_req_in in = { .method = "POST", .content_type = "application/json",
 			                        .body = b, .body_len = strlen(b) };
@@ -539,6 +546,7 @@ static void magic_file(void)
 	                        .body = b, .body_len = strlen(b) };
 	struct s3_response r;
 
+	s3_response_init(&r);
 	run_in(env, &in, 0, &r);
 	ok(r.status == 200 && strstr(r.body, "\"file_type\":\"image/png\""),
 	   "S3_MAGIC_FILE: the named database sniffs image/png");
@@ -600,6 +608,7 @@ static void head_errors(void)
 	};
 	struct s3_response r;
 
+	s3_response_init(&r);
 	for (size_t i = 0; i < sizeof cs / sizeof *cs; i++) {
 		run(env, "POST", "application/json", cs[i].body, &r);
 		is_int(r.status, cs[i].status, "%s: %d", cs[i].what, cs[i].status);
