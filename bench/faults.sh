@@ -61,7 +61,7 @@ fi
 pick_ports P_PLAIN P_RETRY
 
 export AWS_EC2_METADATA_DISABLED=true
-app_env=(env -i PATH="$PATH" S3_BUCKET=b1 AWS_ACCESS_KEY_ID=AKID
+app_env=(env -i PATH="$PATH" S3_BUCKET=bkt1 AWS_ACCESS_KEY_ID=AKID
 	AWS_SECRET_ACCESS_KEY=secret AWS_EC2_METADATA_DISABLED=true)
 sock=$tmp/sign_s3.sock
 

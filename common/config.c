@@ -20,6 +20,7 @@
 #include "config.h"
 #include "filename.h"
 #include "policy.h"
+#include "presign.h"
 #include "utf8.h"
 
 #define CFG_FILE_VAR     "SIGN_S3_CONFIG"
@@ -82,11 +83,6 @@ struct cfg_src {
 	void *ctx;
 	const struct cfg_file *file;
 	const char *path;          /* of file, for messages */
-};
-
-static const char *const canned_acls[] = {
-	"private", "public-read", "public-read-write", "authenticated-read",
-	"aws-exec-read", "bucket-owner-read", "bucket-owner-full-control",
 };
 
 /* ---- messages --------------------------------------------------------- */
@@ -173,15 +169,17 @@ static size_t scheme_len(const char *v, int *https)
 
 /* ---- validators ------------------------------------------------------- */
 
+/* The loose rules here (a custom endpoint's); S3's own once the endpoint
+ * is known (check_bucket). */
 static const char *v_bucket(const char *v, struct cfg_res *r)
 {
-	size_t n = strlen(v);
+	const char *why;
 
-	if (n == 0)
+	if (*v == '\0')
 		return "required";
-	if (n > SIGV4_MAX_BUCKET || !all_in(v, n, "._-"))
-		return expect_bytes(r, SIGV4_MAX_BUCKET, "bytes of A-Z a-z 0-9 . _ -");
-	r->str = v, r->len = n;
+	if ((why = s3_bucket_check(v, 1)))
+		return why;
+	r->str = v, r->len = strlen(v);
 	return NULL;
 }
 
@@ -412,11 +410,9 @@ static const char *v_expires(const char *v, struct cfg_res *r)
 
 static const char *v_acl(const char *v, struct cfg_res *r)
 {
-	for (size_t i = 0; i < sizeof(canned_acls) / sizeof(canned_acls[0]); i++) {
-		if (strcmp(v, canned_acls[i]) == 0) {
-			r->str = v, r->len = strlen(v);
-			return NULL;
-		}
+	if (s3_acl_valid(v)) {
+		r->str = v, r->len = strlen(v);
+		return NULL;
 	}
 	return "expected a canned ACL: private, public-read, public-read-write, "
 	       "authenticated-read, aws-exec-read, bucket-owner-read, "
@@ -782,6 +778,20 @@ static enum s3_err load_var(struct s3_config *cfg, const struct cfg_var *var,
 	return S3_OK;
 }
 
+/* S3_BUCKET on AWS (no S3_ENDPOINT) follows S3's naming rules; behind an
+ * endpoint the legacy names v_bucket let through are kept. */
+static enum s3_err check_bucket(const struct s3_config *cfg, char *err, size_t cap)
+{
+	const char *why = s3_bucket_check(cfg->bucket, cfg->endpoint != NULL);
+
+	if (why) {
+		s3_msgf(err, cap, "S3_BUCKET: %s; set S3_ENDPOINT for a store that "
+		        "allows other names", why);
+		return S3_ERR_CONFIG;
+	}
+	return S3_OK;
+}
+
 /* Static credentials: key id and secret both or neither; a token only
  * with them. */
 static enum s3_err check_creds(const struct s3_config *cfg, char *err, size_t cap)
@@ -852,6 +862,9 @@ enum s3_err s3_config_load(struct s3_config *cfg, s3_lookup_fn get, void *ctx,
 		if (rc)
 			goto fail;
 	}
+	rc = check_bucket(cfg, errmsg, errcap);
+	if (rc)
+		goto fail;
 	rc = check_creds(cfg, errmsg, errcap);
 	if (rc)
 		goto fail;

@@ -29,4 +29,8 @@ const char *s3_strerror(enum s3_err e);
 void s3_msgf(char *buf, size_t cap, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* S3_STR(LIMIT): a named limit's value as a string literal, for messages. */
+#define S3_STR_(x) #x
+#define S3_STR(x) S3_STR_(x)
+
 #endif

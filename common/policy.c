@@ -5,8 +5,6 @@
 
 #include "utf8.h"
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
 
 /* ---- user names --------------------------------------------------------- */
 
@@ -146,8 +144,8 @@ size_t s3_type_base(const char *type, size_t len, char *out, size_t cap)
 }
 
 #define TYPES_WHAT "expected a comma-separated list of media types: type/subtype, " \
-                   "type/* or */* (at most " STR(S3_TYPES_MAX_ENTRIES) " entries, " \
-                   STR(S3_TYPES_LIST_MAX) " bytes)"
+                   "type/* or */* (at most " S3_STR(S3_TYPES_MAX_ENTRIES) " entries, " \
+                   S3_STR(S3_TYPES_LIST_MAX) " bytes)"
 
 const char *s3_types_parse(const char *v, char *out, size_t cap, size_t *outlen)
 {

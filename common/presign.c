@@ -76,20 +76,61 @@ int s3_bucket_virtual_ok(const char *bucket, int https)
 	return 1;
 }
 
-static int valid_bucket(const char *b)
+/* What AWS reserves at either end of a general purpose bucket's name. */
+static const char *const aws_reserved_prefix[] = { "xn--", "sthree-", "amzn-s3-demo-" };
+static const char *const aws_reserved_suffix[] = {
+	"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3",
+};
+
+static int ends_with(const char *s, size_t n, const char *tail)
+{
+	size_t tn = strlen(tail);
+
+	return n >= tn && !memcmp(s + n - tn, tail, tn);
+}
+
+const char *s3_bucket_check(const char *b, int legacy)
 {
 	size_t n = b ? strlen(b) : 0;
 
-	if (n == 0 || n > SIGV4_MAX_BUCKET)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = b[i];
+	if (n == 0)
+		return "expected a bucket name";
+	if (legacy) {
+		if (n > SIGV4_MAX_BUCKET)
+			return "expected at most " S3_STR(SIGV4_MAX_BUCKET) " bytes";
+		for (size_t i = 0; i < n; i++) {
+			char c = b[i];
 
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_'))
-			return 0;
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			      (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_'))
+				return "expected A-Z a-z 0-9 . _ - only";
+		}
+		if (!strcmp(b, ".") || !strcmp(b, ".."))
+			return "\".\" and \"..\" are path segments, not buckets";
+		return NULL;
 	}
-	return 1;
+	if (n < S3_BUCKET_MIN || n > S3_BUCKET_MAX)
+		return "expected " S3_STR(S3_BUCKET_MIN) ".." S3_STR(S3_BUCKET_MAX)
+		       " bytes (S3's bucket naming rules)";
+	for (size_t i = 0; i < n; i++)
+		if (!is_lower_alnum(b[i]) && b[i] != '.' && b[i] != '-')
+			return "expected lower-case letters, digits, . and - only "
+			       "(S3's bucket naming rules)";
+	if (!is_lower_alnum(b[0]) || !is_lower_alnum(b[n - 1]))
+		return "expected a letter or digit first and last";
+	if (strstr(b, ".."))
+		return "expected no two adjacent periods";
+	if (looks_ipv4(b))
+		return "expected a name, not an IP address";
+	for (size_t i = 0; i < sizeof aws_reserved_prefix / sizeof *aws_reserved_prefix; i++)
+		if (!strncmp(b, aws_reserved_prefix[i], strlen(aws_reserved_prefix[i])))
+			return "expected a name without a prefix AWS reserves "
+			       "(xn--, sthree-, amzn-s3-demo-)";
+	for (size_t i = 0; i < sizeof aws_reserved_suffix / sizeof *aws_reserved_suffix; i++)
+		if (ends_with(b, n, aws_reserved_suffix[i]))
+			return "expected a name without a suffix AWS reserves "
+			       "(-s3alias, --ol-s3, .mrap, --x-s3, --table-s3)";
+	return NULL;
 }
 
 static int valid_method(const char *m)
@@ -157,7 +198,7 @@ static enum s3_err resolve(const struct s3_target *t, struct where *w)
 
 static enum s3_err check_input(const struct s3_target *t, const struct s3_presign_in *in)
 {
-	if (!t || !in || !valid_bucket(t->bucket) || !t->region || !valid_method(in->method))
+	if (!t || !in || s3_bucket_check(t->bucket, t->endpoint != NULL) || !t->region || !valid_method(in->method))
 		return S3_ERR_INVAL;
 	if (!in->key || in->key_len == 0)
 		return S3_ERR_INVAL;

@@ -47,6 +47,19 @@ struct s3_presign_in {
 /* 1 when acl is one of S3's canned ACLs (private, public-read, ...). */
 int s3_acl_valid(const char *acl);
 
+#define S3_BUCKET_MIN 3       /* S3's bucket naming rules, on AWS */
+#define S3_BUCKET_MAX 63
+
+/* NULL when bucket is a name this server will sign for, else why not (a
+ * client-safe phrase). On AWS (legacy 0): S3's rules for general purpose
+ * buckets: S3_BUCKET_MIN..S3_BUCKET_MAX bytes of a-z 0-9 . -, a letter or
+ * digit first and last, no "..", not shaped like an IPv4 address, none of
+ * the prefixes and suffixes AWS reserves. Behind a custom endpoint (legacy
+ * 1: MinIO, Ceph, Swift may keep older names): 1..SIGV4_MAX_BUCKET bytes of
+ * A-Z a-z 0-9 . _ -, but never "." or ".." (a browser normalizes a
+ * path-style /../key away). */
+const char *s3_bucket_check(const char *bucket, int legacy);
+
 /* 1 when the bucket name can be a DNS label under this scheme. */
 int s3_bucket_virtual_ok(const char *bucket, int https);
 

@@ -136,12 +136,12 @@ TARGETS = [
     ('localhost-path', 'us-east-1', 'http://localhost:8080', '1', 'examplebucket', None),
     ('tls-8443-virtual', 'eu-central-1', 'https://s3.example.test:8443', '0', 'examplebucket', None),
     ('aws-euw1-dotted-virtual', 'eu-west-1', None, '0', 'my.dotted.bucket', None),
-    ('aws-use1-upper-underscore', 'us-east-1', None, None, 'Upper_Bucket', None),
+    ('legacy-use1-upper-underscore', 'us-east-1', 'https://s3.amazonaws.com', None, 'Upper_Bucket', None),
     ('minio-path-dotted', 'us-east-1', 'http://127.0.0.1:9000', '1', 'my.dotted.bucket', None),
     ('tls-8443-dotted-virtual', 'eu-central-1', 'https://s3.example.test:8443', '0', 'my.dotted.bucket', None),
     ('aws-apse2-auto', 'ap-southeast-2', None, None, 'examplebucket', None),
     ('tls-noport-auto', 'us-east-1', 'https://s3.example.test', None, 'examplebucket', None),
-    ('aws-euw1-underscore-virtual', 'eu-west-1', None, '0', 'my_bucket', None),
+    ('legacy-euw1-underscore-virtual', 'eu-west-1', 'https://s3.eu-west-1.amazonaws.com', '0', 'my_bucket', None),
     # The aws-cn partition: hosts under amazonaws.com.cn, as botocore
     # resolves them itself (no endpoint_url is passed for cn-* regions).
     ('aws-cnn1-auto', 'cn-north-1', None, None, 'examplebucket', None),

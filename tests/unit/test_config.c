@@ -103,6 +103,7 @@ static int cfg_empty(const struct s3_config *c)
 
 /* Long values, filled in by fill_long(). */
 static char bucket255[SIGV4_MAX_BUCKET + 1], bucket256[SIGV4_MAX_BUCKET + 2];
+static char bucket63[S3_BUCKET_MAX + 1], bucket64[S3_BUCKET_MAX + 2];
 static char region64[SIGV4_MAX_REGION + 1], region65[SIGV4_MAX_REGION + 2];
 static char akey128[SIGV4_MAX_ACCESS_KEY + 1], akey129[SIGV4_MAX_ACCESS_KEY + 2];
 static char secret128[SIGV4_MAX_SECRET + 1], secret129[SIGV4_MAX_SECRET + 2];
@@ -148,6 +149,8 @@ static void fill_long(void)
 {
 	fill(bucket255, SIGV4_MAX_BUCKET, "", 'b');
 	fill(bucket256, SIGV4_MAX_BUCKET + 1, "", 'b');
+	fill(bucket63, S3_BUCKET_MAX, "", 'b');
+	fill(bucket64, S3_BUCKET_MAX + 1, "", 'b');
 	fill(region64, SIGV4_MAX_REGION, "", 'r');
 	fill(region65, SIGV4_MAX_REGION + 1, "", 'r');
 	fill(akey128, SIGV4_MAX_ACCESS_KEY, "AKIA", 'K');
@@ -230,9 +233,17 @@ struct ok_case {
 
 static const struct ok_case ok_cases[] = {
 	{ "bucket plain", { { "S3_BUCKET", "my-bucket" } }, F_BUCKET, "my-bucket", 0 },
-	{ "bucket one char", { { "S3_BUCKET", "a" } }, F_BUCKET, "a", 0 },
-	{ "bucket mixed", { { "S3_BUCKET", "My.Bucket_1-x" } }, F_BUCKET, "My.Bucket_1-x", 0 },
-	{ "bucket 255 bytes", { { "S3_BUCKET", bucket255 } }, F_BUCKET, bucket255, 0 },
+	{ "bucket 3 bytes", { { "S3_BUCKET", "a-1" } }, F_BUCKET, "a-1", 0 },
+	{ "bucket 63 bytes", { { "S3_BUCKET", bucket63 } }, F_BUCKET, bucket63, 0 },
+	{ "bucket dotted", { { "S3_BUCKET", "my.bucket.1" } }, F_BUCKET, "my.bucket.1", 0 },
+	{ "bucket one char, endpoint", { { "S3_BUCKET", "a" }, { "S3_ENDPOINT", "http://minio:9000" } },
+	  F_BUCKET, "a", 0 },
+	{ "bucket mixed, endpoint", { { "S3_BUCKET", "My.Bucket_1-x" },
+	  { "S3_ENDPOINT", "http://minio:9000" } }, F_BUCKET, "My.Bucket_1-x", 0 },
+	{ "bucket 255 bytes, endpoint", { { "S3_BUCKET", bucket255 },
+	  { "S3_ENDPOINT", "https://s3.amazonaws.com" } }, F_BUCKET, bucket255, 0 },
+	{ "bucket ..., endpoint", { { "S3_BUCKET", "..." }, { "S3_ENDPOINT", "http://minio:9000" } },
+	  F_BUCKET, "...", 0 },
 
 	{ "S3_REGION", { { "S3_REGION", "eu-west-1" } }, F_REGION, "eu-west-1", 0 },
 	{ "AWS_REGION", { { "AWS_REGION", "ap-south-1" } }, F_REGION, "ap-south-1", 0 },
@@ -413,6 +424,25 @@ static const struct bad_case bad_cases[] = {
 	{ "bucket slash", { { "S3_BUCKET", "abc/def" } }, "S3_BUCKET", NULL, 0 },
 	{ "bucket 256", { { "S3_BUCKET", bucket256 } }, "S3_BUCKET", NULL, 0 },
 	{ "bucket non-ascii", { { "S3_BUCKET", "buck\xc3\xa9t" } }, "S3_BUCKET", NULL, 0 },
+	{ "bucket .", { { "S3_BUCKET", "." } }, "S3_BUCKET", NULL, 0 },
+	{ "bucket ..", { { "S3_BUCKET", ".." } }, "S3_BUCKET", NULL, 0 },
+	{ "bucket ., endpoint", { { "S3_BUCKET", "." }, { "S3_ENDPOINT", "http://minio:9000" } },
+	  "S3_BUCKET", NULL, 0 },
+	{ "bucket .., endpoint", { { "S3_BUCKET", ".." }, { "S3_ENDPOINT", "http://minio:9000" } },
+	  "S3_BUCKET", NULL, 0 },
+	{ "bucket 2 bytes on AWS", { { "S3_BUCKET", "ab" } }, "S3_BUCKET", NULL, 0 },
+	{ "bucket 64 bytes on AWS", { { "S3_BUCKET", bucket64 } }, "S3_BUCKET", NULL, 0 },
+	{ "bucket upper case on AWS", { { "S3_BUCKET", "MyBucket" } }, "S3_BUCKET", NULL, 0 },
+	{ "bucket underscore on AWS", { { "S3_BUCKET", "my_bucket" } }, "S3_BUCKET", NULL, 0 },
+	{ "bucket leading dot on AWS", { { "S3_BUCKET", ".bucket" } }, "S3_BUCKET", NULL, 0 },
+	{ "bucket trailing dash on AWS", { { "S3_BUCKET", "bucket-" } }, "S3_BUCKET", NULL, 0 },
+	{ "bucket a..b on AWS", { { "S3_BUCKET", "a..b" } }, "S3_BUCKET", NULL, 0 },
+	{ "bucket IPv4 on AWS", { { "S3_BUCKET", "192.168.5.4" } }, "S3_BUCKET", NULL, 0 },
+	{ "bucket xn-- on AWS", { { "S3_BUCKET", "xn--bucket" } }, "S3_BUCKET", NULL, 0 },
+	{ "bucket sthree- on AWS", { { "S3_BUCKET", "sthree-bucket" } }, "S3_BUCKET", NULL, 0 },
+	{ "bucket -s3alias on AWS", { { "S3_BUCKET", "bucket-s3alias" } }, "S3_BUCKET", NULL, 0 },
+	{ "bucket --x-s3 on AWS", { { "S3_BUCKET", "bucket--x-s3" } }, "S3_BUCKET", NULL, 0 },
+	{ "bucket .mrap on AWS", { { "S3_BUCKET", "bucket.mrap" } }, "S3_BUCKET", NULL, 0 },
 
 	{ "S3_REGION empty", { { "S3_REGION", "" } }, "S3_REGION", NULL, 0 },
 	{ "S3_REGION space", { { "S3_REGION", "us east 1" } }, "S3_REGION", NULL, 0 },
@@ -769,23 +799,23 @@ static const struct file_ok_case file_ok_cases[] = {
 	  { { "S3_BUCKET", "env-bucket" } }, F_BUCKET, "env-bucket", 0 },
 	{ "file fills what env lacks", "S3_BUCKET=file-bucket\nS3_EXPIRES=90\n",
 	  { { "S3_BUCKET", "env-bucket" } }, F_EXPIRES, NULL, 90 },
-	{ "empty env endpoint wins", "S3_BUCKET=b\nS3_ENDPOINT=http://minio\n",
+	{ "empty env endpoint wins", "S3_BUCKET=bkt\nS3_ENDPOINT=http://minio\n",
 	  { { "S3_ENDPOINT", "" } }, F_ENDPOINT, NULL, 0 },
-	{ "file S3_REGION beats env AWS_REGION", "S3_BUCKET=b\nS3_REGION=eu-west-3\n",
+	{ "file S3_REGION beats env AWS_REGION", "S3_BUCKET=bkt\nS3_REGION=eu-west-3\n",
 	  { { "AWS_REGION", "us-west-1" } }, F_REGION, "eu-west-3", 0 },
-	{ "file AWS_DEFAULT_REGION", "S3_BUCKET=b\nAWS_DEFAULT_REGION=sa-east-1\n",
+	{ "file AWS_DEFAULT_REGION", "S3_BUCKET=bkt\nAWS_DEFAULT_REGION=sa-east-1\n",
 	  { { NULL, NULL } }, F_REGION, "sa-east-1", 0 },
 	{ "empty file", "", { { "S3_BUCKET", "env-bucket" } }, F_BUCKET, "env-bucket", 0 },
 	{ "only comments", "# a\n#b=c\n\n", { { "S3_BUCKET", "env-bucket" } },
 	  F_PREFIX, "uploads/", 0 },
-	{ "empty quotes", "S3_BUCKET=b\nS3_KEY_PREFIX=\"\"\n", { { NULL, NULL } },
+	{ "empty quotes", "S3_BUCKET=bkt\nS3_KEY_PREFIX=\"\"\n", { { NULL, NULL } },
 	  F_PREFIX, "", 0 },
-	{ "'#' inside a value", "S3_BUCKET=b\nS3_KEY_PREFIX=a#b/\n", { { NULL, NULL } },
+	{ "'#' inside a value", "S3_BUCKET=bkt\nS3_KEY_PREFIX=a#b/\n", { { NULL, NULL } },
 	  F_PREFIX, "a#b/", 0 },
-	{ "quote inside a value", "S3_BUCKET=b\nS3_KEY_PREFIX=it's/\n", { { NULL, NULL } },
+	{ "quote inside a value", "S3_BUCKET=bkt\nS3_KEY_PREFIX=it's/\n", { { NULL, NULL } },
 	  F_PREFIX, "it's/", 0 },
 	{ "file {user} prefix, env S3_REQUIRE_USER",
-	  "S3_BUCKET=b\nS3_KEY_PREFIX=home/{user}/\n", { { "S3_REQUIRE_USER", "1" } },
+	  "S3_BUCKET=bkt\nS3_KEY_PREFIX=home/{user}/\n", { { "S3_REQUIRE_USER", "1" } },
 	  F_PREFIX, "home/{user}/", 0 },
 };
 
@@ -818,15 +848,15 @@ struct file_bad_case {
 	const char *secret;    /* NULL, or a value that must not be echoed */
 };
 
-#define NUL_TEXT "S3_BUCKET=b\nS3_REGION=eu\0west\n"
+#define NUL_TEXT "S3_BUCKET=bkt\nS3_REGION=eu\0west\n"
 
 static const struct file_bad_case file_bad_cases[] = {
-	{ "unknown name", "S3_BUCKET=b\nS3_NOPE=1\n", 0, 2, "unknown name", NULL },
+	{ "unknown name", "S3_BUCKET=bkt\nS3_NOPE=1\n", 0, 2, "unknown name", NULL },
 	{ "name is case-sensitive", "s3_bucket=b\n", 0, 1, "unknown name", NULL },
 	{ "SIGN_S3_CONFIG in file", "SIGN_S3_CONFIG=/etc/x\n", 0, 1, "unknown name", NULL },
 	{ "unknown name with secret", "# c\nAWS_SECRET_KEY=wJalrSECRETvalue\n", 0, 2,
 	  "unknown name", "wJalrSECRETvalue" },
-	{ "no '='", "S3_BUCKET=b\n\njust some text\n", 0, 3, "expected NAME=value", NULL },
+	{ "no '='", "S3_BUCKET=bkt\n\njust some text\n", 0, 3, "expected NAME=value", NULL },
 	{ "secret without name", "wJalrSECRETnoname\n", 0, 1, "expected NAME=value",
 	  "wJalrSECRETnoname" },
 	{ "empty name", "  = value\n", 0, 1, "expected NAME=value", NULL },
@@ -836,7 +866,7 @@ static const struct file_bad_case file_bad_cases[] = {
 	  0, 2, "duplicate name (first set on line 1)", "wJalrSECOND" },
 	{ "NUL byte", NUL_TEXT, sizeof(NUL_TEXT) - 1, 2, "NUL byte", NULL },
 	{ "unmatched double quote", "S3_BUCKET=\"abc\n", 0, 1, "unmatched quote", NULL },
-	{ "mismatched quotes", "S3_BUCKET=b\nS3_KEY_PREFIX=\"a'\n", 0, 2, "unmatched quote", NULL },
+	{ "mismatched quotes", "S3_BUCKET=bkt\nS3_KEY_PREFIX=\"a'\n", 0, 2, "unmatched quote", NULL },
 	{ "lone quote", "S3_BUCKET='\n", 0, 1, "unmatched quote", NULL },
 };
 
@@ -871,7 +901,7 @@ static void test_file_bad(void)
  * file and the line, not the value. */
 static void test_file_invalid_value(void)
 {
-	static const char text[] = "S3_BUCKET=b\n\nAWS_ACCESS_KEY_ID=AKIAX\n"
+	static const char text[] = "S3_BUCKET=bkt\n\nAWS_ACCESS_KEY_ID=AKIAX\n"
 	                           "AWS_SECRET_ACCESS_KEY=wJalr BADSECRET\n";
 	struct fake f = { NULL, write_tmp(text, 0), 0 };
 	struct s3_config c;
@@ -890,7 +920,7 @@ static void test_file_invalid_value(void)
 static void test_file_env_bad(void)
 {
 	static const struct kv env[] = { { "S3_EXPIRES", "0" }, { NULL, NULL } };
-	struct fake f = { env, write_tmp("S3_BUCKET=b\nS3_EXPIRES=30\n", 0), 0 };
+	struct fake f = { env, write_tmp("S3_BUCKET=bkt\nS3_EXPIRES=30\n", 0), 0 };
 	struct s3_config c;
 	char err[ERRCAP];
 
@@ -913,8 +943,8 @@ static char *make_text(size_t n, const char *head)
 
 static void test_file_limits(void)
 {
-	/* "S3_BUCKET=b\n#xxx...": line 2 is exactly the limit, then one more */
-	const char *head = "S3_BUCKET=b\n#";
+	/* "S3_BUCKET=bkt\n#xxx...": line 2 is exactly the limit, then one more */
+	const char *head = "S3_BUCKET=bkt\n#";
 	size_t hl = strlen(head) - 1;
 	struct fake f = { NULL, NULL, 0 };
 	struct s3_config c;
@@ -937,8 +967,8 @@ static void test_file_limits(void)
 	free(t);
 
 	/* whole file: lines of 1000 bytes ("#xxx\n"), padded to the size */
-	t = make_text(S3_CONFIG_MAX_FILE, "S3_BUCKET=b\n");
-	for (size_t i = 12; i < S3_CONFIG_MAX_FILE; i += 1000) {
+	t = make_text(S3_CONFIG_MAX_FILE, "S3_BUCKET=bkt\n");
+	for (size_t i = 14; i < S3_CONFIG_MAX_FILE; i += 1000) {
 		t[i] = '#';
 		if (i + 999 < S3_CONFIG_MAX_FILE)
 			t[i + 999] = '\n';
@@ -952,7 +982,7 @@ static void test_file_limits(void)
 	unlink(f.file);
 	free(t);
 
-	t = make_text(S3_CONFIG_MAX_FILE + 1, "S3_BUCKET=b\n#");
+	t = make_text(S3_CONFIG_MAX_FILE + 1, "S3_BUCKET=bkt\n#");
 	f.file = write_tmp(t, 0);
 	is_int(s3_config_load(&c, fake_get, &f, err, sizeof(err)), S3_ERR_CONFIG,
 	       "file over S3_CONFIG_MAX_FILE: refused");

@@ -352,11 +352,11 @@ static const struct addr_case addr_cases[] = {
 	{ "examplebucket", "eu-west-1", NULL, S3_STYLE_AUTO, "https://examplebucket.s3.eu-west-1.amazonaws.com/k?" },
 	{ "examplebucket", "us-east-1", NULL, S3_STYLE_PATH, "https://s3.amazonaws.com/examplebucket/k?" },
 	{ "examplebucket", "eu-west-1", NULL, S3_STYLE_PATH, "https://s3.eu-west-1.amazonaws.com/examplebucket/k?" },
-	{ "Upper", "us-east-1", NULL, S3_STYLE_AUTO, "https://s3.amazonaws.com/Upper/k?" },
-	{ "under_score", "us-east-1", NULL, S3_STYLE_VIRTUAL, "https://s3.amazonaws.com/under_score/k?" },
+	{ "Upper", "us-east-1", "https://s3.amazonaws.com", S3_STYLE_AUTO, "https://s3.amazonaws.com/Upper/k?" },
+	{ "under_score", "us-east-1", "https://s3.amazonaws.com", S3_STYLE_VIRTUAL, "https://s3.amazonaws.com/under_score/k?" },
 	{ "my.dotted.bucket", "us-east-1", NULL, S3_STYLE_AUTO, "https://s3.amazonaws.com/my.dotted.bucket/k?" },
 	{ "my.dotted.bucket", "us-east-1", "http://s3.local:9000", S3_STYLE_VIRTUAL, "http://my.dotted.bucket.s3.local:9000/k?" },
-	{ "ab", "us-east-1", NULL, S3_STYLE_AUTO, "https://s3.amazonaws.com/ab/k?" },
+	{ "ab", "us-east-1", "https://s3.amazonaws.com", S3_STYLE_AUTO, "https://s3.amazonaws.com/ab/k?" },
 	{ "192.168.1.1", "us-east-1", "http://s3.local", S3_STYLE_VIRTUAL, "http://s3.local/192.168.1.1/k?" },
 	{ "bucket", "us-east-1", "http://127.0.0.1:9000", S3_STYLE_AUTO, "http://127.0.0.1:9000/bucket/k?" },
 	{ "bucket", "us-east-1", "http://127.0.0.1:9000", S3_STYLE_VIRTUAL, "http://127.0.0.1:9000/bucket/k?" },
@@ -364,6 +364,35 @@ static const struct addr_case addr_cases[] = {
 	{ "bucket", "us-east-1", "https://r2.example.com", S3_STYLE_AUTO, "https://r2.example.com/bucket/k?" },
 	{ "bucket", "us-east-1", "http://[::1]:9000", S3_STYLE_VIRTUAL, "http://[::1]:9000/bucket/k?" },
 };
+
+/* Names S3 would not create are refused on AWS; behind an endpoint only
+ * the path segments "." and "..". */
+static const struct { const char *bucket; int legacy, ok; } bucket_cases[] = {
+	{ "abc", 0, 1 }, { "a.b-c.9", 0, 1 }, { "ab", 0, 0 }, { "Abc", 0, 0 },
+	{ "a_c", 0, 0 }, { "a..c", 0, 0 }, { "-abc", 0, 0 }, { "abc.", 0, 0 },
+	{ "10.0.0.1", 0, 0 }, { "xn--abc", 0, 0 }, { "abc--ol-s3", 0, 0 },
+	{ ".", 0, 0 }, { "..", 0, 0 }, { "", 0, 0 },
+	{ "a", 1, 1 }, { "Up_per", 1, 1 }, { "...", 1, 1 }, { "10.0.0.1", 1, 1 },
+	{ ".", 1, 0 }, { "..", 1, 0 }, { "a/b", 1, 0 }, { "a b", 1, 0 }, { "", 1, 0 },
+};
+
+static void buckets(void)
+{
+	for (size_t i = 0; i < sizeof bucket_cases / sizeof *bucket_cases; i++) {
+		const char *b = bucket_cases[i].bucket;
+		struct s3_target t = { b, "us-east-1", bucket_cases[i].legacy ? "http://s3.local" : NULL,
+		                       S3_STYLE_AUTO };
+		struct s3_presign_in in = { .method = "PUT", .key = "k", .key_len = 1,
+		                            .expires = 60, .now = DOC_TIME };
+		char url[4096];
+
+		is_int(s3_bucket_check(b, bucket_cases[i].legacy) == NULL, bucket_cases[i].ok,
+		       "bucket '%s' legacy %d", b, bucket_cases[i].legacy);
+		is_int(s3_presign(&t, &doc_creds, &in, NULL, url, sizeof url, NULL, 0) == S3_OK,
+		       bucket_cases[i].ok, "bucket '%s' legacy %d: presign agrees", b,
+		       bucket_cases[i].legacy);
+	}
+}
 
 static void addressing(void)
 {
@@ -498,6 +527,7 @@ int main(void)
 	s3_doc_example();
 	uri_table();
 	addressing();
+	buckets();
 	signed_parts();
 	refusals();
 	return done_testing();
