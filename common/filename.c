@@ -2,79 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "filename.h"
-
-/* Decodes one strictly valid UTF-8 sequence (RFC 3629) at s[0..n).
- * Returns its length (1-4) and the code point in *cp, or 0 when invalid:
- * stray continuation, overlong form, surrogate, above U+10FFFF, truncated. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	unsigned char c = s[0];
-	unsigned char lo = 0x80, hi = 0xBF;
-	size_t len, i;
-	uint32_t v;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-		v = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		v = c & 0x0F;
-		if (c == 0xE0)
-			lo = 0xA0;      /* overlong below U+0800 */
-		else if (c == 0xED)
-			hi = 0x9F;      /* surrogates U+D800-DFFF */
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		v = c & 0x07;
-		if (c == 0xF0)
-			lo = 0x90;      /* overlong below U+10000 */
-		else if (c == 0xF4)
-			hi = 0x8F;      /* above U+10FFFF */
-	} else {
-		return 0;               /* 80-C1, F5-FF */
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		unsigned char t = s[i];
-		if (t < lo || t > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xBF;
-		v = (v << 6) | (t & 0x3F);
-	}
-	*cp = v;
-	return len;
-}
-
-/* Encodes cp (a valid scalar value) into out; returns the length. */
-static size_t utf8_encode(uint32_t cp, char *out)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
+#include "utf8.h"
 
 /* Unicode White_Space. */
 static int is_space(uint32_t c)
@@ -147,12 +75,12 @@ static uint32_t to_lower(uint32_t c)
 static enum s3_err check_utf8(const unsigned char *s, size_t n)
 {
 	size_t i = 0, k;
-	uint32_t cp;
+	unsigned long cp;
 
 	while (i < n) {
 		if (s[i] == 0)
 			return S3_ERR_UTF8;
-		k = utf8_decode(s + i, n - i, &cp);
+		k = utf8_decode((const char *)s + i, n - i, &cp);
 		if (k == 0)
 			return S3_ERR_UTF8;
 		i += k;
@@ -175,11 +103,11 @@ static size_t basename_start(const char *s, size_t n)
 static void trim_space(const unsigned char *s, size_t *b, size_t *e)
 {
 	size_t i = *b, first = *e, last = *b, k;
-	uint32_t cp;
+	unsigned long cp;
 
 	while (i < *e) {
-		k = utf8_decode(s + i, *e - i, &cp);
-		if (!is_space(cp)) {
+		k = utf8_decode((const char *)s + i, *e - i, &cp);
+		if (!is_space((uint32_t)cp)) {
 			if (first == *e)
 				first = i;
 			last = i + k;
@@ -197,15 +125,15 @@ static void trim_space(const unsigned char *s, size_t *b, size_t *e)
 static size_t transform(const unsigned char *s, size_t n, char *tmp, size_t cap)
 {
 	size_t i = 0, o = 0, k;
-	uint32_t cp;
+	unsigned long cp;
 
 	while (i < n) {
-		k = utf8_decode(s + i, n - i, &cp);
+		k = utf8_decode((const char *)s + i, n - i, &cp);
 		i += k;
-		cp = to_lower(cp);
-		if (is_space(cp) || is_advised_against(cp))
+		cp = to_lower((uint32_t)cp);
+		if (is_space((uint32_t)cp) || is_advised_against((uint32_t)cp))
 			cp = '_';
-		else if (is_control(cp))
+		else if (is_control((uint32_t)cp))
 			continue;
 		if (cap - o < 4)
 			return (size_t)-1;

@@ -1,4 +1,4 @@
-/* utf8.c - UTF-8 validation (see utf8.h). */
+/* utf8.c - UTF-8 decoding, encoding and validation (see utf8.h). */
 #include "utf8.h"
 
 size_t utf8_decode(const char *s, size_t n, unsigned long *cp)
@@ -52,4 +52,28 @@ int utf8_valid(const char *s, size_t n)
 		i += l;
 	}
 	return 1;
+}
+
+size_t utf8_encode(unsigned long cp, char *out)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
 }
