@@ -14,7 +14,8 @@
 void cli_usage(FILE *f)
 {
 	fputs("usage: " PROG " presign [--method M] [--content-type T] [--expires N]\n"
-	      "                       [--time YYYYMMDDTHHMMSSZ] [--acl ACL] [--] KEY\n"
+	      "                       [--time YYYYMMDDTHHMMSSZ] [--acl ACL]\n"
+	      "                       [--content-disposition D] [--] KEY\n"
 	      "       " PROG " --listen ADDR [--workers N] [--user NAME]\n"
 	      "       " PROG " --help | --version\n"
 	      "\n"
@@ -113,6 +114,7 @@ static int parse_method(const char *s, char out[8])
 struct cli_opts {
 	char method[8];
 	const char *content_type;
+	const char *content_disposition;
 	const char *acl;
 	const char *key;
 	unsigned expires;         /* 0: from configuration */
@@ -144,7 +146,8 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 			return -1;
 		}
 		if (strcmp(a, "--method") && strcmp(a, "--content-type") &&
-		    strcmp(a, "--expires") && strcmp(a, "--time") && strcmp(a, "--acl"))
+		    strcmp(a, "--expires") && strcmp(a, "--time") && strcmp(a, "--acl") &&
+		    strcmp(a, "--content-disposition"))
 			return usage_error("unknown option", a);
 		if (!v)
 			return usage_error("option needs a value", a);
@@ -153,6 +156,8 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 			return usage_error("--method must be PUT, GET, HEAD or DELETE", NULL);
 		if (!strcmp(a, "--content-type"))
 			o->content_type = v;
+		if (!strcmp(a, "--content-disposition"))
+			o->content_disposition = v;
 		if (!strcmp(a, "--expires") && parse_expires(v, &o->expires))
 			return usage_error("--expires must be an integer from 1 to 604800", NULL);
 		if (!strcmp(a, "--time")) {
@@ -174,6 +179,8 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 		return usage_error("--acl applies to PUT only", NULL);
 	if (o->content_type && strlen(o->content_type) > SIGV4_MAX_CONTENT_TYPE)
 		return usage_error("--content-type is longer than 255 bytes", NULL);
+	if (o->content_disposition && strlen(o->content_disposition) > SIGV4_MAX_DISPOSITION)
+		return usage_error("--content-disposition is longer than 255 bytes", NULL);
 	return 0;
 }
 
@@ -223,6 +230,7 @@ int cli_presign(int argc, char **argv)
 		.key = o.key,
 		.key_len = strlen(o.key),
 		.content_type = o.content_type,
+		.content_disposition = o.content_disposition,
 		.params = o.acl ? &acl : NULL,
 		.nparams = o.acl ? 1 : 0,
 		.expires = o.expires ? o.expires : cfg.expires,

@@ -15,6 +15,7 @@
 #define KEY_MAX    (SIGV4_MAX_KEY + 1)
 #define MSG_MAX    128
 #define TYPE_MSG_MAX (2 * S3_TYPE_BASE_MAX + 128)   /* a 415 naming two types */
+#define ACTIVE_DISPOSITION "attachment"   /* S3_ACTIVE_TYPES=attachment */
 
 /* The log message of a 200, "signed <key>", always fits. */
 _Static_assert(sizeof "signed " + SIGV4_MAX_KEY <= S3_RESP_MSG_MAX, "message budget");
@@ -252,10 +253,32 @@ static int content_type(struct s3_app *app, const struct s3_req_fields *f,
 	return 0;
 }
 
-/* Signs key for type and fills out with the success answer. */
+/* S3_ACTIVE_TYPES, on the type to sign: an active type (policy.h: one a
+ * browser renders as a document or runs) is signed with Content-Disposition:
+ * attachment in *disposition (S3 then serves it as a download), refused
+ * with a 415, or signed as any other. *disposition is NULL otherwise. */
+static int active_content(const struct s3_app *app, const char *type,
+                          const char **disposition, struct s3_response *out)
+{
+	char base[S3_TYPE_BASE_MAX + 1];
+
+	*disposition = NULL;
+	if (app->cfg.active_types == S3_ACTIVE_ALLOW ||
+	    !s3_type_base(type, strlen(type), base, sizeof base) || !s3_type_active(base))
+		return 0;
+	if (app->cfg.active_types == S3_ACTIVE_REFUSE) {
+		type_error(out, "file type ", base, " is active content", "", "");
+		return -1;
+	}
+	*disposition = ACTIVE_DISPOSITION;
+	return 0;
+}
+
+/* Signs key for type (and disposition, NULL for none) and fills out with
+ * the success answer. */
 static void sign(struct s3_app *app, const char *key, size_t key_len,
-                 const char *type, time_t now, const struct s3_creds *c,
-                 unsigned expires, struct s3_response *out)
+                 const char *type, const char *disposition, time_t now,
+                 const struct s3_creds *c, unsigned expires, struct s3_response *out)
 {
 	char url[SIGV4_URL_MAX];
 	char object[SIGV4_MAX_ENDPOINT + SIGV4_MAX_BUCKET + 3 * KEY_MAX + 64];
@@ -265,6 +288,7 @@ static void sign(struct s3_app *app, const char *key, size_t key_len,
 	struct s3_target t;
 	struct s3_presign_in in = {
 		.method = "PUT", .key = key, .key_len = key_len, .content_type = type,
+		.content_disposition = disposition,
 		.params = cfg->acl ? &acl : NULL, .nparams = cfg->acl ? 1 : 0,
 		.expires = expires, .now = now,
 	};
@@ -291,7 +315,7 @@ static void sign(struct s3_app *app, const char *key, size_t key_len,
 	if (sigv4_iso8601(now + (time_t)expires, expires_at))
 		memcpy(expires_at, "1970-01-01T00:00:00Z", 21);
 	s3_response_ok(out, &(struct s3_signed){
-		.file_type = type, .signed_request = url,
+		.file_type = type, .content_disposition = disposition, .signed_request = url,
 		.url = cfg->public_url ? pub : object, .key = key,
 		.expires_at = expires_at,
 	});
@@ -316,7 +340,7 @@ void s3_handle(struct s3_app *app, const struct s3_req_in *in, time_t now,
 	struct s3_creds c;
 	time_t cexp = 0;
 	unsigned expires;
-	const char *type;
+	const char *type, *disposition;
 	size_t plen, head_len, name_max;
 	enum s3_req_status st;
 	enum s3_err e;
@@ -348,6 +372,8 @@ void s3_handle(struct s3_app *app, const struct s3_req_in *in, time_t now,
 		goto done;
 	if (content_type(app, &f, name, head, head_len, have_head, sniffed, &type, out))
 		goto done;
+	if (active_content(app, type, &disposition, out))
+		goto done;
 	e = s3_creds_get(app->creds, now, &c, &cexp, why, sizeof why);
 	expires = e ? 0 : s3_creds_clamp_expires(app->cfg.expires, now, cexp);
 	if (e || !expires) {
@@ -373,7 +399,7 @@ void s3_handle(struct s3_app *app, const struct s3_req_in *in, time_t now,
 			internal(out, 500, S3_MSG_INTERNAL, "key", S3_ERR_TOOLONG);
 			goto done;
 		}
-		sign(app, key, kb.len, type, now, &c, expires, out);
+		sign(app, key, kb.len, type, disposition, now, &c, expires, out);
 	}
 	if (why[0] && out->status == 200) {
 		/* a refresh failed; the current credentials are still valid */

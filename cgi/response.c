@@ -124,7 +124,8 @@ void s3_response_error(struct s3_response *r, int status, const char *message)
 
 void s3_response_ok(struct s3_response *r, const struct s3_signed *s)
 {
-	cJSON obj, n[7], h[1];
+	cJSON obj, n[7], h[2];
+	size_t nh = 0;
 
 	reset(r);
 	str_node(&n[0], "file_type", s->file_type);
@@ -132,8 +133,11 @@ void s3_response_ok(struct s3_response *r, const struct s3_signed *s)
 	str_node(&n[2], "url", s->url);
 	str_node(&n[3], "key", s->key);
 	str_node(&n[4], "method", "PUT");
-	str_node(&h[0], "Content-Type", s->file_type);
-	members(&n[5], h, 1);
+	/* every header signed: the browser must send each one as it is */
+	str_node(&h[nh++], "Content-Type", s->file_type);
+	if (s->content_disposition)
+		str_node(&h[nh++], "Content-Disposition", s->content_disposition);
+	members(&n[5], h, nh);
 	n[5].string = (char *)"headers";
 	n[5].type |= cJSON_StringIsConst;
 	str_node(&n[6], "expires_at", s->expires_at);

@@ -3,6 +3,8 @@
  * Success (200), as the reference design plus what a browser needs:
  *   {"file_type":..., "signed_request":..., "url":..., "key":...,
  *    "method":"PUT", "headers":{"Content-Type":...}, "expires_at":"...Z"}
+ * where headers also holds "Content-Disposition":"attachment" when that is
+ * signed (S3_ACTIVE_TYPES): the browser sends every one of them.
  * Errors, in the reference's (Hapi/Boom) shape:
  *   {"statusCode":400, "error":"Bad Request", "message":"file_name is required"}
  * Every answer carries Content-Type: application/json, Cache-Control:
@@ -22,6 +24,7 @@
 /* What a signed upload needs; strings borrowed from the caller. */
 struct s3_signed {
 	const char *file_type;
+	const char *content_disposition;   /* NULL: none signed */
 	const char *signed_request;
 	const char *url;
 	const char *key;

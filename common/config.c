@@ -48,7 +48,7 @@ _Static_assert(S3_TYPES_LIST_MAX >= SIGV4_MAX_ENDPOINT, "cfg_res.buf holds an en
 
 typedef const char *(*cfg_check_fn)(const char *v, struct cfg_res *r);
 
-enum cfg_kind { K_STR, K_UNSIGNED, K_SIZE, K_INT, K_STYLE };
+enum cfg_kind { K_STR, K_UNSIGNED, K_SIZE, K_INT, K_STYLE, K_ACTIVE };
 
 enum {
 	F_REQUIRED   = 1,    /* unset is an error */
@@ -342,6 +342,19 @@ static const char *v_style(const char *v, struct cfg_res *r)
 	return NULL;
 }
 
+static const char *v_active(const char *v, struct cfg_res *r)
+{
+	if (strcmp(v, "attachment") == 0)
+		r->num = S3_ACTIVE_ATTACHMENT;
+	else if (strcmp(v, "refuse") == 0)
+		r->num = S3_ACTIVE_REFUSE;
+	else if (strcmp(v, "allow") == 0)
+		r->num = S3_ACTIVE_ALLOW;
+	else
+		return "expected attachment (signed as a download), refuse (415) or allow";
+	return NULL;
+}
+
 /* No "." or ".." segment, no empty segment but a final one. */
 static int segments_ok(const char *v)
 {
@@ -511,6 +524,7 @@ static const struct cfg_var vars[] = {
 	{ { "S3_MAX_NAME_BYTES" }, v_name_bytes, K_SIZE, OFF(max_name_bytes),
 	  CFG_STR(S3_FILENAME_MAX), 0 },
 	{ { "S3_MAGIC_FILE" }, v_path, K_STR, OFF(magic_file), NULL, F_EMPTY_NONE },
+	{ { "S3_ACTIVE_TYPES" }, v_active, K_ACTIVE, OFF(active_types), "attachment", 0 },
 };
 
 #define NVARS (sizeof(vars) / sizeof(vars[0]))
@@ -735,6 +749,9 @@ static enum s3_err store(struct s3_config *cfg, const struct cfg_var *var,
 		break;
 	case K_STYLE:
 		*(enum s3_style *)(void *)field = (enum s3_style)r->num;
+		break;
+	case K_ACTIVE:
+		*(enum s3_active *)(void *)field = (enum s3_active)r->num;
 		break;
 	}
 	return S3_OK;

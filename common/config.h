@@ -26,6 +26,9 @@
  *  S3_MAX_NAME_BYTES       255          longest sanitized file name, 1..255 bytes
  *  S3_MAGIC_FILE           libmagic's   absolute path of libmagic's compiled database
  *                                       (magic.mgc) for file_head sniffing (sniff.h)
+ *  S3_ACTIVE_TYPES         attachment   active content (s3_type_active, policy.h):
+ *                                       attachment (signed with Content-Disposition:
+ *                                       attachment), refuse (415) or allow
  * ({user} without S3_REQUIRE_USER=1 is refused, naming S3_KEY_PREFIX.)
  */
 #ifndef SIGN_S3_CONFIG_H
@@ -44,6 +47,13 @@
 #define S3_CONFIG_MAX_BODY_MAX  (1024 * 1024)
 #define S3_CONFIG_ERRMAX        256     /* suggested size of errmsg */
 
+/* S3_ACTIVE_TYPES: what becomes of a type a browser renders or runs. */
+enum s3_active {
+	S3_ACTIVE_ATTACHMENT = 0,   /* signed with Content-Disposition: attachment */
+	S3_ACTIVE_REFUSE,           /* 415 */
+	S3_ACTIVE_ALLOW,            /* signed as any other type */
+};
+
 struct s3_config {
 	char *bucket;
 	char *region;
@@ -61,6 +71,7 @@ struct s3_config {
 	int require_file_head; /* S3_REQUIRE_FILE_HEAD */
 	size_t max_name_bytes; /* S3_MAX_NAME_BYTES, 1..S3_FILENAME_MAX */
 	char *magic_file;      /* S3_MAGIC_FILE; NULL: libmagic's default (sniff.h) */
+	enum s3_active active_types;   /* S3_ACTIVE_TYPES */
 	/* static credentials; NULL when not configured (secrets: wiped on free) */
 	char *access_key;
 	char *secret_key;

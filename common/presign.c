@@ -242,6 +242,8 @@ enum s3_err s3_presign(const struct s3_target *t, const struct s3_creds *c,
 		.params = in->params,
 		.nparams = in->nparams,
 		.content_type = in->content_type && *in->content_type ? in->content_type : NULL,
+		.content_disposition = in->content_disposition && *in->content_disposition ?
+		                       in->content_disposition : NULL,
 		.service = "s3",
 		.region = t->region,
 		.payload_hash = SIGV4_UNSIGNED_PAYLOAD,

@@ -38,6 +38,7 @@ struct s3_presign_in {
 	const char *key;          /* raw object key, UTF-8, 1..SIGV4_MAX_KEY bytes */
 	size_t key_len;
 	const char *content_type; /* NULL or "" for none */
+	const char *content_disposition;   /* NULL or "" for none; signed like it */
 	const struct sigv4_param *params;
 	size_t nparams;
 	unsigned expires;

@@ -4,10 +4,11 @@
  *   METHOD
  *   /canonical/path            (already encoded by the caller)
  *   canonical&query=string     (X-Amz-* included, X-Amz-Signature excluded)
+ *   content-disposition:VALUE  (only when a Content-Disposition is signed)
  *   content-type:VALUE         (only when a Content-Type is signed)
  *   host:HOST
  *                              (blank line ending the headers)
- *   content-type;host | host   (signed headers)
+ *   [content-disposition;][content-type;]host   (signed headers)
  *   UNSIGNED-PAYLOAD           (payload hash)
  */
 #include "sigv4.h"
@@ -27,6 +28,9 @@
 #define MAX_QPARAMS     (SIGV4_MAX_PARAMS + 6)   /* extras + X-Amz-* */
 #define QUERY_MAX       (SIGV4_URL_MAX)
 #define STS_MAX         512
+#define MAX_HEADERS     2        /* signed headers besides host */
+/* "content-disposition%3Bcontent-type%3Bhost" and room to spare */
+#define SIGNED_LIST_MAX 64
 
 /* ---- small validators ------------------------------------------------ */
 
@@ -73,7 +77,7 @@ static int is_method(const char *m)
 	return n <= 16;
 }
 
-/* Content-Type as a header value: visible ASCII and spaces, no controls. */
+/* A signed header's value: visible ASCII and spaces, no controls. */
 static int is_header_value(const char *s, size_t max)
 {
 	size_t n = 0;
@@ -106,6 +110,9 @@ static enum s3_err check_request(const struct sigv4_request *r, const struct s3_
 	if (r->expires < SIGV4_EXPIRES_MIN || r->expires > SIGV4_EXPIRES_MAX)
 		return S3_ERR_RANGE;
 	if (r->content_type && !is_header_value(r->content_type, SIGV4_MAX_CONTENT_TYPE))
+		return S3_ERR_INVAL;
+	if (r->content_disposition &&
+	    !is_header_value(r->content_disposition, SIGV4_MAX_DISPOSITION))
 		return S3_ERR_INVAL;
 	if (r->nparams > SIGV4_MAX_PARAMS || (r->nparams && !r->params))
 		return S3_ERR_INVAL;
@@ -210,13 +217,21 @@ static int qparam_set(struct qparam *p, struct sbuf *s, const char *name,
 	return (p->value = scratch_encode(s, value, &p->vlen)) ? 0 : -1;
 }
 
+/* A signed header besides host: lowercase name, raw value. */
+struct sig_header {
+	const char *name;
+	const char *value;
+};
+
 /* The credential value and the other X-Amz-* values, formatted once. */
 struct auth_values {
 	char amz_date[17];
 	char credential[SIGV4_MAX_ACCESS_KEY * 3 + SIGV4_MAX_REGION + SIGV4_MAX_SERVICE + 64];
 	char expires[16];
-	const char *signed_headers;      /* as in the canonical request */
-	const char *signed_headers_enc;  /* as in the query */
+	struct sig_header headers[MAX_HEADERS];   /* sorted by name, all before host */
+	size_t nheaders;
+	char signed_headers[SIGNED_LIST_MAX];      /* as in the canonical request */
+	char signed_headers_enc[SIGNED_LIST_MAX];  /* as in the query */
 };
 
 static void utoa(unsigned u, char out[16])
@@ -253,8 +268,30 @@ static enum s3_err auth_values(struct auth_values *v, const struct sigv4_request
 	if (!sbuf_ok(&b))
 		return S3_ERR_TOOLONG;
 	utoa(r->expires, v->expires);
-	v->signed_headers = r->content_type ? "content-type;host" : "host";
-	v->signed_headers_enc = r->content_type ? "content-type%3Bhost" : "host";
+	/* SigV4 sorts the signed headers by name: content-disposition,
+	 * content-type, host */
+	v->nheaders = 0;
+	if (r->content_disposition)
+		v->headers[v->nheaders++] = (struct sig_header){ "content-disposition",
+		                                                 r->content_disposition };
+	if (r->content_type)
+		v->headers[v->nheaders++] = (struct sig_header){ "content-type", r->content_type };
+	{
+		struct sbuf q;
+
+		sbuf_init(&b, v->signed_headers, sizeof v->signed_headers);
+		sbuf_init(&q, v->signed_headers_enc, sizeof v->signed_headers_enc);
+		for (size_t i = 0; i < v->nheaders; i++) {
+			sbuf_adds(&b, v->headers[i].name);
+			sbuf_addc(&b, ';');
+			sbuf_adds(&q, v->headers[i].name);
+			sbuf_adds(&q, "%3B");
+		}
+		sbuf_adds(&b, "host");
+		sbuf_adds(&q, "host");
+		if (!sbuf_ok(&b) || !sbuf_ok(&q))
+			return S3_ERR_TOOLONG;
+	}
 	return S3_OK;
 }
 
@@ -342,9 +379,10 @@ static enum s3_err canonical_request(struct sbuf *out, const struct sigv4_reques
 	sbuf_addc(out, '\n');
 	sbuf_addn(out, query, qlen);
 	sbuf_addc(out, '\n');
-	if (r->content_type) {
-		sbuf_adds(out, "content-type:");
-		add_header_value(out, r->content_type);
+	for (size_t i = 0; i < v->nheaders; i++) {
+		sbuf_adds(out, v->headers[i].name);
+		sbuf_addc(out, ':');
+		add_header_value(out, v->headers[i].value);
 		sbuf_addc(out, '\n');
 	}
 	sbuf_adds(out, "host:");

@@ -27,6 +27,7 @@
 #define SIGV4_MAX_SECRET       128
 #define SIGV4_MAX_TOKEN        8192            /* STS tokens are ~1-2 KiB */
 #define SIGV4_MAX_CONTENT_TYPE 255
+#define SIGV4_MAX_DISPOSITION  255             /* a Content-Disposition value */
 #define SIGV4_MAX_HOST         300
 #define SIGV4_MAX_PARAMS       8               /* extra query parameters */
 #define SIGV4_MAX_PARAM        256             /* one extra name or value */
@@ -35,7 +36,8 @@
 #define SIGV4_URL_MAX          (SIGV4_MAX_ENDPOINT + SIGV4_MAX_BUCKET + 3 * SIGV4_MAX_KEY \
                                 + 3 * SIGV4_MAX_TOKEN + 3 * SIGV4_MAX_ACCESS_KEY \
                                 + 2 * 3 * SIGV4_MAX_PARAM * SIGV4_MAX_PARAMS + 1024)
-#define SIGV4_CANON_MAX        (SIGV4_URL_MAX + 3 * SIGV4_MAX_CONTENT_TYPE + 1024)
+#define SIGV4_CANON_MAX        (SIGV4_URL_MAX + 3 * SIGV4_MAX_CONTENT_TYPE \
+                                + SIGV4_MAX_DISPOSITION + 1024)
 
 #define SIGV4_UNSIGNED_PAYLOAD "UNSIGNED-PAYLOAD"
 #define SIGV4_EMPTY_SHA256 \
@@ -64,6 +66,7 @@ struct sigv4_request {
 	const struct sigv4_param *params;  /* extra query parameters, raw */
 	size_t nparams;
 	const char *content_type;  /* NULL: not signed; else signed header */
+	const char *content_disposition;   /* the same, for Content-Disposition */
 	const char *service;       /* "s3" */
 	const char *region;
 	const char *payload_hash;  /* SIGV4_UNSIGNED_PAYLOAD for S3 */

@@ -18,7 +18,10 @@
 #  b) botocore.auth.S3SigV4QueryAuth on an AWSRequest, for what the client
 #     cannot express the way sign_s3 does it: x-amz-acl as a *query*
 #     parameter (the client would send it as a header) and a Content-Type on a
-#     non-PUT request. The scheme/host/path then still come from the client, so
+#     non-PUT request.
+# A Content-Disposition (S3_ACTIVE_TYPES=attachment signs one for active
+# content; `presign --content-disposition` here) is the client's
+# ContentDisposition parameter of put_object, or a header for the signer. The scheme/host/path then still come from the client, so
 #     the addressing is always botocore's.
 #
 # Two botocore behaviours are worked around (both documented in the report):
@@ -274,10 +277,13 @@ def reference(case):
     freeze(case['time'])
     cl = _client(region, endpoint, style_env, case['creds'], case['token'])
     method, ctype, acl = case['method'], case['ctype'], case['acl']
+    cdisp = case['cdisp']
     params = {'Bucket': bucket, 'Key': case['key']}
-    use_client = acl is None and (ctype is None or method == 'PUT')
+    use_client = acl is None and ((ctype is None and cdisp is None) or method == 'PUT')
     if use_client and ctype is not None:
         params['ContentType'] = ctype
+    if use_client and cdisp is not None:
+        params['ContentDisposition'] = cdisp
     url = cl.generate_presigned_url(OPS[method], Params=params,
                                     ExpiresIn=case['expires'])
     names = {n for n, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
@@ -294,6 +300,8 @@ def reference(case):
         if acl is not None:
             base += '?x-amz-acl=' + botocore.utils.percent_encode(acl, safe='-_.~')
         headers = {'Content-Type': ctype} if ctype is not None else {}
+        if cdisp is not None:
+            headers['Content-Disposition'] = cdisp
         req = botocore.awsrequest.AWSRequest(method=method, url=base,
                                              headers=headers)
         token = case['token']
@@ -309,7 +317,7 @@ def reference(case):
 # ---- cases --------------------------------------------------------------------
 
 def make_case(i, key, target, *, method=None, ctype='rot', expires=None,
-              token='rot', acl=None, creds=None, time=None):
+              token='rot', acl=None, creds=None, time=None, cdisp=None):
     name, region, endpoint, style, bucket, strip_port = target
     method = method or METHODS[i % len(METHODS)]
     if ctype == 'rot':
@@ -321,7 +329,7 @@ def make_case(i, key, target, *, method=None, ctype='rot', expires=None,
         'style': style, 'bucket': bucket, 'strip_port': strip_port,
         'method': method, 'ctype': ctype,
         'expires': expires if expires is not None else EXPIRES[(i // 5) % len(EXPIRES)],
-        'token': token, 'acl': acl,
+        'token': token, 'acl': acl, 'cdisp': cdisp,
         'creds': creds or CREDS[(i // 7) % len(CREDS)],
         'time': time or TIMES[(i // 4) % len(TIMES)],
     }
@@ -375,6 +383,31 @@ def build_cases():
     cases.append(make_case(n, 'token/acl+ct.jpg', TARGETS[1], method='PUT',
                            ctype='image/jpeg', acl='public-read',
                            token=TOKENS[3]))
+    n += 1
+    # Content-Disposition: attachment, as S3_ACTIVE_TYPES=attachment signs
+    # it for active content (content-disposition;content-type;host), on
+    # every target, with and without a type, a token, an ACL
+    active = ['text/html', 'image/svg+xml', 'application/xhtml+xml',
+              'text/html;charset=utf-8', None, 'application/javascript']
+    for k, t in enumerate(TARGETS + MATRIX_ONLY_TARGETS):
+        cases.append(make_case(n, 'active/%s/page %d.html' % (t[0], k), t,
+                               method='PUT', ctype=active[k % len(active)],
+                               cdisp='attachment'))
+        n += 1
+    for k, (ct, acl, tok) in enumerate([('text/html', 'public-read', None),
+                                        ('image/svg+xml', None, TOKENS[3]),
+                                        (None, 'private', TOKENS[1])]):
+        cases.append(make_case(n, 'active/acl-token %d.svg' % k, TARGETS[k],
+                               method='PUT', ctype=ct, acl=acl, token=tok,
+                               cdisp='attachment'))
+        n += 1
+    # header values are trimmed and inner runs of spaces folded, as for
+    # Content-Type; and on a GET, as a signed header (signer)
+    cases.append(make_case(n, 'active/spaces.html', TARGETS[0], method='PUT',
+                           ctype='text/html', cdisp='  attachment;  filename="a  b.html" '))
+    n += 1
+    cases.append(make_case(n, 'active/get.html', TARGETS[3], method='GET',
+                           ctype=None, cdisp='attachment'))
     return cases
 
 
@@ -414,6 +447,8 @@ def cli_args(case):
         a += ['--content-type', case['ctype']]
     if case['acl'] is not None:
         a += ['--acl', case['acl']]
+    if case['cdisp'] is not None:
+        a += ['--content-disposition', case['cdisp']]
     if case['key'].startswith('-'):
         a.append('--')
     return a + [case['key']]
@@ -433,6 +468,8 @@ def describe(case):
         extra.append('ct=' + case['ctype'])
     if case['acl']:
         extra.append('acl=' + case['acl'])
+    if case['cdisp']:
+        extra.append('cd=' + case['cdisp'].strip())
     if case['token']:
         extra.append('token%d' % len(case['token']))
     extra.append('exp=%d' % case['expires'])

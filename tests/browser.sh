@@ -11,7 +11,9 @@
 # Cases: one 3 MB file through the file input (states, progress 100, link =
 # url, PUT with exactly the signed headers, bytes read back from S3 by
 # sha256, screenshot), two files at once (one with an empty type), a dropped
-# file, the signer's refusal shown in words, S3's refusal shown as failed.
+# file, an HTML file (sent with the answer's Content-Disposition: attachment,
+# served as a download), the signer's refusal shown in words, S3's refusal
+# shown as failed.
 # Nothing is mocked. Then every stack is stopped and checked gone.
 #
 # Missing pieces are installed when possible (chromium with apt as root or

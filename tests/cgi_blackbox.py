@@ -85,6 +85,9 @@ T_PDF = 'application/pdf'
 T_DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'
 T_OCTET = 'application/octet-stream'
 T_TXT = 'text/plain'
+# The active types (common/policy.c s3_type_active) these cases sign: with
+# S3_ACTIVE_TYPES=attachment (the default) they carry Content-Disposition.
+ACTIVE = {'text/html', 'image/svg+xml'}
 T_PNG = 'image/png'
 T_JPEG = 'image/jpeg'
 
@@ -508,6 +511,7 @@ for _v, _env, _unset in (
         ('S3_KEY_PREFIX', {'S3_KEY_PREFIX': '/abs/'}, ()),
         ('S3_PUBLIC_URL', {'S3_PUBLIC_URL': 'cdn.example.com'}, ()),
         ('S3_LOG_REQUESTS', {'S3_LOG_REQUESTS': 'yes'}, ()),
+        ('S3_ACTIVE_TYPES', {'S3_ACTIVE_TYPES': 'inline'}, ()),
         ('AWS_ACCESS_KEY_ID', {}, ('AWS_SECRET_ACCESS_KEY',)),
         ('AWS_SECRET_ACCESS_KEY', {'AWS_SECRET_ACCESS_KEY': SK + ' with space'}, ()),
         ('AWS_SESSION_TOKEN', {'AWS_SESSION_TOKEN': TOKEN},
@@ -520,6 +524,26 @@ for _v, _env, _unset in (
         ['%s=%s' % (k, '...' if k.startswith('AWS_') else v) for k, v in _env.items()] +
         ['no ' + u for u in _unset])), 500, env=_env, unset=_unset,
         body=js(file_name='a.txt'), msg=MSG_INTERNAL, cfgerr=_v)
+
+# -- active content (S3_ACTIVE_TYPES)
+case('active: text/html declared, default: signed as an attachment', 200,
+     body=js(file_name='page.html', file_type='text/html'), fname='page.html',
+     ftype='text/html')
+case('active: .svg, no file_type, default: signed as an attachment', 200,
+     body=js(file_name='logo.svg'), fname='logo.svg', ftype='image/svg+xml')
+case('active: S3_ACTIVE_TYPES=attachment', 200, env={'S3_ACTIVE_TYPES': 'attachment'},
+     body=js(file_name='page.html', file_type='text/html'), fname='page.html',
+     ftype='text/html')
+case('active: S3_ACTIVE_TYPES=refuse -> 415', 415, env={'S3_ACTIVE_TYPES': 'refuse'},
+     body=js(file_name='page.html', file_type='text/html'),
+     msg='file type text/html is active content')
+case('active: S3_ACTIVE_TYPES=refuse, image/png still signed', 200,
+     env={'S3_ACTIVE_TYPES': 'refuse'}, body=js(file_name='a.png', file_type=T_PNG),
+     fname='a.png', ftype=T_PNG)
+case('active: S3_ACTIVE_TYPES=allow: no Content-Disposition', 200,
+     env={'S3_ACTIVE_TYPES': 'allow'},
+     body=js(file_name='page.html', file_type='text/html'), fname='page.html',
+     ftype='text/html')
 
 # -- hostile names
 case('<script>alert(1)</script>.png', 200,
@@ -662,8 +686,19 @@ def aws_quote(s, slash=True):
     return quote(s, safe='/-_.~' if slash else '-_.~')
 
 
-def botocore_url(signed, cfg, file_type, secret=None):
-    """The presigned URL botocore makes for the same request, at the same time."""
+def want_headers(env, c, file_type):
+    """The answer's headers: Content-Type, and Content-Disposition for an
+    active type under S3_ACTIVE_TYPES=attachment (the default)."""
+    h = {'Content-Type': file_type}
+    mode = dict(env, **c['expect']).get('S3_ACTIVE_TYPES', 'attachment')
+    if mode == 'attachment' and file_type.split(';')[0].strip().lower() in ACTIVE:
+        h['Content-Disposition'] = 'attachment'
+    return h
+
+
+def botocore_url(signed, cfg, headers, secret=None):
+    """The presigned URL botocore makes for the same request (the same
+    headers), at the same time."""
     p = urlsplit(signed)
     q = parse_qsl(p.query, keep_blank_values=True)
     amz_date = dict(q)['X-Amz-Date']
@@ -674,8 +709,7 @@ def botocore_url(signed, cfg, file_type, secret=None):
         base += '?' + '&'.join('%s=%s' % (botocore.utils.percent_encode(k),
                                           botocore.utils.percent_encode(v))
                                for k, v in extra)
-    req = botocore.awsrequest.AWSRequest(method='PUT', url=base,
-                                         headers={'Content-Type': file_type})
+    req = botocore.awsrequest.AWSRequest(method='PUT', url=base, headers=dict(headers))
     auth = botocore.auth.S3SigV4QueryAuth(
         botocore.credentials.Credentials(cfg['ak'], secret or cfg['sk'], cfg['token']),
         's3', cfg['region'], expires=cfg['expires'])
@@ -709,8 +743,9 @@ def check_ok(c, env, res, data, diag, t_start, t_end):
         diag.append('method %r' % data['method'])
     if data['file_type'] != c['ftype']:
         diag.append('file_type %r, want %r' % (data['file_type'], c['ftype']))
-    if data['headers'] != {'Content-Type': data['file_type']}:
-        diag.append('headers %r, want {"Content-Type": file_type}' % (data['headers'],))
+    want_h = want_headers(env, c, data['file_type'])
+    if data['headers'] != want_h:
+        diag.append('headers %r, want %r' % (data['headers'], want_h))
     key = data['key']
     m = re.fullmatch(re.escape(cfg['prefix']) + '(' + UUID_RE + ')/' +
                      re.escape(c['fname']), key)
@@ -751,7 +786,7 @@ def check_ok(c, env, res, data, diag, t_start, t_end):
         'X-Amz-Credential': '%s/%s/%s/s3/aws4_request' % (cfg['ak'], amz_date[:8],
                                                            cfg['region']),
         'X-Amz-Expires': str(cfg['expires']),
-        'X-Amz-SignedHeaders': 'content-type;host',
+        'X-Amz-SignedHeaders': ';'.join(sorted(h.lower() for h in want_h)) + ';host',
     }
     if cfg['token']:
         expect['X-Amz-Security-Token'] = cfg['token']
@@ -771,9 +806,9 @@ def check_ok(c, env, res, data, diag, t_start, t_end):
     if data['expires_at'] != want_exp:
         diag.append('expires_at %r, want %r (X-Amz-Date + %d)' % (
             data['expires_at'], want_exp, cfg['expires']))
-    # the signature, recomputed by botocore for the file_type in the answer
+    # the signature, recomputed by botocore for the headers it must carry
     try:
-        ref = botocore_url(sr, cfg, data['file_type'])
+        ref = botocore_url(sr, cfg, want_h)
     except Exception as e:
         diag.append('botocore reference failed: %r' % (e,))
     else:
@@ -800,7 +835,7 @@ def check_ok(c, env, res, data, diag, t_start, t_end):
                 diag.append('log time %s differs from X-Amz-Date %s' % (ts, amz_date))
     elif res['err']:
         diag.append('stderr not empty for a 200: %r' % res['err'][:300])
-    CHECKED.append((sr, cfg, data['file_type']))
+    CHECKED.append((sr, cfg, want_h))
     return m and m.group(1)
 
 
@@ -842,7 +877,7 @@ def check_error(c, env, res, data, diag):
         check_log_line(lines[0], st, env, res, message, diag)
 
 
-CHECKED = []   # (signed_request, cfg, file_type) of every 200
+CHECKED = []   # (signed_request, cfg, headers) of every 200
 UUIDS = []
 
 
@@ -957,10 +992,11 @@ def main():
     # the verifier itself must be able to fail: same request, another secret
     diag = []
     if CHECKED:
-        sr, cfg, ft = CHECKED[0]
+        sr, cfg, h = CHECKED[0]
         try:
-            wrong = split_url(botocore_url(sr, cfg, ft, secret=cfg['sk'] + 'x'))[2]
-            other = split_url(botocore_url(sr, cfg, ft + 'x'))[2]
+            wrong = split_url(botocore_url(sr, cfg, h, secret=cfg['sk'] + 'x'))[2]
+            other = split_url(botocore_url(sr, cfg, dict(
+                h, **{'Content-Type': h['Content-Type'] + 'x'})))[2]
             if wrong == split_url(sr)[2] or other == split_url(sr)[2]:
                 diag.append('a wrong secret or content type verified')
         except Exception as e:

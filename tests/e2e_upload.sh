@@ -9,8 +9,11 @@
 # read them back through the public `url` and through a presigned GET
 # (`sign_s3 presign`), compare; the stored Content-Type (presigned HEAD and
 # the public URL) is file_type, an empty file_type is resolved from the
-# extension. Then S3's refusals, each a 403 with an S3 error code: tampered
-# signature, another Content-Type, an expired URL (a CGI run of sign_s3 with
+# extension. An HTML file, signed through the default configuration
+# (S3_ACTIVE_TYPES=attachment), is stored with Content-Disposition: attachment
+# and a GET of the object answers with it. Then S3's refusals, each a 403
+# with an S3 error code: tampered signature, another Content-Type (or no
+# Content-Disposition), an expired URL (a CGI run of sign_s3 with
 # S3_EXPIRES=1), a URL used for another key. Last, demo.sh stop: every
 # process of the stack gone, ports closed.
 #
@@ -158,6 +161,7 @@ check "GET /upload.js: 200" [ "$(code_of "$WEB/upload.js")" = 200 ]
 
 # ------------------------------------------------------------------ round trips
 head -c 1048576 /dev/urandom >"$TMP/data.bin"
+printf 'not the original\n' >"$TMP/small.txt"
 # name | file_type asked | file_type expected | the sanitized name in the key
 cases=(
   'Résumé final (v2).pdf|application/pdf|application/pdf|résumé_final_(v2).pdf'
@@ -193,8 +197,38 @@ done
 check "sign_s3.log has one line per signed upload (S3_LOG_REQUESTS=1)" \
   [ "$(grep -c ' 200 POST 127\.0\.0\.1 "signed uploads/' "$TMP/demo/sign_s3.log")" -ge ${#cases[@]} ]
 
+# ------------------------------------------------------------------ active content
+# The default configuration (S3_ACTIVE_TYPES unset: attachment): an HTML file
+# is signed with Content-Disposition: attachment, the PUT with the answer's
+# headers stores it, and S3 then serves the object as a download.
+printf '<!DOCTYPE html>\n<html><script>alert(document.domain)</script></html>\n' >"$TMP/page.html"
+if sign 'page.html' text/html; then
+  check "sign 'page.html' (text/html): headers {Content-Type: text/html, Content-Disposition: attachment}" \
+    [ "$F_TYPE|${F_HDRS[*]}" = "text/html|Content-Type: text/html Content-Disposition: attachment" ]
+  check "  both signed: X-Amz-SignedHeaders=content-disposition;content-type;host" \
+    grep -q 'X-Amz-SignedHeaders=content-disposition%3Bcontent-type%3Bhost&' <<<"$F_SR"
+  code=$(code_of -X PUT "${F_HARGS[@]}" --data-binary @"$TMP/page.html" "$F_SR")
+  check "  PUT the HTML file with exactly its headers: 200" [ "$code" = 200 ]
+  [ "$code" = 200 ] || diag "got $code" "$(head -c 400 "$TMP/body")"
+  expect403 "  the same PUT without Content-Disposition" -X PUT -H 'Content-Type: text/html' \
+    --data-binary @"$TMP/small.txt" "$F_SR"
+  get=$(presign --method GET -- "$F_KEY")
+  for how in "presigned GET|$get" "public url|$F_URL"; do
+    rm -f "$TMP/got"
+    hdrs=$(curl -s -D - -o "$TMP/got" "${how#*|}" | tr -d '\r')
+    if grep -q '^HTTP/[0-9.]* 200' <<<"$hdrs" && grep -qi '^content-disposition: attachment$' <<<"$hdrs" &&
+       grep -qi '^content-type: text/html$' <<<"$hdrs" && cmp -s "$TMP/got" "$TMP/page.html"; then
+      ok "  GET the object (${how%%|*}): 200, Content-Disposition: attachment, the same bytes"
+    else
+      nok "  GET the object (${how%%|*}): 200, Content-Disposition: attachment, the same bytes"
+      diag "$hdrs"
+    fi
+  done
+else
+  nok "sign 'page.html' text/html: 200"; diag "got $SIGN_CODE" "$(head -c 300 "$TMP/answer.json")"
+fi
+
 # ------------------------------------------------------------------ refusals
-printf 'not the original\n' >"$TMP/small.txt"
 if sign 'victim (1).bin' application/octet-stream; then
   code=$(code_of -X PUT "${F_HARGS[@]}" --data-binary @"$TMP/data.bin" "$F_SR")
   check "victim object uploaded: 200" [ "$code" = 200 ]

@@ -51,6 +51,9 @@ TOKEN_MARK = 'HOSTILEtoken'
 BUCKET = 'hostile-bucket'
 REMOTE = '198.51.100.7'
 PREFIX = 'uploads/'
+# The active types (common/policy.c s3_type_active) these cases sign: with
+# S3_ACTIVE_TYPES=attachment (the default) they carry Content-Disposition.
+ACTIVE = {'text/html', 'image/svg+xml'}
 
 JSON_CT = 'application/json'
 FORM_CT = 'application/x-www-form-urlencoded'
@@ -602,8 +605,12 @@ def check_ok(c, data, diag):
         return
     if data['method'] != 'PUT':
         diag.append('method %r' % data['method'])
-    if data['headers'] != {'Content-Type': data['file_type']}:
-        diag.append('headers %r' % (data['headers'],))
+    want_h = {'Content-Type': data['file_type']}
+    if c['env'].get('S3_ACTIVE_TYPES', 'attachment') == 'attachment' and \
+            data['file_type'].split(';')[0].strip().lower() in ACTIVE:
+        want_h['Content-Disposition'] = 'attachment'
+    if data['headers'] != want_h:
+        diag.append('headers %r, want %r' % (data['headers'], want_h))
     if c['ftype'] is not None and data['file_type'] != c['ftype']:
         diag.append('file_type %r, want %r' % (data['file_type'], c['ftype']))
     if re.search(r'[\s\x00-\x1f\x7f]', data['file_type']) or len(data['file_type']) > 255:
@@ -627,7 +634,7 @@ def check_ok(c, data, diag):
     if path != want_path:
         diag.append('signed_request path %r, want %r' % (path, want_path))
     q = dict(parse_qsl(u.query, keep_blank_values=True))
-    if q.get('X-Amz-SignedHeaders') != 'content-type;host':
+    if q.get('X-Amz-SignedHeaders') != ';'.join(sorted(h.lower() for h in want_h)) + ';host':
         diag.append('X-Amz-SignedHeaders %r' % q.get('X-Amz-SignedHeaders'))
     if q.get('X-Amz-Security-Token') != TOKEN and 'AWS_SESSION_TOKEN' not in c['unset']:
         diag.append('X-Amz-Security-Token missing or wrong')

@@ -6,7 +6,9 @@
  *      the declared type against what those bytes are (libmagic) and fills
  *      in the type when the browser does not know it
  *   2. PUT the file to answer.signed_request with exactly answer.headers
- *      (the Content-Type is part of the signature) and no credentials
+ *      (each is part of the signature: the Content-Type, and for a type a
+ *      browser would run, such as HTML or SVG, Content-Disposition:
+ *      attachment) and no credentials
  *   3. show progress (XHR upload progress), then complete with a link to
  *      answer.url, or failed with the signer's or S3's error in words.
  *
@@ -98,7 +100,8 @@
     return new Error(words);
   }
 
-  /* Step 2: PUT the bytes with exactly the signed headers, no credentials. */
+  /* Step 2: PUT the bytes with exactly the signed headers (every one in
+   * signed.headers: S3 refuses the PUT if one is missing), no credentials. */
   function putFile(file, signed, onProgress) {
     return new Promise(function (resolve, reject) {
       var xhr = new XMLHttpRequest();

@@ -101,7 +101,8 @@ async function settle(page, i) {
 
 async function readBack(url) {
   const r = await fetch(url);
-  return { status: r.status, type: r.headers.get('content-type'), body: Buffer.from(await r.arrayBuffer()) };
+  return { status: r.status, type: r.headers.get('content-type'),
+    disposition: r.headers.get('content-disposition'), body: Buffer.from(await r.arrayBuffer()) };
 }
 
 // One uploaded file checked end to end: row, answer, PUT, bytes in S3.
@@ -120,14 +121,17 @@ async function checkUpload(label, row, answer, put, file) {
     put ? put.url() : 'no PUT seen');
   if (put) {
     const h = await put.allHeaders();
-    ok(h['content-type'] === answer.headers['Content-Type'] && !h.cookie && !h.authorization,
-      `${label}: with Content-Type ${answer.headers['Content-Type']}, no cookie, no authorization`, h);
+    const want = Object.entries(answer.headers);
+    ok(want.every(([k, v]) => h[k.toLowerCase()] === v) && !h.cookie && !h.authorization,
+      `${label}: with every header of the answer (${want.map(([k, v]) => k + ': ' + v).join(', ')}), ` +
+      'no cookie, no authorization', { sent: h, answer: answer.headers });
   }
   const got = await readBack(answer.url);
   ok(got.status === 200 && sha256(got.body) === sha256(file.buffer) && got.body.length === file.buffer.length,
     `${label}: the object read back from S3 (public url) has the same ${file.buffer.length} bytes (sha256)`,
     { status: got.status, length: got.body.length, want: sha256(file.buffer), got: sha256(got.body) });
   ok(got.type === answer.file_type, `${label}: S3 serves it as ${answer.file_type}`, got.type);
+  return got;
 }
 
 async function main() {
@@ -149,6 +153,7 @@ async function main() {
     await caseA(ctx);
     await caseB(ctx);
     await caseDrop(ctx);
+    await caseActive(ctx);
     await caseC(ctx);
     await caseD(ctx);
   } finally {
@@ -238,6 +243,27 @@ async function caseDrop(ctx) {
     }
     await checkUpload(`drop ${files[i].name}`, rows[i], answer, put, files[i]);
   }
+  await page.close();
+}
+
+// active: an HTML file, through the default configuration
+// (S3_ACTIVE_TYPES=attachment): the answer's headers add Content-Disposition:
+// attachment, the page sends it (the bucket's CORS rule lets it through the
+// preflight), and S3 serves the object as a download
+async function caseActive(ctx) {
+  const { page, seen } = await open(ctx, PAGE_URL);
+  const file = { name: 'page.html', mimeType: 'text/html',
+    buffer: Buffer.from('<!DOCTYPE html>\n<script>alert(document.domain)</script>\n') };
+  await page.setInputFiles('#files', file);
+  const row = await settle(page, 0);
+  const answer = seen.sign[0] ? await seen.sign[0].json() : null;
+  ok(answer && answer.headers && answer.headers['Content-Disposition'] === 'attachment' &&
+    answer.headers['Content-Type'] === 'text/html',
+    'active: the answer\'s headers are Content-Type: text/html and Content-Disposition: attachment',
+    answer);
+  const got = await checkUpload('active', row, answer, seen.puts[0], file);
+  ok(got && got.disposition === 'attachment',
+    'active: S3 serves the object with Content-Disposition: attachment', got && got.disposition);
   await page.close();
 }
 

@@ -15,8 +15,9 @@
 #   verify_sig.check_answer(obj, ...) also checks the JSON answer's shape.
 #
 # As a command (used by the shell tests): reads sign_s3's 200 JSON answer on
-# stdin and checks its shape and signed_request; the content type signed is
-# the answer's headers.Content-Type. Exit 0 when it matches, 1 otherwise
+# stdin and checks its shape and signed_request; the headers signed are the
+# answer's headers (Content-Type, and Content-Disposition when sign_s3 signs
+# one for active content: S3_ACTIVE_TYPES). Exit 0 when it matches, 1 otherwise
 # (reasons on stdout, as TAP comments).
 #   verify_sig.py --access-key AK --secret-key SK --region R [--token T]
 #                 [--expires N] [--bucket B] < answer.json
@@ -82,8 +83,10 @@ AUTH_PARAMS = {'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date',
 
 
 def verify(url, *, access_key, secret_key, region, content_type,
-           token=None, method='PUT', expires=None):
-    """Returns a list of problems; [] when botocore signs url identically."""
+           token=None, method='PUT', expires=None, content_disposition=None):
+    """Returns a list of problems; [] when botocore signs url identically
+    (with Content-Type content_type and, when not None, Content-Disposition
+    content_disposition)."""
     problems = []
     p = urlsplit(url)
     if p.scheme not in ('http', 'https') or not p.netloc:
@@ -120,6 +123,8 @@ def verify(url, *, access_key, secret_key, region, content_type,
         base += '?' + '&'.join(keep)
     freeze(amz_date)
     headers = {'Content-Type': content_type} if content_type is not None else {}
+    if content_disposition is not None:
+        headers['Content-Disposition'] = content_disposition
     req = botocore.awsrequest.AWSRequest(method=method, url=base, headers=headers)
     auth = botocore.auth.S3SigV4QueryAuth(
         botocore.credentials.Credentials(access_key, secret_key, token),
@@ -171,6 +176,10 @@ def check_answer(obj, *, access_key, secret_key, region, token=None,
     if not isinstance(h, dict) or h.get('Content-Type') != obj['file_type']:
         problems.append('headers %r do not carry Content-Type = file_type %r'
                         % (h, obj['file_type']))
+    elif set(h) - {'Content-Type', 'Content-Disposition'} or \
+            h.get('Content-Disposition', 'attachment') != 'attachment':
+        problems.append('headers %r: more than Content-Type and '
+                        'Content-Disposition: attachment' % (h,))
     if file_type is not None and obj['file_type'] != file_type:
         problems.append('file_type %r, want %r' % (obj['file_type'], file_type))
     if not re.fullmatch(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ', obj['expires_at']):
@@ -192,7 +201,8 @@ def check_answer(obj, *, access_key, secret_key, region, token=None,
         return problems
     return verify(obj['signed_request'], access_key=access_key,
                   secret_key=secret_key, region=region,
-                  content_type=obj['file_type'], token=token, expires=expires)
+                  content_type=obj['file_type'], token=token, expires=expires,
+                  content_disposition=h.get('Content-Disposition'))
 
 
 def main(argv):

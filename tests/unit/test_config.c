@@ -46,6 +46,7 @@ enum field {
 	F_BUCKET, F_REGION, F_ENDPOINT, F_PREFIX, F_ACL, F_PUBLIC,
 	F_AKEY, F_SKEY, F_TOKEN, F_TYPES, F_MAGIC,   /* strings above, numbers below */
 	F_HTTPS, F_STYLE, F_EXPIRES, F_BODY, F_LOG, F_REQUSER, F_REQHEAD, F_NAMEMAX,
+	F_ACTIVE,
 };
 
 static const char *field_str(const struct s3_config *c, enum field f)
@@ -77,6 +78,7 @@ static long long field_num(const struct s3_config *c, enum field f)
 	case F_REQUSER: return c->require_user;
 	case F_REQHEAD: return c->require_file_head;
 	case F_NAMEMAX: return (long long)c->max_name_bytes;
+	case F_ACTIVE:  return c->active_types;
 	default:        return -1;
 	}
 }
@@ -98,7 +100,7 @@ static int cfg_empty(const struct s3_config *c)
 	       !c->session_token && !c->expires && !c->max_body &&
 	       !c->log_requests && !c->endpoint_https && c->style == S3_STYLE_AUTO &&
 	       !c->require_user && !c->allowed_types && !c->require_file_head &&
-	       !c->max_name_bytes;
+	       !c->max_name_bytes && c->active_types == S3_ACTIVE_ATTACHMENT;
 }
 
 /* Long values, filled in by fill_long(). */
@@ -206,6 +208,7 @@ static void test_defaults(void)
 	ok(c.public_url == NULL, "defaults: no public url");
 	is_int(c.max_body, S3_CONFIG_DEFAULT_BODY, "defaults: max body");
 	is_int(c.log_requests, 0, "defaults: log off");
+	is_int(c.active_types, S3_ACTIVE_ATTACHMENT, "defaults: active types attachment");
 	ok(!c.access_key && !c.secret_key && !c.session_token, "defaults: no credentials");
 
 	s3_config_target(&c, &t);
@@ -386,6 +389,14 @@ static const struct ok_case ok_cases[] = {
 	{ "magic file 4096 bytes", { { "S3_MAGIC_FILE", path4096 } }, F_MAGIC, path4096, 0 },
 	{ "max name bytes 100", { { "S3_MAX_NAME_BYTES", "100" } }, F_NAMEMAX, NULL, 100 },
 	{ "max name bytes 255", { { "S3_MAX_NAME_BYTES", "255" } }, F_NAMEMAX, NULL, 255 },
+
+	{ "active types default", { { NULL, NULL } }, F_ACTIVE, NULL, S3_ACTIVE_ATTACHMENT },
+	{ "active types attachment", { { "S3_ACTIVE_TYPES", "attachment" } }, F_ACTIVE, NULL,
+	  S3_ACTIVE_ATTACHMENT },
+	{ "active types refuse", { { "S3_ACTIVE_TYPES", "refuse" } }, F_ACTIVE, NULL,
+	  S3_ACTIVE_REFUSE },
+	{ "active types allow", { { "S3_ACTIVE_TYPES", "allow" } }, F_ACTIVE, NULL,
+	  S3_ACTIVE_ALLOW },
 
 	{ "unknown env names ignored", { { "S3_BUCKETS", "x y" }, { "S3_FOO", "" } },
 	  F_BUCKET, BASE_BUCKET, 0 },
@@ -643,6 +654,14 @@ static const struct bad_case bad_cases[] = {
 	{ "max name bytes 256", { { "S3_MAX_NAME_BYTES", "256" } }, "S3_MAX_NAME_BYTES", NULL, 0 },
 	{ "max name bytes empty", { { "S3_MAX_NAME_BYTES", "" } }, "S3_MAX_NAME_BYTES", NULL, 0 },
 	{ "max name bytes unit", { { "S3_MAX_NAME_BYTES", "100b" } }, "S3_MAX_NAME_BYTES", NULL, 0 },
+
+	{ "active types inline", { { "S3_ACTIVE_TYPES", "inline" } }, "S3_ACTIVE_TYPES",
+	  "S3_ACTIVE_TYPES: expected attachment (signed as a download), refuse (415) or allow", 0 },
+	{ "active types empty", { { "S3_ACTIVE_TYPES", "" } }, "S3_ACTIVE_TYPES", NULL, 0 },
+	{ "active types upper", { { "S3_ACTIVE_TYPES", "REFUSE" } }, "S3_ACTIVE_TYPES", NULL, 0 },
+	{ "active types trailing space", { { "S3_ACTIVE_TYPES", "attachment " } },
+	  "S3_ACTIVE_TYPES", NULL, 1 },
+	{ "active types 1", { { "S3_ACTIVE_TYPES", "1" } }, "S3_ACTIVE_TYPES", NULL, 0 },
 };
 
 /* No value of env (4 bytes or more) appears in msg. */
@@ -814,6 +833,8 @@ static const struct file_ok_case file_ok_cases[] = {
 	  F_PREFIX, "a#b/", 0 },
 	{ "quote inside a value", "S3_BUCKET=bkt\nS3_KEY_PREFIX=it's/\n", { { NULL, NULL } },
 	  F_PREFIX, "it's/", 0 },
+	{ "file S3_ACTIVE_TYPES", "S3_BUCKET=b\nS3_ACTIVE_TYPES=refuse\n", { { NULL, NULL } },
+	  F_ACTIVE, NULL, S3_ACTIVE_REFUSE },
 	{ "file {user} prefix, env S3_REQUIRE_USER",
 	  "S3_BUCKET=bkt\nS3_KEY_PREFIX=home/{user}/\n", { { "S3_REQUIRE_USER", "1" } },
 	  F_PREFIX, "home/{user}/", 0 },

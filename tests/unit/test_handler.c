@@ -644,6 +644,110 @@ static void head_errors(void)
 	}
 }
 
+/* ---- S3_ACTIVE_TYPES --------------------------------------------------- */
+
+static const unsigned char svg[] =
+	"<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
+	"width=\"10\" height=\"10\"><script>alert(1)</script></svg>\n";
+
+struct active_case {
+	const char *what;
+	const char *mode;          /* S3_ACTIVE_TYPES, NULL: the default */
+	const char *name, *type;   /* type NULL: no file_type */
+	const unsigned char *head;
+	size_t len;
+	int status;
+	const char *want;          /* 200: the type signed; else the message */
+	int attachment;            /* 200: Content-Disposition: attachment signed */
+};
+
+static const struct active_case active_cases[] = {
+	{ "default: text/html declared", NULL, "a.html", "text/html", NULL, 0, 200,
+	  "text/html", 1 },
+	{ "attachment: text/html declared", "attachment", "a.html", "text/html", NULL, 0, 200,
+	  "text/html", 1 },
+	{ "default: parameters, case", NULL, "a.htm", "Text/HTML;charset=utf-8", NULL, 0, 200,
+	  "Text/HTML;charset=utf-8", 1 },
+	{ "default: .svg, no file_type (the extension)", NULL, "logo.svg", NULL, NULL, 0, 200,
+	  "image/svg+xml", 1 },
+	{ "default: .html, empty file_type (the extension)", NULL, "index.html", "", NULL, 0,
+	  200, "text/html", 1 },
+	{ "default: SVG head, no file_type (sniffed)", NULL, "picture", NULL, HEAD(svg), 200,
+	  "image/svg+xml", 1 },
+	{ "default: HTML head, no file_type (sniffed)", NULL, "page", NULL, HEAD(html), 200,
+	  "text/html", 1 },
+	{ "default: application/xhtml+xml", NULL, "a.xhtml", "application/xhtml+xml", NULL, 0,
+	  200, "application/xhtml+xml", 1 },
+	{ "default: a +xml type", NULL, "feed.rss", "application/rss+xml", NULL, 0, 200,
+	  "application/rss+xml", 1 },
+	{ "default: text/xml", NULL, "a.xml", "text/xml", NULL, 0, 200, "text/xml", 1 },
+	{ "default: text/javascript", NULL, "a.js", "text/javascript", NULL, 0, 200,
+	  "text/javascript", 1 },
+	{ "default: image/png", NULL, "a.png", "image/png", HEAD(png), 200, "image/png", 0 },
+	{ "default: .png, no file_type", NULL, "a.png", NULL, NULL, 0, 200, "image/png", 0 },
+	{ "default: application/pdf", NULL, "a.pdf", "application/pdf", NULL, 0, 200,
+	  "application/pdf", 0 },
+	{ "default: text/plain", NULL, "a.txt", "text/plain", NULL, 0, 200, "text/plain", 0 },
+	{ "default: HTML head declared octet-stream", NULL, "a.bin",
+	  "application/octet-stream", HEAD(html), 200, "application/octet-stream", 0 },
+	{ "refuse: text/html", "refuse", "a.html", "text/html", NULL, 0, 415,
+	  "file type text/html is active content", 0 },
+	{ "refuse: parameters dropped in the message", "refuse", "a.html",
+	  "TEXT/html;charset=utf-8", NULL, 0, 415, "file type text/html is active content", 0 },
+	{ "refuse: .svg by extension", "refuse", "logo.svg", NULL, NULL, 0, 415,
+	  "file type image/svg+xml is active content", 0 },
+	{ "refuse: SVG head sniffed", "refuse", "x", "", HEAD(svg), 415,
+	  "file type image/svg+xml is active content", 0 },
+	{ "refuse: image/png still signed", "refuse", "a.png", "image/png", HEAD(png), 200,
+	  "image/png", 0 },
+	{ "allow: text/html as before", "allow", "a.html", "text/html", NULL, 0, 200,
+	  "text/html", 0 },
+	{ "allow: .svg as before", "allow", "logo.svg", NULL, NULL, 0, 200, "image/svg+xml", 0 },
+};
+
+static void active_types(void)
+{
+	for (size_t i = 0; i < sizeof active_cases / sizeof *active_cases; i++) {
+		const struct active_case *c = &active_cases[i];
+		struct kv env[] = {
+			{ "S3_BUCKET", "examplebucket" },
+			{ "AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE" },
+			{ "AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
+			{ c->mode ? "S3_ACTIVE_TYPES" : NULL, c->mode },
+			{ NULL, NULL },
+		};
+		char *b = body_with(c->name, c->type, c->head, c->len), want[400];
+		struct s3_req_in in = { .method = "POST", .content_type = "application/json",
+		                        .body = b, .body_len = strlen(b) };
+		struct s3_response r;
+
+		run_in(env, &in, 0, &r);
+		is_int(r.status, c->status, "%s: %d", c->what, c->status);
+		if (c->status == 200 && c->attachment)
+			snprintf(want, sizeof want, "\"headers\":{\"Content-Type\":\"%s\","
+			         "\"Content-Disposition\":\"attachment\"}", c->want);
+		else if (c->status == 200)
+			snprintf(want, sizeof want, "\"headers\":{\"Content-Type\":\"%s\"}",
+			         c->want);
+		else
+			snprintf(want, sizeof want, "\"statusCode\":415,\"error\":"
+			         "\"Unsupported Media Type\",\"message\":\"%s\"", c->want);
+		if (!ok(r.body && strstr(r.body, want), "%s: %s", c->what, want))
+			diag("body: %s", r.body ? r.body : "(none)");
+		if (c->status == 200) {
+			const char *sh = c->attachment ?
+				"X-Amz-SignedHeaders=content-disposition%3Bcontent-type%3Bhost&" :
+				"X-Amz-SignedHeaders=content-type%3Bhost&";
+
+			ok(r.body && strstr(r.body, sh), "%s: %s", c->what, sh);
+		} else {
+			is_str(r.message, c->want, "%s: logged", c->what);
+		}
+		s3_response_free(&r);
+		free(b);
+	}
+}
+
 int main(void)
 {
 	reference();
@@ -655,5 +759,6 @@ int main(void)
 	sniffing();
 	magic_file();
 	head_errors();
+	active_types();
 	return done_testing();
 }

@@ -441,6 +441,83 @@ static void signed_parts(void)
 	   "the ACL is part of the signature");
 }
 
+/* Content-Disposition signed beside (and before) Content-Type, as
+ * S3_ACTIVE_TYPES=attachment asks; the canonical requests and URLs are
+ * botocore's (generate_presigned_url('put_object', ContentDisposition=
+ * 'attachment'), clock at DOC_TIME); tests/botocore_parity.py checks more. */
+static void disposition(void)
+{
+	struct s3_target t = { "examplebucket", "us-east-1", NULL, S3_STYLE_AUTO };
+	struct s3_presign_in in = { .method = "PUT", .key = "page.html", .key_len = 9,
+	                            .content_type = "text/html",
+	                            .content_disposition = "attachment",
+	                            .expires = 60, .now = DOC_TIME };
+	struct sigv4_request r = {
+		.method = "PUT", .host = "examplebucket.s3.amazonaws.com", .path = "/page.html",
+		.content_type = "text/html", .content_disposition = "attachment",
+		.service = "s3", .region = "us-east-1", .payload_hash = SIGV4_UNSIGNED_PAYLOAD,
+		.when = DOC_TIME, .expires = 60,
+	};
+	static char out[SIGV4_CANON_MAX];
+	char url[4096];
+	struct sbuf b;
+
+	sbuf_init(&b, out, sizeof out);
+	is_int(sigv4_canonical_request(&b, &r, &doc_creds), S3_OK,
+	       "disposition: canonical request built");
+	is_str(out, "PUT\n/page.html\n"
+	       "X-Amz-Algorithm=AWS4-HMAC-SHA256"
+	       "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
+	       "&X-Amz-Date=20130524T000000Z&X-Amz-Expires=60"
+	       "&X-Amz-SignedHeaders=content-disposition%3Bcontent-type%3Bhost\n"
+	       "content-disposition:attachment\ncontent-type:text/html\n"
+	       "host:examplebucket.s3.amazonaws.com\n\n"
+	       "content-disposition;content-type;host\nUNSIGNED-PAYLOAD",
+	       "disposition: canonical request as botocore's");
+	is_int(s3_presign(&t, &doc_creds, &in, NULL, url, sizeof url, NULL, 0), S3_OK,
+	       "disposition and type: presign");
+	is_str(url, "https://examplebucket.s3.amazonaws.com/page.html"
+	       "?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+	       "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
+	       "&X-Amz-Date=20130524T000000Z&X-Amz-Expires=60"
+	       "&X-Amz-SignedHeaders=content-disposition%3Bcontent-type%3Bhost"
+	       "&X-Amz-Signature=a40275b905e85e5283ac29f56734f9999bb08722404c188b5008d367fde56f19",
+	       "disposition and type: botocore's URL and signature");
+
+	r.content_type = NULL;
+	sbuf_init(&b, out, sizeof out);
+	sigv4_canonical_request(&b, &r, &doc_creds);
+	ok(strstr(out, "&X-Amz-SignedHeaders=content-disposition%3Bhost\n"
+	       "content-disposition:attachment\nhost:examplebucket.s3.amazonaws.com\n\n"
+	       "content-disposition;host\n") != NULL,
+	   "disposition alone: content-disposition;host");
+	in.content_type = NULL;
+	s3_presign(&t, &doc_creds, &in, NULL, url, sizeof url, NULL, 0);
+	ok(strstr(url, "&X-Amz-SignedHeaders=content-disposition%3Bhost"
+	       "&X-Amz-Signature=821c48ba64e7b7b42dacc022c82b61d3c4f948bb6051e4f8697eaa01f5f931c9"),
+	   "disposition alone: botocore's signature");
+	in.content_disposition = "";
+	s3_presign(&t, &doc_creds, &in, NULL, url, sizeof url, NULL, 0);
+	ok(strstr(url, "X-Amz-SignedHeaders=host&") != NULL, "empty disposition: not signed");
+
+	/* a value a header cannot carry is refused, as a Content-Type is */
+	in.content_disposition = "attachment\r\nX-Evil: 1";
+	is_int(s3_presign(&t, &doc_creds, &in, NULL, url, sizeof url, NULL, 0), S3_ERR_INVAL,
+	       "disposition with CR LF refused");
+	{
+		char longv[SIGV4_MAX_DISPOSITION + 2];
+
+		memset(longv, 'a', sizeof longv - 1);
+		longv[sizeof longv - 1] = '\0';
+		in.content_disposition = longv;
+		is_int(s3_presign(&t, &doc_creds, &in, NULL, url, sizeof url, NULL, 0),
+		       S3_ERR_INVAL, "disposition over %d bytes refused", SIGV4_MAX_DISPOSITION);
+		longv[SIGV4_MAX_DISPOSITION] = '\0';
+		is_int(s3_presign(&t, &doc_creds, &in, NULL, url, sizeof url, NULL, 0),
+		       S3_OK, "disposition of %d bytes accepted", SIGV4_MAX_DISPOSITION);
+	}
+}
+
 struct refusal {
 	const char *what;
 	const char *bucket, *method, *key;
@@ -529,6 +606,7 @@ int main(void)
 	addressing();
 	buckets();
 	signed_parts();
+	disposition();
 	refusals();
 	return done_testing();
 }
