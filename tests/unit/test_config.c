@@ -833,7 +833,7 @@ static const struct file_ok_case file_ok_cases[] = {
 	  F_PREFIX, "a#b/", 0 },
 	{ "quote inside a value", "S3_BUCKET=bkt\nS3_KEY_PREFIX=it's/\n", { { NULL, NULL } },
 	  F_PREFIX, "it's/", 0 },
-	{ "file S3_ACTIVE_TYPES", "S3_BUCKET=b\nS3_ACTIVE_TYPES=refuse\n", { { NULL, NULL } },
+	{ "file S3_ACTIVE_TYPES", "S3_BUCKET=bkt\nS3_ACTIVE_TYPES=refuse\n", { { NULL, NULL } },
 	  F_ACTIVE, NULL, S3_ACTIVE_REFUSE },
 	{ "file {user} prefix, env S3_REQUIRE_USER",
 	  "S3_BUCKET=bkt\nS3_KEY_PREFIX=home/{user}/\n", { { "S3_REQUIRE_USER", "1" } },

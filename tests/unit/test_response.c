@@ -15,9 +15,10 @@ static size_t in_use(void)
 
 static void long_answer(struct s3_response *r, char *key, size_t len)
 {
-	struct s3_signed s = { "image/png", "https://b.s3.amazonaws.com/k?X=1",
-	                       "https://b.s3.amazonaws.com/k", key,
-	                       "2026-12-02T00:00:00Z" };
+	struct s3_signed s = { .file_type = "image/png",
+	                       .signed_request = "https://b.s3.amazonaws.com/k?X=1",
+	                       .url = "https://b.s3.amazonaws.com/k", .key = key,
+	                       .expires_at = "2026-12-02T00:00:00Z" };
 
 	memset(key, 'k', len - 1);
 	key[len - 1] = '\0';
