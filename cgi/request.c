@@ -1,6 +1,7 @@
 /* request.c - decode and validate one /api/sign_s3 HTTP request.
  * See request.h. */
 #include "request.h"
+#include "syntax.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -181,13 +182,6 @@ static const char *skip_ows(const char *p)
 	return p;
 }
 
-/* RFC 9110 tchar. */
-static int is_tchar(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || (c && strchr("!#$%&'*+-.^_`|~", c));
-}
-
 static int charset_ok(const char *v, size_t n)
 {
 	return eq_nocase(v, n, "utf-8") || eq_nocase(v, n, "us-ascii");
@@ -203,7 +197,7 @@ static int param_value(const char **pp, char *buf, size_t cap, size_t *len)
 	size_t n = 0;
 
 	if (*p != '"') {
-		for (; is_tchar(*p); p++, n++)
+		for (; s3_is_tchar((unsigned char)*p); p++, n++)
 			if (n < cap - 1)
 				buf[n] = *p;
 		if (n == 0)
@@ -237,7 +231,7 @@ static enum ctype check_params(const char *p, enum ctype kind)
 		p = skip_ows(p + 1);    /* past the ';' */
 		if (*p == ';' || *p == '\0')
 			continue;
-		for (name = p; is_tchar(*p); p++)
+		for (name = p; s3_is_tchar((unsigned char)*p); p++)
 			;
 		nlen = (size_t)(p - name);
 		if (nlen == 0 || *p++ != '=')

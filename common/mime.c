@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "mime.h"
+#include "syntax.h"
 
 struct mime_slot {
 	const char *ext;        /* lowercase, NUL-terminated; NULL: empty slot */
@@ -70,41 +71,6 @@ static const struct { const char *ext, *type; } builtin[] = {
 
 /* ---- character classes ---- */
 
-/* ASCII sets as bit masks (bit c of lo for c < 64, bit c-64 of hi);
- * test_mime checks every byte against the written-out sets. */
-#define ALNUM_LO 0x03ff000000000000u    /* 0-9 */
-#define ALNUM_HI 0x07fffffe07fffffeu    /* A-Z a-z */
-#define RCHAR_LO 0x03ff685a00000000u    /* 0-9 ! # $ & - . + */
-#define RCHAR_HI 0x07fffffec7fffffeu    /* A-Z a-z ^ _ */
-#define TCHAR_LO 0x03ff6cfa00000000u    /* 0-9 ! # $ % & ' * + - . */
-#define TCHAR_HI 0x57ffffffc7fffffeu    /* A-Z a-z ^ _ ` | ~ */
-
-static int in_set(unsigned char c, uint64_t lo, uint64_t hi)
-{
-	if (c < 64)
-		return (int)((lo >> c) & 1);
-	if (c < 128)
-		return (int)((hi >> (c - 64)) & 1);
-	return 0;
-}
-
-static int is_alnum(unsigned char c)
-{
-	return in_set(c, ALNUM_LO, ALNUM_HI);
-}
-
-/* RFC 6838 restricted-name-chars. */
-static int is_rchar(unsigned char c)
-{
-	return in_set(c, RCHAR_LO, RCHAR_HI);
-}
-
-/* RFC 7230 tchar. */
-static int is_tchar(unsigned char c)
-{
-	return in_set(c, TCHAR_LO, TCHAR_HI);
-}
-
 static int is_blank(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
@@ -117,37 +83,15 @@ static unsigned char ascii_lower(unsigned char c)
 
 /* ---- Content-Type syntax ---- */
 
-/* Length of the restricted-name at s[0..n), 0 when there is none. */
-static size_t restricted_name(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || !is_alnum((unsigned char)s[0]))
-		return 0;
-	for (i = 1; i < n && is_rchar((unsigned char)s[i]); i++)
-		if (i == 127)
-			return 0;
-	return i;
-}
-
 /* Length of "type/subtype" at the start of s[0..n), 0 when malformed. */
 static size_t type_subtype(const char *s, size_t n)
 {
-	size_t t = restricted_name(s, n), st;
+	size_t t = s3_restricted_name_len(s, n), st;
 
 	if (t == 0 || t >= n || s[t] != '/')
 		return 0;
-	st = restricted_name(s + t + 1, n - t - 1);
+	st = s3_restricted_name_len(s + t + 1, n - t - 1);
 	return st ? t + 1 + st : 0;
-}
-
-static size_t token(const char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n && is_tchar((unsigned char)s[i]))
-		i++;
-	return i;
 }
 
 /* Length of a quoted-string at s[0..n) without white space, 0 if none. */
@@ -179,14 +123,14 @@ static size_t parameter(const char *s, size_t n)
 
 	if (n == 0 || s[0] != ';')
 		return 0;
-	k = token(s + i, n - i);
+	k = s3_token_len(s + i, n - i);
 	if (k == 0)
 		return 0;
 	i += k;
 	if (i >= n || s[i] != '=')
 		return 0;
 	i++;
-	k = i < n && s[i] == '"' ? quoted_string(s + i, n - i) : token(s + i, n - i);
+	k = i < n && s[i] == '"' ? quoted_string(s + i, n - i) : s3_token_len(s + i, n - i);
 	return k ? i + k : 0;
 }
 

@@ -1,5 +1,6 @@
 /* policy.c - user key segments, allowed types, contradictions (policy.h). */
 #include "policy.h"
+#include "syntax.h"
 
 #include <string.h>
 
@@ -101,21 +102,10 @@ static char lower(char c)
 	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
-static int is_alnum(unsigned char c)
+/* s[0..n) is one whole restricted-name (not empty). */
+static int whole_name(const char *s, size_t n)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-/* RFC 6838 restricted-name: an alphanumeric, then up to 126 of
- * alphanumerics and ! # $ & - ^ _ . + */
-static int restricted_name(const char *s, size_t n)
-{
-	if (n == 0 || n > 127 || !is_alnum((unsigned char)s[0]))
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if (!is_alnum((unsigned char)s[i]) && !strchr("!#$&-^_.+", s[i]))
-			return 0;
-	return 1;
+	return n && s3_restricted_name_len(s, n) == n;
 }
 
 static int is_ws(char c)
@@ -177,8 +167,8 @@ const char *s3_types_parse(const char *v, char *out, size_t cap, size_t *outlen)
 
 			if (star_t && !star_s)
 				return TYPES_WHAT;      /* "* /png" means nothing */
-			if ((!star_t && !restricted_name(e, tn)) ||
-			    (!star_s && !restricted_name(sub, sn)))
+			if ((!star_t && !whole_name(e, tn)) ||
+			    (!star_s && !whole_name(sub, sn)))
 				return TYPES_WHAT;
 		}
 		if (w)

@@ -1,0 +1,40 @@
+/* syntax.c - HTTP token and media-type name rules (see syntax.h). */
+#include "syntax.h"
+
+#include <string.h>
+
+int s3_is_alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+int s3_is_tchar(unsigned char c)
+{
+	return s3_is_alnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+size_t s3_token_len(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && s3_is_tchar((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
+static int is_rchar(unsigned char c)
+{
+	return s3_is_alnum(c) || (c && strchr("!#$&-^_.+", c));
+}
+
+size_t s3_restricted_name_len(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || !s3_is_alnum((unsigned char)s[0]))
+		return 0;
+	for (i = 1; i < n && is_rchar((unsigned char)s[i]); i++)
+		if (i == S3_RESTRICTED_NAME_MAX)
+			return 0;
+	return i;
+}

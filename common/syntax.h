@@ -1,0 +1,26 @@
+/* syntax.h - the lexical rules of HTTP and media types, once: RFC 9110's
+ * token (tchar) and RFC 6838's restricted-name. Used by the media-type
+ * checks (mime.c, policy.c) and the request decoder's Content-Type
+ * parameters (cgi/request.c). ASCII only: every byte >= 0x80 is outside. */
+#ifndef SIGN_S3_SYNTAX_H
+#define SIGN_S3_SYNTAX_H
+
+#include <stddef.h>
+
+#define S3_RESTRICTED_NAME_MAX 127   /* RFC 6838 4.2: 1 + up to 126 */
+
+/* A-Z a-z 0-9. */
+int s3_is_alnum(unsigned char c);
+
+/* RFC 9110 5.6.2 tchar: A-Z a-z 0-9 ! # $ % & ' * + - . ^ _ ` | ~ */
+int s3_is_tchar(unsigned char c);
+
+/* Length of the token (tchars) at the start of s[0..n), 0 when none. */
+size_t s3_token_len(const char *s, size_t n);
+
+/* Length of the RFC 6838 restricted-name at the start of s[0..n): an
+ * alphanumeric, then alphanumerics and ! # $ & - ^ _ . +; 0 when there is
+ * none or it is longer than S3_RESTRICTED_NAME_MAX. */
+size_t s3_restricted_name_len(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,42 @@
+/* test_syntax.c - common/syntax.c: every byte is classified as RFC 9110's
+ * tchar and RFC 6838's restricted-name-chars say (written out here, not
+ * derived from the code), and the lengths stop where the rules do. */
+#include <string.h>
+#include "tap.h"
+#include "syntax.h"
+
+#define ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+int main(void)
+{
+	const char *tchar = ALNUM "!#$%&'*+-.^_`|~";
+	const char *rchar = ALNUM "!#$&-^_.+";
+	unsigned bad = 0;
+	char name[200];
+
+	for (unsigned c = 0; c < 256; c++) {
+		int want_t = c && memchr(tchar, (int)c, strlen(tchar)) != NULL;
+		int want_a = c && memchr(ALNUM, (int)c, strlen(ALNUM)) != NULL;
+		int want_r = c && memchr(rchar, (int)c, strlen(rchar)) != NULL;
+		char two[2] = { 'a', (char)c };
+
+		if (s3_is_tchar((unsigned char)c) != want_t || s3_is_alnum((unsigned char)c) != want_a ||
+		    s3_restricted_name_len(two, 2) != (want_r ? 2u : 1u))
+			bad++;
+	}
+	is_int(bad, 0, "every byte: tchar, alnum and restricted-name-chars as written out");
+
+	is_int(s3_token_len("abc def", 7), 3, "a token stops at a space");
+	is_int(s3_token_len("=x", 2), 0, "no token before '='");
+	is_int(s3_token_len("ab\0c", 4), 2, "a token stops at NUL");
+	is_int(s3_restricted_name_len("+xml", 4), 0, "a restricted-name starts with an alphanumeric");
+	is_int(s3_restricted_name_len("svg+xml/", 8), 7, "and stops at '/'");
+	is_int(s3_restricted_name_len("", 0), 0, "empty: none");
+
+	memset(name, 'a', sizeof name);
+	is_int(s3_restricted_name_len(name, S3_RESTRICTED_NAME_MAX), S3_RESTRICTED_NAME_MAX,
+	       "a name of %d characters", S3_RESTRICTED_NAME_MAX);
+	is_int(s3_restricted_name_len(name, S3_RESTRICTED_NAME_MAX + 1), 0,
+	       "one more is refused, not cut");
+	return done_testing();
+}
