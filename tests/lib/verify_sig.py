@@ -75,6 +75,9 @@ def freeze(amz_date):
     _FrozenDatetime.frozen = _real_datetime.datetime.strptime(
         amz_date, '%Y%m%dT%H%M%SZ')
     botocore.auth.datetime = _shim   # (again: nothing may have undone it)
+    if hasattr(botocore.auth, 'get_current_datetime'):
+        # newer botocore (not Debian's 1.29) reads the clock through this
+        botocore.auth.get_current_datetime = lambda: _FrozenDatetime.frozen
 
 
 AUTH_PARAMS = {'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date',
@@ -133,8 +136,8 @@ def verify(url, *, access_key, secret_key, region, content_type,
     ref = urlsplit(req.prepare().url)
     rq = dict(parse_qsl(ref.query, keep_blank_values=True))
     if rq.get('X-Amz-Date') != amz_date:
-        return problems + ['botocore clock not frozen (X-Amz-Date %r)'
-                           % rq.get('X-Amz-Date')]
+        return problems + ['botocore clock not frozen (X-Amz-Date %r, sign_s3 %r)'
+                           % (rq.get('X-Amz-Date'), amz_date)]
     if (ref.scheme, ref.netloc, ref.path) != (p.scheme, p.netloc, p.path):
         problems.append('botocore moved the URL: %s://%s%s'
                         % (ref.scheme, ref.netloc, ref.path))
