@@ -18,6 +18,8 @@
 #include <openssl/crypto.h>
 
 #include "config.h"
+#include "file.h"
+#include "syntax.h"
 #include "filename.h"
 #include "policy.h"
 #include "presign.h"
@@ -27,6 +29,7 @@
 #define CFG_MAX_NAMES    3       /* a setting's name and its fallbacks */
 #define CFG_MAX_ENTRIES  32      /* distinct names a file may set (>= known names) */
 #define CFG_MSG_MAX      128     /* a validator's own "what is expected" */
+#define CFG_FILE_MSG_MAX 1200    /* "PATH: why" of the file reader */
 #define CFG_MAX_HOST     253     /* DNS name */
 #define CFG_MAX_LABEL    63      /* one DNS label */
 #define CFG_MAX_PORT     65535
@@ -95,19 +98,9 @@ static const char *expect_bytes(struct cfg_res *r, size_t max, const char *what)
 
 /* ---- character classes and helpers ------------------------------------ */
 
-static int is_alnum(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-static int is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
 static int is_xdigit(unsigned char c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+	return s3_is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 static char lower(char c)
@@ -124,7 +117,7 @@ static int is_ctl(unsigned char c)
 static int all_in(const char *s, size_t n, const char *extra)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (is_alnum((unsigned char)s[i]))
+		if (s3_is_alnum((unsigned char)s[i]))
 			continue;
 		if (!s[i] || !strchr(extra, s[i]))
 			return 0;
@@ -141,7 +134,7 @@ static int parse_uint(const char *v, unsigned long lo, unsigned long hi,
 	if (!*v)
 		return 0;
 	for (; *v; v++) {
-		if (!is_digit((unsigned char)*v))
+		if (!s3_is_digit((unsigned char)*v))
 			return 0;
 		n = n * 10 + (unsigned long)(*v - '0');
 		if (n > hi)
@@ -196,14 +189,9 @@ static const char *v_region(const char *v, struct cfg_res *r)
 /* 1..max bytes of printable ASCII 0x21-0x7e. */
 static const char *printable(const char *v, size_t max, struct cfg_res *r)
 {
-	size_t n = strlen(v);
-
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)v[i] < 0x21 || (unsigned char)v[i] > 0x7e)
-			n = 0;
-	if (n == 0 || n > max)
+	if (!s3_is_visible(v, max))
 		return expect_bytes(r, max, "printable ASCII characters (0x21-0x7e)");
-	r->str = v, r->len = n;
+	r->str = v, r->len = strlen(v);
 	return NULL;
 }
 
@@ -242,7 +230,7 @@ static int host_ok(const char *h, size_t n)
 		}
 		if (label++ == 0 && h[i] == '-')
 			return 0;
-		if (!is_digit((unsigned char)h[i]))
+		if (!s3_is_digit((unsigned char)h[i]))
 			numeric = 0;
 	}
 	if (!numeric)
@@ -555,44 +543,22 @@ static void file_free(struct cfg_file *f)
 static enum s3_err file_read(struct cfg_file *f, const char *path,
                              char *err, size_t cap)
 {
-	enum s3_err rc = S3_ERR_IO;
-	FILE *fp;
-	size_t n;
+	struct s3_file sf;
+	char msg[CFG_FILE_MSG_MAX];
+	enum s3_err rc = s3_file_read(&sf, path, S3_CONFIG_MAX_FILE, msg, sizeof msg);
 
-	fp = fopen(path, "rb");
-	if (!fp) {
-		s3_msgf(err, cap, "%s: cannot read %s: %s", CFG_FILE_VAR, path,
-		     strerror(errno));
-		return S3_ERR_IO;
+	if (rc == S3_ERR_TOOLONG) {
+		s3_msgf(err, cap, "%s: %s", CFG_FILE_VAR, msg);
+		return S3_ERR_CONFIG;
 	}
-	f->alloc = S3_CONFIG_MAX_FILE + 2;
-	f->buf = malloc(f->alloc);
-	if (!f->buf) {
-		f->alloc = 0;
-		rc = S3_ERR_NOMEM;
-		s3_msgf(err, cap, "%s: out of memory", CFG_FILE_VAR);
-		goto fail;
+	if (rc == S3_ERR_NOTFOUND)
+		rc = S3_ERR_IO;
+	if (rc) {
+		s3_msgf(err, cap, "%s: cannot read %s", CFG_FILE_VAR, msg);
+		return rc;
 	}
-	/* one byte more than allowed tells "too large" from "exactly full" */
-	n = fread(f->buf, 1, S3_CONFIG_MAX_FILE + 1, fp);
-	if (ferror(fp)) {
-		s3_msgf(err, cap, "%s: cannot read %s: %s", CFG_FILE_VAR, path,
-		     strerror(errno));
-		goto fail;
-	}
-	if (n > S3_CONFIG_MAX_FILE) {
-		rc = S3_ERR_CONFIG;
-		s3_msgf(err, cap, "%s: %s: larger than %d bytes", CFG_FILE_VAR, path,
-		     S3_CONFIG_MAX_FILE);
-		goto fail;
-	}
-	fclose(fp);
-	f->buf[n] = '\0';
-	f->size = n;
+	f->buf = sf.buf, f->alloc = sf.alloc, f->size = sf.len;
 	return S3_OK;
-fail:
-	fclose(fp);
-	return rc;
 }
 
 static int is_ws(char c)

@@ -19,6 +19,7 @@ enum s3_err {
 	S3_ERR_NOCREDS,    /* no usable credentials */
 	S3_ERR_CONFIG,     /* bad configuration value */
 	S3_ERR_IO,         /* file or socket error */
+	S3_ERR_NOTFOUND,   /* a file that does not exist */
 	S3_ERR__COUNT
 };
 

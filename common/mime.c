@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "mime.h"
+#include "file.h"
 #include "syntax.h"
 
 struct mime_slot {
@@ -197,7 +198,7 @@ static enum s3_err grow(struct s3_mime_db *db)
 }
 
 /* Adds ext -> type unless ext is already there (the first one wins). */
-static enum s3_err put(struct s3_mime_db *db, const char *ext, const char *type)
+static enum s3_err add_ext(struct s3_mime_db *db, const char *ext, const char *type)
 {
 	struct mime_slot *slot;
 
@@ -224,63 +225,10 @@ static enum s3_err load_builtin(struct s3_mime_db *db)
 
 	db->builtin = 1;
 	for (i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
-		e = put(db, builtin[i].ext, builtin[i].type);
+		e = add_ext(db, builtin[i].ext, builtin[i].type);
 		if (e != S3_OK)
 			return e;
 	}
-	return S3_OK;
-}
-
-/* Reads all of fd into a NUL-terminated malloc'd buffer. */
-static enum s3_err read_all(int fd, char **text, size_t *len)
-{
-	struct stat st;
-	size_t cap = 4096, n = 0;
-	char *buf, *p;
-	ssize_t r;
-
-	if (fstat(fd, &st) != 0)
-		return S3_ERR_IO;
-	if (S_ISREG(st.st_mode)) {
-		if (st.st_size > S3_MIME_FILE_MAX)
-			return S3_ERR_TOOLONG;
-		cap = (size_t)st.st_size + 2;   /* +1 NUL, +1 to see EOF at once */
-	}
-	buf = malloc(cap);
-	if (!buf)
-		return S3_ERR_NOMEM;
-	for (;;) {
-		if (n + 1 == cap) {
-			if (cap > S3_MIME_FILE_MAX) {
-				free(buf);
-				return S3_ERR_TOOLONG;
-			}
-			cap = cap * 2 > S3_MIME_FILE_MAX + 2 ? S3_MIME_FILE_MAX + 2 : cap * 2;
-			p = realloc(buf, cap);
-			if (!p) {
-				free(buf);
-				return S3_ERR_NOMEM;
-			}
-			buf = p;
-		}
-		r = read(fd, buf + n, cap - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			free(buf);
-			return S3_ERR_IO;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	if (n > S3_MIME_FILE_MAX) {
-		free(buf);
-		return S3_ERR_TOOLONG;
-	}
-	buf[n] = '\0';
-	*text = buf;
-	*len = n;
 	return S3_OK;
 }
 
@@ -325,7 +273,7 @@ static enum s3_err parse_line(struct s3_mime_db *db, char *s, size_t n)
 			continue;
 		for (k = b; k < b + tl; k++)
 			s[k] = (char)ascii_lower((unsigned char)s[k]);
-		e = put(db, s + b, type);
+		e = add_ext(db, s + b, type);
 		if (e != S3_OK)
 			return e;
 	}
@@ -348,21 +296,22 @@ static enum s3_err parse(struct s3_mime_db *db, char *text, size_t len)
 	return S3_OK;
 }
 
-static enum s3_err load_file(struct s3_mime_db *db, int fd)
+/* Loads path; S3_ERR_NOTFOUND when it does not exist. */
+static enum s3_err load_file(struct s3_mime_db *db, const char *path)
 {
-	size_t len;
-	enum s3_err e = read_all(fd, &db->text, &len);
+	struct s3_file f;
+	enum s3_err e = s3_file_read(&f, path, S3_MIME_FILE_MAX, NULL, 0);
 
 	if (e != S3_OK)
 		return e;
-	return parse(db, db->text, len);
+	db->text = f.buf;
+	return parse(db, db->text, f.len);
 }
 
 enum s3_err s3_mime_load(struct s3_mime_db **out, const char *path)
 {
 	struct s3_mime_db *db;
 	enum s3_err e;
-	int fd;
 
 	if (!out)
 		return S3_ERR_INVAL;
@@ -370,13 +319,9 @@ enum s3_err s3_mime_load(struct s3_mime_db **out, const char *path)
 	db = calloc(1, sizeof *db);
 	if (!db)
 		return S3_ERR_NOMEM;
-	fd = open(path ? path : S3_MIME_TYPES_PATH, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	e = load_file(db, path ? path : S3_MIME_TYPES_PATH);
+	if (e == S3_ERR_NOTFOUND)
 		e = load_builtin(db);
-	} else {
-		e = load_file(db, fd);
-		close(fd);
-	}
 	if (e == S3_OK && !db->slots)
 		e = grow(db);           /* an empty file: lookups need a table */
 	if (e != S3_OK) {

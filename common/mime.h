@@ -7,8 +7,8 @@
  * with '#' ends the line). Lines whose type is not a valid type/subtype are
  * ignored, as are extensions longer than S3_MIME_EXT_MAX or containing bytes
  * other than printable ASCII. Extensions are matched case-insensitively
- * (ASCII); when one appears twice, the first line wins. If the file cannot
- * be opened at all, a built-in table of common web upload types is used
+ * (ASCII); when one appears twice, the first line wins. If the file does
+ * not exist, a built-in table of common web upload types is used
  * instead and that is not an error (s3_mime_is_builtin() tells).
  *
  * The database is a hash table: a lookup is a few dozen instructions, and
@@ -36,13 +36,14 @@
 
 struct s3_mime_db;
 
-/* Loads path (NULL: S3_MIME_TYPES_PATH) into *out. A file that cannot be
- * opened gives the built-in table and S3_OK. Errors: S3_ERR_TOOLONG (file
- * over S3_MIME_FILE_MAX), S3_ERR_IO (read error, e.g. a directory),
+/* Loads path (NULL: S3_MIME_TYPES_PATH) into *out. A file that does not
+ * exist gives the built-in table and S3_OK. Errors: S3_ERR_TOOLONG (file
+ * over S3_MIME_FILE_MAX), S3_ERR_IO (cannot be opened or read, e.g. a
+ * directory or no permission),
  * S3_ERR_NOMEM, S3_ERR_INVAL (out is NULL). *out is NULL on error. */
 enum s3_err s3_mime_load(struct s3_mime_db **out, const char *path);
 
-/* 1 when db holds the built-in table (the file could not be opened). */
+/* 1 when db holds the built-in table (the file does not exist). */
 int s3_mime_is_builtin(const struct s3_mime_db *db);
 
 /* The type for the extension after the last '.' of filename's last path

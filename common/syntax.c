@@ -3,6 +3,11 @@
 
 #include <string.h>
 
+int s3_is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
 int s3_is_alnum(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -37,4 +42,16 @@ size_t s3_restricted_name_len(const char *s, size_t n)
 		if (i == S3_RESTRICTED_NAME_MAX)
 			return 0;
 	return i;
+}
+
+int s3_is_visible(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+
+	if (n == 0 || n > max)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+			return 0;
+	return 1;
 }

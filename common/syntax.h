@@ -9,6 +9,9 @@
 
 #define S3_RESTRICTED_NAME_MAX 127   /* RFC 6838 4.2: 1 + up to 126 */
 
+/* 0-9. */
+int s3_is_digit(unsigned char c);
+
 /* A-Z a-z 0-9. */
 int s3_is_alnum(unsigned char c);
 
@@ -22,5 +25,9 @@ size_t s3_token_len(const char *s, size_t n);
  * alphanumeric, then alphanumerics and ! # $ & - ^ _ . +; 0 when there is
  * none or it is longer than S3_RESTRICTED_NAME_MAX. */
 size_t s3_restricted_name_len(const char *s, size_t n);
+
+/* 1 when s is 1..max bytes of visible ASCII (0x21-0x7e): the rule for
+ * keys, secrets and tokens. */
+int s3_is_visible(const char *s, size_t max);
 
 #endif

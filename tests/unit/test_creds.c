@@ -1183,7 +1183,7 @@ static void test_container(void)
 	env_set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", tpath("authtok-missing"));
 	ch = mk(NULL, NULL, NULL);
 	g = get(ch, T0);
-	ok(strstr(g.why, "TOKEN_FILE: ") && strstr(g.why, "not found"),
+	ok(strstr(g.why, "TOKEN_FILE: ") && strstr(g.why, "No such file"),
 	   "container: missing token file (%s)", g.why);
 	s3_creds_free(ch);
 	env_set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", NULL);

@@ -26,6 +26,20 @@ int main(void)
 	}
 	is_int(bad, 0, "every byte: tchar, alnum and restricted-name-chars as written out");
 
+	bad = 0;
+	for (unsigned c = 0; c < 256; c++) {
+		char one[2] = { (char)c, 0 };
+
+		if (s3_is_digit((unsigned char)c) != (c >= '0' && c <= '9') ||
+		    (c && s3_is_visible(one, 1) != (c >= 0x21 && c <= 0x7e)))
+			bad++;
+	}
+	is_int(bad, 0, "every byte: digit and visible (0x21-0x7e) as written out");
+	ok(!s3_is_visible("", 5), "visible: empty is refused");
+	ok(s3_is_visible("abcde", 5), "visible: max bytes");
+	ok(!s3_is_visible("abcdef", 5), "visible: one more is refused");
+	ok(!s3_is_visible("ab cd", 5), "visible: a space is refused");
+
 	is_int(s3_token_len("abc def", 7), 3, "a token stops at a space");
 	is_int(s3_token_len("=x", 2), 0, "no token before '='");
 	is_int(s3_token_len("ab\0c", 4), 2, "a token stops at NUL");
