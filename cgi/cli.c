@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "config.h"
 #include "creds.h"
+#include "date.h"
 #include "presign.h"
 
 #include <ctype.h>
@@ -38,46 +39,6 @@ static int usage_error(const char *msg, const char *arg)
 		fprintf(stderr, PROG ": %s\n", msg);
 	fprintf(stderr, "Try '" PROG " --help'.\n");
 	return CLI_EXIT_USAGE;
-}
-
-static int digits(const char *s, int n, int *out)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-int cli_parse_amz_time(const char *s, long long *out)
-{
-	struct tm tm = {0};
-	int y, mo, d, h, mi, se;
-	time_t t;
-
-	if (!s || strlen(s) != 16 || s[8] != 'T' || s[15] != 'Z')
-		return -1;
-	if (digits(s, 4, &y) || digits(s + 4, 2, &mo) || digits(s + 6, 2, &d) ||
-	    digits(s + 9, 2, &h) || digits(s + 11, 2, &mi) || digits(s + 13, 2, &se))
-		return -1;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59)
-		return -1;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	t = timegm(&tm);
-	/* timegm normalizes Feb 30 to Mar 2: refuse dates that moved */
-	if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != mo - 1)
-		return -1;
-	*out = (long long)t;
-	return 0;
 }
 
 static int parse_expires(const char *s, unsigned *out)
@@ -118,7 +79,7 @@ struct cli_opts {
 	const char *acl;
 	const char *key;
 	unsigned expires;         /* 0: from configuration */
-	long long when;
+	time_t when;
 	int have_time;
 };
 
@@ -161,7 +122,7 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 		if (!strcmp(a, "--expires") && parse_expires(v, &o->expires))
 			return usage_error("--expires must be an integer from 1 to 604800", NULL);
 		if (!strcmp(a, "--time")) {
-			if (cli_parse_amz_time(v, &o->when))
+			if (s3_date_parse_amz(v, &o->when))
 				return usage_error("--time must be YYYYMMDDTHHMMSSZ", NULL);
 			o->have_time = 1;
 		}
@@ -234,7 +195,7 @@ int cli_presign(int argc, char **argv)
 		.params = o.acl ? &acl : NULL,
 		.nparams = o.acl ? 1 : 0,
 		.expires = o.expires ? o.expires : cfg.expires,
-		.now = o.have_time ? (time_t)o.when : time(NULL),
+		.now = o.have_time ? o.when : time(NULL),
 	};
 	/* the URL must not outlive temporary credentials */
 	in.expires = s3_creds_clamp_expires(in.expires, in.now, cexp);

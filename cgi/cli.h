@@ -16,9 +16,6 @@
 /* argv[0] is "presign"; the options and KEY follow. */
 int cli_presign(int argc, char **argv);
 
-/* Parses "YYYYMMDDTHHMMSSZ" strictly; returns 0 and sets *out, or -1. */
-int cli_parse_amz_time(const char *s, long long *out);
-
 void cli_usage(FILE *f);
 
 #endif

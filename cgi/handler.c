@@ -1,6 +1,7 @@
 /* handler.c - one /api/sign_s3 request (see handler.h). */
 #include "handler.h"
 #include "base64.h"
+#include "date.h"
 #include "filename.h"
 #include "policy.h"
 #include "uri.h"
@@ -312,7 +313,7 @@ static void sign(struct s3_app *app, const char *key, size_t key_len,
 			return;
 		}
 	}
-	if (sigv4_iso8601(now + (time_t)expires, expires_at))
+	if (s3_date_iso8601(now + (time_t)expires, expires_at))
 		memcpy(expires_at, "1970-01-01T00:00:00Z", 21);
 	s3_response_ok(out, &(struct s3_signed){
 		.file_type = type, .content_disposition = disposition, .signed_request = url,

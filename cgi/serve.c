@@ -1,6 +1,7 @@
 /* serve.c - CGI and FastCGI request loops (see serve.h). */
 #define _GNU_SOURCE 1          /* ppoll */
 #include "serve.h"
+#include "date.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
@@ -69,10 +70,9 @@ static void log_token(FILE *f, const char *s, size_t max)
 void serve_log(FILE *f, const struct s3_response *r, const char *method,
                const char *remote, time_t now)
 {
-	char ts[21];
-	struct tm tm;
+	char ts[S3_DATE_ISO8601_LEN + 1];
 
-	if (!gmtime_r(&now, &tm) || !strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (s3_date_iso8601(now, ts))
 		strcpy(ts, "-");
 	fprintf(f, "sign_s3[%ld]: %s %d ", (long)getpid(), ts, r->status);
 	log_token(f, method, 16);

@@ -26,6 +26,7 @@
 #include <openssl/rand.h>
 
 #include "creds_int.h"
+#include "date.h"
 #include "syntax.h"
 #include "utf8.h"
 
@@ -54,7 +55,7 @@ static void why_add(char *why, size_t cap, const char *fmt, ...)
 /* t for a log line; "?" when it cannot be written. */
 static void iso8601(time_t t, char out[21])
 {
-	if (sigv4_iso8601(t, out))
+	if (s3_date_iso8601(t, out))
 		strcpy(out, "?");
 }
 
@@ -123,85 +124,7 @@ long creds_mono_ms(void)
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* ---- time ------------------------------------------------------------ */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static long long days_from_civil(long long y, int m, int d)
-{
-	long long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int dm[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-	return m == 2 && leap ? 29 : dm[m - 1];
-}
-
-/* n digits at s as a number, or -1. */
-static int num(const char *s, int n)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (!s3_is_digit(s[i]))
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-enum s3_err s3_creds_parse_time(const char *s, time_t *out)
-{
-	int y, mo, d, h, mi, se, off = 0;
-	size_t n;
-	long long t;
-
-	if (!s || (n = strlen(s)) < 20 || n > S3_CREDS_MAX_TIME)
-		return S3_ERR_INVAL;
-	if (s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
-	    s[13] != ':' || s[16] != ':')
-		return S3_ERR_INVAL;
-	y = num(s, 4), mo = num(s + 5, 2), d = num(s + 8, 2);
-	h = num(s + 11, 2), mi = num(s + 14, 2), se = num(s + 17, 2);
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 ||
-	    mi < 0 || mi > 59 || se < 0 || se > 60)
-		return S3_ERR_INVAL;
-	if (d > days_in_month(y, mo))
-		return S3_ERR_INVAL;
-	s += 19;
-	if (*s == '.') {
-		s++;
-		if (!s3_is_digit(*s))
-			return S3_ERR_INVAL;
-		while (s3_is_digit(*s))
-			s++;       /* fraction: dropped (whole seconds are enough) */
-	}
-	if ((*s == 'Z' || *s == 'z') && !s[1]) {
-		off = 0;
-	} else if ((*s == '+' || *s == '-') && strlen(s) == 6 && s[3] == ':') {
-		int oh = num(s + 1, 2), om = num(s + 4, 2);
-
-		if (oh < 0 || oh > 23 || om < 0 || om > 59)
-			return S3_ERR_INVAL;
-		off = (oh * 60 + om) * 60 * (*s == '-' ? -1 : 1);
-	} else {
-		return S3_ERR_INVAL;
-	}
-	t = days_from_civil(y, mo, d) * 86400LL + h * 3600LL + mi * 60LL + se - off;
-	if (t < 0)
-		return S3_ERR_INVAL;
-	*out = (time_t)t;
-	return S3_OK;
-}
+/* ---- refresh times ------------------------------------------------- */
 
 unsigned s3_creds_clamp_expires(unsigned want, time_t now, time_t expiration)
 {
@@ -362,7 +285,7 @@ enum s3_err s3_creds_parse_json(const char *body, size_t len,
 		bad = "no Expiration";
 		goto fail;
 	}
-	if (exp && s3_creds_parse_time(exp, &t)) {
+	if (exp && s3_date_parse_rfc3339(exp, &t)) {
 		bad = "Expiration is not an ISO 8601 date-time";
 		goto fail;
 	}

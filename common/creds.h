@@ -111,7 +111,6 @@
 #define S3_CREDS_MAX_AUTH_TOKEN     8192    /* container authorization token */
 #define S3_CREDS_MAX_IMDS_TOKEN     1024
 #define S3_CREDS_MAX_ROLE           64      /* IAM role name */
-#define S3_CREDS_MAX_TIME           64      /* an Expiration string */
 
 /* Defaults of the metadata endpoints; each has an ENDPOINT override:
  * S3_CONTAINER_ENDPOINT, AWS_EC2_METADATA_SERVICE_ENDPOINT (see above). */
@@ -185,11 +184,6 @@ unsigned s3_creds_clamp_expires(unsigned want, time_t now, time_t expiration);
 
 /* When a refresh of credentials expiring at expiration is due. */
 time_t s3_creds_refresh_at(time_t expiration, unsigned jitter);
-
-/* Parses an ISO 8601 / RFC 3339 date-time with seconds and a zone:
- * YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM), years 1970..9999.
- * S3_ERR_INVAL when malformed or not a real date. */
-enum s3_err s3_creds_parse_time(const char *s, time_t *out);
 
 /* The JSON answers of the sources. */
 enum s3_creds_json {

@@ -12,6 +12,7 @@
  *   UNSIGNED-PAYLOAD           (payload hash)
  */
 #include "sigv4.h"
+#include "date.h"
 #include "uri.h"
 
 #include <stdio.h>
@@ -127,54 +128,6 @@ static enum s3_err check_request(const struct sigv4_request *r, const struct s3_
 	return S3_OK;
 }
 
-/* ---- stage 0: time ----------------------------------------------------- */
-
-static void two(char *out, int v)
-{
-	out[0] = (char)('0' + v / 10);
-	out[1] = (char)('0' + v % 10);
-}
-
-/* t in UTC after a template where each "##" is the next two digits of
- * century, year, month, day, hour, minute, second; S3_ERR_RANGE outside
- * the years 1970..9999. */
-static enum s3_err utc(time_t t, const char *tmpl, char *out)
-{
-	struct tm tm;
-	int v[7], k = 0;
-
-	if (!gmtime_r(&t, &tm) || tm.tm_year < 70 || tm.tm_year > 9999 - 1900)
-		return S3_ERR_RANGE;
-	v[0] = (tm.tm_year + 1900) / 100;
-	v[1] = (tm.tm_year + 1900) % 100;
-	v[2] = tm.tm_mon + 1;
-	v[3] = tm.tm_mday;
-	v[4] = tm.tm_hour;
-	v[5] = tm.tm_min;
-	v[6] = tm.tm_sec;
-	for (; *tmpl; tmpl++) {
-		if (*tmpl == '#') {
-			two(out, v[k++]);
-			out += 2;
-			tmpl++;
-		} else {
-			*out++ = *tmpl;
-		}
-	}
-	*out = '\0';
-	return S3_OK;
-}
-
-enum s3_err sigv4_amz_date(time_t t, char out[17])
-{
-	return utc(t, "########T######Z", out);
-}
-
-enum s3_err sigv4_iso8601(time_t t, char out[21])
-{
-	return utc(t, "####-##-##T##:##:##Z", out);
-}
-
 /* ---- stage 1: canonical query ------------------------------------------ */
 
 /* A query parameter, encoded once into scratch space; sorted by encoded
@@ -252,7 +205,7 @@ static enum s3_err auth_values(struct auth_values *v, const struct sigv4_request
                                const struct s3_creds *c)
 {
 	struct sbuf b;
-	enum s3_err e = sigv4_amz_date(r->when, v->amz_date);
+	enum s3_err e = s3_date_amz(r->when, v->amz_date);
 
 	if (e)
 		return e;
@@ -464,7 +417,7 @@ enum s3_err sigv4_string_to_sign(struct sbuf *out, const struct sigv4_request *r
 	if (!r || !canonical_request || !is_label(r->region, SIGV4_MAX_REGION) ||
 	    !is_label(r->service, SIGV4_MAX_SERVICE))
 		return S3_ERR_INVAL;
-	if ((e = sigv4_amz_date(r->when, amz_date)))
+	if ((e = s3_date_amz(r->when, amz_date)))
 		return e;
 	if ((e = sigv4_cache_init(&k)))
 		return e;

@@ -74,14 +74,6 @@ struct sigv4_request {
 	unsigned expires;          /* seconds, SIGV4_EXPIRES_MIN..MAX */
 };
 
-/* "YYYYMMDDTHHMMSSZ" (17 bytes with NUL) for t; S3_ERR_RANGE if t is out of
- * the years 1970..9999. */
-enum s3_err sigv4_amz_date(time_t t, char out[17]);
-
-/* The same time as "YYYY-MM-DDTHH:MM:SSZ" (ISO 8601 extended, 21 bytes
- * with NUL), for what people read: expires_at, log lines. */
-enum s3_err sigv4_iso8601(time_t t, char out[21]);
-
 /* Stage 1: canonical query string (every parameter, X-Amz-* included but
  * X-Amz-Signature, encoded and sorted by name then value). */
 enum s3_err sigv4_canonical_query(struct sbuf *out, const struct sigv4_request *r,

@@ -579,23 +579,6 @@ static void refusals(void)
 			       S3_OK, "key of exactly 1024 bytes accepted");
 		}
 	}
-	{
-		char d[17];
-
-		is_int(sigv4_amz_date(DOC_TIME, d), S3_OK, "amz date");
-		is_str(d, "20130524T000000Z", "amz date format");
-		is_int(sigv4_amz_date((time_t)-1, d), S3_ERR_RANGE, "amz date before 1970 refused");
-	}
-	{
-		char d[21];
-
-		is_int(sigv4_iso8601(DOC_TIME + 3723, d), S3_OK, "ISO 8601 date");
-		is_str(d, "2013-05-24T01:02:03Z", "ISO 8601 extended format");
-		is_int(sigv4_iso8601((time_t)253402300799, d), S3_OK, "ISO 8601 of the last second of 9999");
-		is_str(d, "9999-12-31T23:59:59Z", "ISO 8601 year 9999");
-		is_int(sigv4_iso8601((time_t)253402300800, d), S3_ERR_RANGE, "ISO 8601 after 9999 refused");
-		is_int(sigv4_iso8601((time_t)-1, d), S3_ERR_RANGE, "ISO 8601 before 1970 refused");
-	}
 }
 
 int main(void)
