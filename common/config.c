@@ -18,18 +18,15 @@
 #include <openssl/crypto.h>
 
 #include "config.h"
-#include "file.h"
+#include "config_file.h"
 #include "syntax.h"
 #include "filename.h"
 #include "policy.h"
 #include "presign.h"
 #include "utf8.h"
 
-#define CFG_FILE_VAR     "SIGN_S3_CONFIG"
 #define CFG_MAX_NAMES    3       /* a setting's name and its fallbacks */
-#define CFG_MAX_ENTRIES  32      /* distinct names a file may set (>= known names) */
 #define CFG_MSG_MAX      128     /* a validator's own "what is expected" */
-#define CFG_FILE_MSG_MAX 1200    /* "PATH: why" of the file reader */
 #define CFG_MAX_HOST     253     /* DNS name */
 #define CFG_MAX_LABEL    63      /* one DNS label */
 #define CFG_MAX_PORT     65535
@@ -65,19 +62,6 @@ struct cfg_var {
 	size_t off;                        /* the field in struct s3_config */
 	const char *def;                   /* used when unset; NULL: none */
 	unsigned flags;
-};
-
-/* The SIGN_S3_CONFIG file, read once: entries point into buf. */
-struct cfg_file {
-	char *buf;
-	size_t alloc;      /* bytes of buf, all wiped on free */
-	size_t size;       /* bytes read */
-	size_t n;
-	struct {
-		const char *name;
-		const char *value;
-		unsigned line;
-	} ent[CFG_MAX_ENTRIES];
 };
 
 /* The environment over the file. */
@@ -187,7 +171,7 @@ static const char *v_region(const char *v, struct cfg_res *r)
 }
 
 /* 1..max bytes of printable ASCII 0x21-0x7e. */
-static const char *printable(const char *v, size_t max, struct cfg_res *r)
+static const char *visible(const char *v, size_t max, struct cfg_res *r)
 {
 	if (!s3_is_visible(v, max))
 		return expect_bytes(r, max, "printable ASCII characters (0x21-0x7e)");
@@ -197,17 +181,17 @@ static const char *printable(const char *v, size_t max, struct cfg_res *r)
 
 static const char *v_access_key(const char *v, struct cfg_res *r)
 {
-	return printable(v, SIGV4_MAX_ACCESS_KEY, r);
+	return visible(v, SIGV4_MAX_ACCESS_KEY, r);
 }
 
 static const char *v_secret(const char *v, struct cfg_res *r)
 {
-	return printable(v, SIGV4_MAX_SECRET, r);
+	return visible(v, SIGV4_MAX_SECRET, r);
 }
 
 static const char *v_token(const char *v, struct cfg_res *r)
 {
-	return printable(v, SIGV4_MAX_TOKEN, r);
+	return visible(v, SIGV4_MAX_TOKEN, r);
 }
 
 /* A DNS name (labels of A-Z a-z 0-9 -, not starting or ending with '-'),
@@ -527,154 +511,6 @@ static int known_name(const char *name)
 	return 0;
 }
 
-/* ---- the file layer --------------------------------------------------- */
-
-static void file_free(struct cfg_file *f)
-{
-	if (f->buf) {
-		OPENSSL_cleanse(f->buf, f->alloc);
-		free(f->buf);
-	}
-	memset(f, 0, sizeof(*f));
-}
-
-/* Reads path into f->buf (NUL-terminated), refusing more than
- * S3_CONFIG_MAX_FILE bytes. */
-static enum s3_err file_read(struct cfg_file *f, const char *path,
-                             char *err, size_t cap)
-{
-	struct s3_file sf;
-	char msg[CFG_FILE_MSG_MAX];
-	enum s3_err rc = s3_file_read(&sf, path, S3_CONFIG_MAX_FILE, msg, sizeof msg);
-
-	if (rc == S3_ERR_TOOLONG) {
-		s3_msgf(err, cap, "%s: %s", CFG_FILE_VAR, msg);
-		return S3_ERR_CONFIG;
-	}
-	if (rc == S3_ERR_NOTFOUND)
-		rc = S3_ERR_IO;
-	if (rc) {
-		s3_msgf(err, cap, "%s: cannot read %s", CFG_FILE_VAR, msg);
-		return rc;
-	}
-	f->buf = sf.buf, f->alloc = sf.alloc, f->size = sf.len;
-	return S3_OK;
-}
-
-static int is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-}
-
-/* Trims whitespace around s[0..*n), in place. */
-static char *trim(char *s, size_t *n)
-{
-	while (*n && is_ws(s[*n - 1]))
-		s[--*n] = '\0';
-	while (*n && is_ws(*s))
-		s++, --*n;
-	return s;
-}
-
-static const char *file_get(const struct cfg_file *f, const char *name,
-                            unsigned *line)
-{
-	for (size_t i = 0; i < f->n; i++) {
-		if (strcmp(f->ent[i].name, name) == 0) {
-			if (line)
-				*line = f->ent[i].line;
-			return f->ent[i].value;
-		}
-	}
-	return NULL;
-}
-
-/* One line (NUL-terminated in place, without its '\n'): NULL or a refusal
- * (static, or written to msg). */
-static const char *file_line(struct cfg_file *f, char *s, size_t n, unsigned line,
-                             char *msg, size_t cap)
-{
-	char *eq, *name, *val;
-	size_t nn, vn;
-	unsigned first;
-
-	if (n > S3_CONFIG_MAX_LINE) {
-		snprintf(msg, cap, "longer than %d bytes", S3_CONFIG_MAX_LINE);
-		return msg;
-	}
-	s = trim(s, &n);
-	if (n == 0 || *s == '#')
-		return NULL;
-	eq = strchr(s, '=');
-	if (!eq)
-		return "expected NAME=value";
-	*eq = '\0';
-	nn = (size_t)(eq - s);
-	name = trim(s, &nn);
-	vn = n - (size_t)(eq - s) - 1;
-	val = trim(eq + 1, &vn);
-	if (nn == 0)
-		return "expected NAME=value";
-	if (!known_name(name))
-		return "unknown name";
-	if (file_get(f, name, &first)) {
-		snprintf(msg, cap, "duplicate name (first set on line %u)", first);
-		return msg;
-	}
-	if (vn && (*val == '"' || *val == '\'')) {
-		if (vn < 2 || val[vn - 1] != *val)
-			return "unmatched quote";
-		val[vn - 1] = '\0';
-		val++;
-	}
-	if (f->n == CFG_MAX_ENTRIES)
-		return "too many settings";
-	f->ent[f->n].name = name;
-	f->ent[f->n].value = val;
-	f->ent[f->n].line = line;
-	f->n++;
-	return NULL;
-}
-
-/* Reads and parses the file; every refusal names the path and line. */
-static enum s3_err file_load(struct cfg_file *f, const char *path,
-                             char *err, size_t cap)
-{
-	enum s3_err rc;
-	char *s, *end;
-	unsigned line = 1;
-
-	if (!*path) {
-		s3_msgf(err, cap, "%s: expected a file path", CFG_FILE_VAR);
-		return S3_ERR_CONFIG;
-	}
-	rc = file_read(f, path, err, cap);
-	if (rc)
-		return rc;
-	s = f->buf;
-	end = f->buf + f->size;
-	while (s < end) {
-		char *nl = memchr(s, '\n', (size_t)(end - s));
-		size_t n = (nl ? (size_t)(nl - s) : (size_t)(end - s));
-		char msg[CFG_MSG_MAX];
-		const char *what;
-
-		if (memchr(s, '\0', n))
-			what = "NUL byte";
-		else {
-			s[n] = '\0';
-			what = file_line(f, s, n, line, msg, sizeof(msg));
-		}
-		if (what) {
-			s3_msgf(err, cap, "%s: %s line %u: %s", CFG_FILE_VAR, path, line, what);
-			return S3_ERR_CONFIG;
-		}
-		s += n + 1;
-		line++;
-	}
-	return S3_OK;
-}
-
 /* ---- loading ---------------------------------------------------------- */
 
 /* The environment's value, else the file's (then *line is its line). */
@@ -685,7 +521,7 @@ static const char *src_get(const struct cfg_src *src, const char *name,
 
 	*line = 0;
 	if (!v && src->file)
-		v = file_get(src->file, name, line);
+		v = cfg_file_get(src->file, name, line);
 	return v;
 }
 
@@ -834,7 +670,7 @@ enum s3_err s3_config_load(struct s3_config *cfg, s3_lookup_fn get, void *ctx,
 	s3_msgf(errmsg, errcap, "%s", "");
 	path = get(ctx, CFG_FILE_VAR);
 	if (path) {
-		rc = file_load(&file, path, errmsg, errcap);
+		rc = cfg_file_load(&file, path, known_name, errmsg, errcap);
 		if (rc)
 			goto fail;
 		src.file = &file;
@@ -856,7 +692,7 @@ enum s3_err s3_config_load(struct s3_config *cfg, s3_lookup_fn get, void *ctx,
 		goto fail;
 	cfg->endpoint_https = !cfg->endpoint || strncmp(cfg->endpoint, "https:", 6) == 0;
 fail:
-	file_free(&file);   /* it may hold secrets */
+	cfg_file_free(&file);   /* it may hold secrets */
 	if (rc)
 		s3_config_free(cfg);
 	return rc;
