@@ -50,10 +50,15 @@ enum s3_err s3_app_init(struct s3_app *app, s3_lookup_fn get, void *ctx,
 		return e;
 	}
 	if (preload && (e = s3_mime_load(&app->mime, app->mime_path))) {
-		snprintf(err, errcap, "%s: %s", S3_MIME_TYPES_PATH, s3_strerror(e));
+		snprintf(err, errcap, "%s: %s", app->mime_path ? app->mime_path : S3_MIME_TYPES_PATH,
+		         s3_strerror(e));
 		s3_app_free(app);
 		return e;
 	}
+	if (preload && s3_mime_is_builtin(app->mime))
+		fprintf(stderr, "sign_s3[%ld]: %s not found: types come from the built-in "
+		        "table of common upload types\n", (long)getpid(),
+		        app->mime_path ? app->mime_path : S3_MIME_TYPES_PATH);
 	if (preload) {
 		char why[S3_SNIFF_WHY_MAX];
 

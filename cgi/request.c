@@ -74,19 +74,6 @@ int s3_req_status_http(enum s3_req_status s)
 	return 500;
 }
 
-const char *s3_req_status_text(enum s3_req_status s)
-{
-	switch (s) {
-	case S3_REQ_OK:         return "OK";
-	case S3_REQ_BAD:        return "Bad Request";
-	case S3_REQ_METHOD:     return "Method Not Allowed";
-	case S3_REQ_TOO_LARGE:  return "Payload Too Large";
-	case S3_REQ_MEDIA_TYPE: return "Unsupported Media Type";
-	case S3_REQ_INTERNAL:   break;
-	}
-	return "Internal Server Error";
-}
-
 /* ---- small helpers ---------------------------------------------------- */
 
 static char ascii_lower(char c)

@@ -71,10 +71,6 @@ struct s3_req_fields {
  * value outside the enum). */
 int s3_req_status_http(enum s3_req_status s);
 
-/* HTTP reason phrase for s: "OK", "Bad Request", "Method Not Allowed",
- * "Payload Too Large", "Unsupported Media Type", "Internal Server Error". */
-const char *s3_req_status_text(enum s3_req_status s);
-
 /* Parses in into out. out is overwritten (not freed) on entry; on success
  * the caller frees it with s3_req_fields_free, on failure it is left zeroed
  * and msg (when msg != NULL and msgcap > 0) holds a short client-safe

@@ -20,11 +20,6 @@ static const unsigned char unreserved[256] = {
 	['y'] = 1, ['z'] = 1,
 };
 
-int uri_unreserved(unsigned char c)
-{
-	return unreserved[c];
-}
-
 static inline int kept(unsigned char c, int keep_slash)
 {
 	return unreserved[c] || (keep_slash && c == '/');

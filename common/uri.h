@@ -19,7 +19,4 @@ void uri_encode(struct sbuf *b, const char *s, size_t n, int keep_slash);
 /* Length of the encoding of s[0..n), without writing it. */
 size_t uri_encoded_len(const char *s, size_t n, int keep_slash);
 
-/* 1 when c is in the unreserved set. */
-int uri_unreserved(unsigned char c);
-
 #endif
