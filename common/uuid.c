@@ -6,12 +6,11 @@
 #include <unistd.h>
 #include "uuid.h"
 
-/* Random bytes drawn S3_UUID_POOL UUIDs at a time: one RAND_bytes call
- * costs about as much as the rest of a UUID, and a FastCGI worker makes
- * one per request. Bytes are wiped as they are used; a pool inherited
- * through fork() is thrown away, so two processes never hand out the same
- * bytes: by a pthread_atfork() child handler, or, if that could not be
- * registered, by comparing getpid() on every call. */
+/* Random bytes drawn S3_UUID_POOL UUIDs at a time (README, Performance:
+ * what the pool is worth in bench_handler). Bytes are wiped as they are
+ * used; a pool inherited through fork() is thrown away, so two processes
+ * never hand out the same bytes: by a pthread_atfork() child handler, or,
+ * if that could not be registered, by comparing getpid() on every call. */
 static unsigned char pool[S3_UUID_POOL * 16];
 static size_t pool_left;        /* unused bytes, at the end of pool */
 static pid_t pool_pid;
@@ -20,11 +19,9 @@ static int pool_atfork;         /* the fork handler is registered */
 
 /* Where the bytes come from: OpenSSL's seed source (EVP_RAND "SEED-SRC":
  * the operating system's CSPRNG, getrandom() on Linux), from which the
- * DRBG behind RAND_bytes seeds itself. Setting that DRBG up (an AES-CTR
- * DRBG, its cipher fetched and instantiated twice over) costs 3.8 million
- * instructions: 40 % of all else a CGI process does for its one UUID. The
- * seed source costs about 80 thousand. Where it cannot be had (a provider
- * configuration without it), RAND_bytes. */
+ * DRBG behind RAND_bytes seeds itself; setting that DRBG up is a large part
+ * of a plain-CGI request (README, Performance: `make bench-cgi`). Where it
+ * cannot be had (a provider configuration without it), RAND_bytes. */
 static EVP_RAND_CTX *seed;
 static int seed_tried;
 
