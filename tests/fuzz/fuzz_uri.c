@@ -32,9 +32,12 @@ static int uhex(char c)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
-	for (unsigned i = 0; i < 256; i++)
-		CHECK(!!uri_unreserved((unsigned char)i) == unreserved((unsigned char)i),
-		      "uri_unreserved(0x%02x)", i);
+	for (unsigned i = 0; i < 256; i++) {
+		char c = (char)i;
+
+		CHECK((uri_encoded_len(&c, 1, 0) == 1) == !!unreserved((unsigned char)i),
+		      "byte 0x%02x kept or encoded wrongly", i);
+	}
 	return 0;
 }
 
