@@ -1064,6 +1064,10 @@ static void test_container(void)
 		{ "ftp://127.0.0.1/creds", 0 },
 		{ "http:///creds", 0 },
 		{ "http://127.0.0.1/cr eds", 0 },
+		{ "https://127.1/creds", 0 },              /* 127.0.0.1 to curl */
+		{ "https://a..b/creds", 0 },
+		{ "https://creds.example.com/x#y", 0 },
+		{ "https://creds.example.com/\xc3\xa9", 0 },
 	};
 
 	/* relative URI, endpoint override, no token */
@@ -1309,7 +1313,8 @@ static void test_imds(void)
 	{
 		static const char *const bad[] = {
 			"127.0.0.1:9", "http://127.0.0.1:9/latest", "http://127.0.0.1:9?x",
-			"file:///etc/passwd", "http://a@127.0.0.1",
+			"file:///etc/passwd", "http://a@127.0.0.1", "http://127.0.0.1:9#x",
+			"http://0x7f.0.0.1", "http://[::1]x",
 		};
 
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
