@@ -411,6 +411,28 @@ static void addressing(void)
 	}
 }
 
+/* An endpoint is host[:port] with no path, userinfo or bad port (s3_config
+ * normalizes it; a caller that does not is refused, not signed for). */
+static void endpoint_refusals(void)
+{
+	static const char *const bad[] = {
+		"minio:9000", "ftp://minio", "http://", "http://minio/", "http://minio/b",
+		"http://minio?x", "http://user@minio", "http://minio:0", "http://minio:65536",
+		"http://a..b", "http://[::1", "http://mi nio",
+	};
+	struct s3_presign_in in = { .method = "PUT", .key = "k", .key_len = 1,
+	                            .expires = 60, .now = DOC_TIME };
+	char url[4096];
+
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		struct s3_target t = { "bucket", "us-east-1", bad[i], S3_STYLE_AUTO };
+
+		is_int(s3_presign(&t, &doc_creds, &in, NULL, url, sizeof url, NULL, 0),
+		       S3_ERR_INVAL, "endpoint '%s' refused", bad[i]);
+		is_str(url, "", "endpoint '%s': no URL", bad[i]);
+	}
+}
+
 /* Content-Type signed, session token carried, x-amz-acl in the canonical query. */
 static void signed_parts(void)
 {
@@ -604,6 +626,7 @@ int main(void)
 	s3_doc_example();
 	uri_table();
 	addressing();
+	endpoint_refusals();
 	buckets();
 	signed_parts();
 	disposition();
