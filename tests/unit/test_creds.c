@@ -1534,6 +1534,14 @@ static void test_http_refusals(void)
 	is_int(s3_http_curl(NULL, &rq, &rs, why, sizeof(why)), S3_ERR_INVAL, "http: gopher refused");
 	rq.url = "http://127.0.0.1:9/a b";
 	is_int(s3_http_curl(NULL, &rq, &rs, why, sizeof(why)), S3_ERR_INVAL, "http: space refused");
+	rq.url = "http://user@127.0.0.1:9/";
+	is_int(s3_http_curl(NULL, &rq, &rs, why, sizeof(why)), S3_ERR_INVAL, "http: userinfo refused");
+	ok(strstr(why, "URL: expected no userinfo") != NULL, "http: and says so (%s)", why);
+	rq.url = "http://127.0.0.1:0/";
+	is_int(s3_http_curl(NULL, &rq, &rs, why, sizeof(why)), S3_ERR_INVAL, "http: port 0 refused");
+	rq.url = "http://0x7f.0.0.1:9/";
+	is_int(s3_http_curl(NULL, &rq, &rs, why, sizeof(why)), S3_ERR_INVAL,
+	       "http: a host curl reads as 127.0.0.1 refused");
 	rq.url = "http://127.0.0.1:9/";
 	rq.headers = &crlf;
 	rq.nheaders = 1;
