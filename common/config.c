@@ -6,14 +6,12 @@
  * SIGN_S3_CONFIG file, which is read once into memory. Validators return
  * NULL or a fixed description of what is expected: a value is never put
  * into a message, since some are secrets. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <openssl/crypto.h>
 
@@ -23,13 +21,11 @@
 #include "filename.h"
 #include "policy.h"
 #include "presign.h"
+#include "url.h"
 #include "utf8.h"
 
 #define CFG_MAX_NAMES    3       /* a setting's name and its fallbacks */
 #define CFG_MSG_MAX      128     /* a validator's own "what is expected" */
-#define CFG_MAX_HOST     253     /* DNS name */
-#define CFG_MAX_LABEL    63      /* one DNS label */
-#define CFG_MAX_PORT     65535
 
 #define CFG_STR_(x) #x
 #define CFG_STR(x) CFG_STR_(x)
@@ -82,11 +78,6 @@ static const char *expect_bytes(struct cfg_res *r, size_t max, const char *what)
 
 /* ---- character classes and helpers ------------------------------------ */
 
-static int is_xdigit(unsigned char c)
-{
-	return s3_is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 static char lower(char c)
 {
 	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
@@ -128,20 +119,6 @@ static int parse_uint(const char *v, unsigned long lo, unsigned long hi,
 		return 0;
 	*out = n;
 	return 1;
-}
-
-/* Length of an "http://" or "https://" prefix (any case), else 0. */
-static size_t scheme_len(const char *v, int *https)
-{
-	if (strncasecmp(v, "http://", 7) == 0) {
-		*https = 0;
-		return 7;
-	}
-	if (strncasecmp(v, "https://", 8) == 0) {
-		*https = 1;
-		return 8;
-	}
-	return 0;
 }
 
 /* ---- validators ------------------------------------------------------- */
@@ -194,107 +171,33 @@ static const char *v_token(const char *v, struct cfg_res *r)
 	return visible(v, SIGV4_MAX_TOKEN, r);
 }
 
-/* A DNS name (labels of A-Z a-z 0-9 -, not starting or ending with '-'),
- * and when it is all digits and dots, an IPv4 address. */
-static int host_ok(const char *h, size_t n)
-{
-	char tmp[CFG_MAX_HOST + 1];
-	unsigned char a4[4];
-	size_t label = 0;
-	int numeric = 1;
-
-	if (n == 0 || n > CFG_MAX_HOST || !all_in(h, n, ".-"))
-		return 0;
-	for (size_t i = 0; i <= n; i++) {
-		if (i == n || h[i] == '.') {
-			if (label == 0 || label > CFG_MAX_LABEL || h[i - 1] == '-')
-				return 0;
-			label = 0;
-			continue;
-		}
-		if (label++ == 0 && h[i] == '-')
-			return 0;
-		if (!s3_is_digit((unsigned char)h[i]))
-			numeric = 0;
-	}
-	if (!numeric)
-		return 1;
-	memcpy(tmp, h, n);
-	tmp[n] = '\0';
-	return inet_pton(AF_INET, tmp, a4) == 1;
-}
-
-/* "[hex:...]" checked by inet_pton; n includes the brackets. */
-static int ipv6_ok(const char *h, size_t n)
-{
-	char tmp[INET6_ADDRSTRLEN];
-	unsigned char a6[16];
-
-	if (n < 4 || n - 2 >= sizeof(tmp) || !memchr(h, ':', n))
-		return 0;
-	for (size_t i = 1; i < n - 1; i++)
-		if (!is_xdigit((unsigned char)h[i]) && h[i] != ':')
-			return 0;
-	memcpy(tmp, h + 1, n - 2);
-	tmp[n - 2] = '\0';
-	return inet_pton(AF_INET6, tmp, a6) == 1;
-}
-
 #define ENDPOINT_WHAT "expected http[s]://host[:port] with no userinfo, path, query or fragment"
 
+/* Normalized: scheme and host lower-case, no default port, no '/'. */
 static const char *v_endpoint(const char *v, struct cfg_res *r)
 {
+	struct s3_url u;
 	struct sbuf b;
-	const char *h, *p;
-	unsigned long port = 0;
-	size_t hn;
-	int https;
-	size_t sl = scheme_len(v, &https);
+	size_t n = strlen(v);
+	const char *why;
 
-	if (strlen(v) > SIGV4_MAX_ENDPOINT) {
+	if (n > SIGV4_MAX_ENDPOINT) {
 		snprintf(r->msg, sizeof(r->msg), "expected at most %d bytes",
 		         SIGV4_MAX_ENDPOINT);
 		return r->msg;
 	}
-	if (sl == 0)
+	if ((why = s3_url_parse(v, n, &u)))
+		return why;
+	if (u.rest_len > 1 || (u.rest_len == 1 && u.rest[0] != '/'))
 		return ENDPOINT_WHAT;
-	h = v + sl;
-	if (*h == '[') {
-		p = strchr(h, ']');
-		if (!p || !ipv6_ok(h, (size_t)(p - h) + 1))
-			return "expected a valid bracketed IPv6 address";
-		p++;
-	} else {
-		p = h + strcspn(h, ":/");
-		if (!host_ok(h, (size_t)(p - h)))
-			return "expected a host name or IPv4 address (A-Z a-z 0-9 . -, 1..253 bytes)";
-	}
-	hn = (size_t)(p - h);
-	if (*p == ':') {
-		char digits[6] = "";
-		size_t dn = strcspn(p + 1, "/");
-
-		if (dn == 0 || dn >= sizeof(digits))
-			return "expected a port 1..65535";
-		memcpy(digits, p + 1, dn);
-		if (!parse_uint(digits, 1, CFG_MAX_PORT, &port))
-			return "expected a port 1..65535";
-		p += 1 + dn;
-	}
-	if (*p == '/')
-		p++;
-	if (*p)
-		return ENDPOINT_WHAT;
-	if (port == (https ? 443u : 80u))
-		port = 0;
 	sbuf_init(&b, r->buf, SIGV4_MAX_ENDPOINT + 1);
-	sbuf_adds(&b, https ? "https://" : "http://");
-	for (size_t i = 0; i < hn; i++)
-		sbuf_addc(&b, lower(h[i]));
-	if (port) {
-		char num[8];
+	sbuf_adds(&b, u.https ? "https://" : "http://");
+	for (size_t i = 0; i < u.host_len; i++)
+		sbuf_addc(&b, lower(u.host[i]));
+	if (u.port && u.port != (u.https ? 443u : 80u)) {
+		char num[12];
 
-		snprintf(num, sizeof(num), ":%lu", port);
+		snprintf(num, sizeof(num), ":%u", u.port);
 		sbuf_adds(&b, num);
 	}
 	if (!sbuf_ok(&b))
@@ -404,26 +307,22 @@ static const char *v_acl(const char *v, struct cfg_res *r)
 	       "bucket-owner-full-control";
 }
 
+/* A URL with a path, no query; trailing slashes dropped. */
 static const char *v_public(const char *v, struct cfg_res *r)
 {
+	struct s3_url u;
 	size_t n = strlen(v);
-	int https;
-	size_t sl = scheme_len(v, &https);
+	const char *why;
 
 	if (n > S3_CONFIG_MAX_PUBLIC) {
 		snprintf(r->msg, sizeof(r->msg), "expected at most %d bytes",
 		         S3_CONFIG_MAX_PUBLIC);
 		return r->msg;
 	}
-	if (sl == 0 || n == sl || v[sl] == '/')
-		return "expected http:// or https:// and a host";
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)v[i] <= 0x20 || v[i] == 0x7f)
-			return "expected no whitespace or control characters";
-	if (strpbrk(v, "?#"))
-		return "expected no query ('?') or fragment ('#')";
-	if (!utf8_valid(v, n))
-		return "expected valid UTF-8";
+	if ((why = s3_url_parse(v, n, &u)))
+		return why;
+	if (memchr(u.rest, '?', u.rest_len))
+		return "expected no query ('?')";
 	while (v[n - 1] == '/')
 		n--;
 	r->str = v, r->len = n;

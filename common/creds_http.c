@@ -27,119 +27,49 @@
 #include "creds_int.h"
 #include "file.h"
 #include "syntax.h"
+#include "url.h"
 #include "utf8.h"
 
 #define MAX_ENDPOINT        300     /* an endpoint override, scheme://host[:port] */
 
 /* ---- URLs ------------------------------------------------------------ */
 
-struct url {
-	int https;
-	char host[256];            /* without brackets for IPv6 */
-	int ipv6;
-	const char *rest;          /* ":port/path..." after the host */
-};
-
-/* scheme://host[:port][/...]: no userinfo, host of name characters, IPv4
- * or bracketed IPv6, port digits. */
-static int url_parse(const char *u, struct url *out)
-{
-	const char *h, *e;
-	size_t n;
-
-	memset(out, 0, sizeof(*out));
-	if (!strncasecmp(u, "http://", 7))
-		h = u + 7;
-	else if (!strncasecmp(u, "https://", 8))
-		h = u + 8, out->https = 1;
-	else
-		return 0;
-	for (const char *c = u; *c; c++)
-		if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f)
-			return 0;
-	if (*h == '[') {
-		e = strchr(h, ']');
-		if (!e)
-			return 0;
-		n = (size_t)(e - h - 1);
-		h++;
-		e++;
-		out->ipv6 = 1;
-	} else {
-		e = h + strcspn(h, ":/?#");
-		n = (size_t)(e - h);
-	}
-	if (n == 0 || n >= sizeof(out->host))
-		return 0;
-	memcpy(out->host, h, n);
-	out->host[n] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		char c = out->host[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || s3_is_digit(c) ||
-		      c == '.' || c == '-' || (out->ipv6 && c == ':')))
-			return 0;      /* userinfo ('@'), '%' scopes, ... */
-	}
-	if (out->ipv6) {
-		unsigned char a6[16];
-
-		if (inet_pton(AF_INET6, out->host, a6) != 1)
-			return 0;
-	}
-	if (*e == ':') {
-		const char *p = e + 1;
-		long port = 0;
-
-		if (!s3_is_digit(*p))
-			return 0;
-		while (s3_is_digit(*p) && port <= 65535)
-			port = port * 10 + (*p++ - '0');
-		if (port < 1 || port > 65535 || (*p && *p != '/' && *p != '?'))
-			return 0;
-	} else if (*e && *e != '/' && *e != '?') {
-		return 0;
-	}
-	out->rest = e;
-	return 1;
-}
-
 /* An endpoint override: scheme://host[:port] and at most a trailing '/'. */
-static int endpoint_ok(const char *u, struct url *pu)
+static int endpoint_ok(const char *u, struct s3_url *pu)
 {
-	const char *slash;
+	size_t n = strlen(u);
 
-	if (strlen(u) > MAX_ENDPOINT || !url_parse(u, pu))
+	if (n > MAX_ENDPOINT || s3_url_parse(u, n, pu))
 		return 0;
-	slash = strchr(pu->rest, '/');
-	if (strchr(pu->rest, '?'))
-		return 0;
-	return !slash || !slash[1];
+	return pu->rest_len == 0 || (pu->rest_len == 1 && pu->rest[0] == '/');
 }
 
 /* http is allowed to loopback and the ECS / EKS container endpoints only
  * (as the SDKs do; https anywhere). */
-static int container_host_ok(const struct url *u)
+static int container_host_ok(const struct s3_url *u)
 {
 	static const char *const v4[] = { "169.254.170.2", "169.254.170.23" };
 	static const char *const v6[] = { "::1", "fd00:ec2::23" };
-	unsigned char a[16], b[16];
+	unsigned char b[16];
 
 	if (u->https)
 		return 1;
-	if (!u->ipv6 && !strcasecmp(u->host, "localhost"))
-		return 1;
-	if (!u->ipv6 && inet_pton(AF_INET, u->host, a) == 1) {
-		if (a[0] == 127)
+	switch (u->kind) {
+	case S3_URL_NAME:
+		return u->host_len == 9 && !strncasecmp(u->host, "localhost", 9);
+	case S3_URL_IPV4:
+		if (u->addr[0] == 127)
 			return 1;
 		for (size_t i = 0; i < sizeof(v4) / sizeof(v4[0]); i++)
-			if (inet_pton(AF_INET, v4[i], b) == 1 && !memcmp(a, b, 4))
+			if (inet_pton(AF_INET, v4[i], b) == 1 && !memcmp(u->addr, b, 4))
+				return 1;
+		return 0;
+	case S3_URL_IPV6:
+		for (size_t i = 0; i < sizeof(v6) / sizeof(v6[0]); i++)
+			if (inet_pton(AF_INET6, v6[i], b) == 1 && !memcmp(u->addr, b, 16))
 				return 1;
 		return 0;
 	}
-	if (u->ipv6 && inet_pton(AF_INET6, u->host, a) == 1)
-		for (size_t i = 0; i < sizeof(v6) / sizeof(v6[0]); i++)
-			if (inet_pton(AF_INET6, v6[i], b) == 1 && !memcmp(a, b, 16))
-				return 1;
 	return 0;
 }
 
@@ -239,7 +169,7 @@ enum s3_err creds_source_container(struct s3_creds_chain *ch, struct s3_cred_val
 	struct s3_http_header hdr = { "Authorization", NULL };
 	struct s3_http_request rq = { "GET", url, NULL, 0, 0, 0 };
 	struct s3_http_response rs = { 0, NULL, 0 };
-	struct url pu;
+	struct s3_url pu;
 	enum s3_err rc;
 	int n;
 
@@ -266,7 +196,7 @@ enum s3_err creds_source_container(struct s3_creds_chain *ch, struct s3_cred_val
 		}
 		n = snprintf(url, sizeof(url), "%.*s%s", (int)bn, base, rel);
 	} else {
-		if (strlen(full) > S3_HTTP_MAX_URL || !url_parse(full, &pu)) {
+		if (strlen(full) > S3_HTTP_MAX_URL || s3_url_parse(full, strlen(full), &pu)) {
 			s3_msgf(why, cap, "%s: expected an http or https URL", ENV_FULL_URI);
 			return S3_ERR_CONFIG;
 		}
@@ -337,7 +267,7 @@ enum s3_err creds_source_imds(struct s3_creds_chain *ch, struct s3_cred_value *v
 	struct s3_http_request rq = { "PUT", url, &h, 1, 0, 0 };
 	struct s3_http_response rs = { 0, NULL, 0 };
 	long deadline = creds_mono_ms() + S3_HTTP_TIMEOUT_MS;
-	struct url pu;
+	struct s3_url pu;
 	enum s3_err rc;
 	size_t n;
 

@@ -118,20 +118,6 @@ void s3_http_response_free(struct s3_http_response *resp)
 
 /* ---- request checks ---------------------------------------------------- */
 
-static int url_ok(const char *u)
-{
-	size_t n = strlen(u);
-
-	if (n > S3_HTTP_MAX_URL)
-		return 0;
-	if (strncasecmp(u, "http://", 7) && strncasecmp(u, "https://", 8))
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)u[i] <= 0x20 || (unsigned char)u[i] >= 0x7f)
-			return 0;
-	return 1;
-}
-
 static int token_ok(const char *s)
 {
 	if (!*s)
@@ -155,23 +141,41 @@ static int value_ok(const char *s)
 	return 1;
 }
 
-static const char *check_request(const struct s3_http_request *rq)
+/* 1 when rq is one this client sends; otherwise 0 and why says what is wrong. */
+static int check_request(const struct s3_http_request *rq, char *why, size_t whycap)
 {
-	if (!rq->method || (strcmp(rq->method, "GET") && strcmp(rq->method, "PUT")))
-		return "method must be GET or PUT";
-	if (!rq->url || !url_ok(rq->url))
-		return "URL must be http:// or https:// without spaces or control characters";
-	if (rq->nheaders > S3_HTTP_MAX_HEADERS || (rq->nheaders && !rq->headers))
-		return "too many request headers";
+	struct s3_url u;
+	const char *bad;
+
+	if (!rq->method || (strcmp(rq->method, "GET") && strcmp(rq->method, "PUT"))) {
+		s3_msgf(why, whycap, "method must be GET or PUT");
+		return 0;
+	}
+	if (!rq->url) {
+		s3_msgf(why, whycap, "no URL");
+		return 0;
+	}
+	if ((bad = s3_url_parse(rq->url, strnlen(rq->url, S3_HTTP_MAX_URL + 1), &u))) {
+		s3_msgf(why, whycap, "URL: %s", bad);
+		return 0;
+	}
+	if (rq->nheaders > S3_HTTP_MAX_HEADERS || (rq->nheaders && !rq->headers)) {
+		s3_msgf(why, whycap, "too many request headers");
+		return 0;
+	}
 	for (size_t i = 0; i < rq->nheaders; i++) {
 		const struct s3_http_header *h = &rq->headers[i];
 
-		if (!h->name || !h->value || !token_ok(h->name) || !value_ok(h->value))
-			return "request header with a bad name or value";
-		if (strlen(h->name) + 2 + strlen(h->value) >= S3_HTTP_MAX_HEADER)
-			return "request header too long";
+		if (!h->name || !h->value || !token_ok(h->name) || !value_ok(h->value)) {
+			s3_msgf(why, whycap, "request header with a bad name or value");
+			return 0;
+		}
+		if (strlen(h->name) + 2 + strlen(h->value) >= S3_HTTP_MAX_HEADER) {
+			s3_msgf(why, whycap, "request header too long");
+			return 0;
+		}
 	}
-	return NULL;
+	return 1;
 }
 
 /* ---- transfer ------------------------------------------------------- */
@@ -296,7 +300,6 @@ enum s3_err s3_http_curl(void *ctx, const struct s3_http_request *rq,
 {
 	struct sink sink = { NULL, 0, 0 };
 	struct curl_slist *hdrs = NULL;
-	const char *bad;
 	CURL *h = NULL;
 	CURLcode c;
 	long status = 0;
@@ -305,10 +308,8 @@ enum s3_err s3_http_curl(void *ctx, const struct s3_http_request *rq,
 	(void)ctx;
 	memset(resp, 0, sizeof(*resp));
 	s3_msgf(why, whycap, "%s", "");
-	if ((bad = check_request(rq)) != NULL) {
-		s3_msgf(why, whycap, "%s", bad);
+	if (!check_request(rq, why, whycap))
 		return S3_ERR_INVAL;
-	}
 	if ((rc = s3_http_load(NULL, why, whycap)) != S3_OK)
 		return rc;
 	if (!api.inited) {

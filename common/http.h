@@ -31,10 +31,11 @@
 
 #include <stddef.h>
 #include "err.h"
+#include "url.h"
 
 #define S3_HTTP_LIBCURL            "libcurl.so.4"
 #define S3_HTTP_MAX_BODY           (64 * 1024)  /* bytes of an answer's body */
-#define S3_HTTP_MAX_URL            2048         /* bytes of a URL */
+#define S3_HTTP_MAX_URL            S3_URL_MAX   /* bytes of a URL (url.h) */
 #define S3_HTTP_MAX_HEADERS        4            /* request headers */
 #define S3_HTTP_MAX_HEADER         (16 * 1024)  /* bytes of one "Name: value" */
 #define S3_HTTP_CONNECT_TIMEOUT_MS 1000
@@ -48,7 +49,7 @@ struct s3_http_header {
 
 struct s3_http_request {
 	const char *method;        /* "GET" or "PUT" (PUT has an empty body) */
-	const char *url;           /* http:// or https:// */
+	const char *url;           /* http:// or https://, as s3_url_parse accepts */
 	const struct s3_http_header *headers;
 	size_t nheaders;           /* at most S3_HTTP_MAX_HEADERS */
 	long connect_timeout_ms;   /* 0 or above the default: the default */

@@ -1,6 +1,7 @@
 /* presign.c - S3 presigned URLs (see presign.h). */
 #include "presign.h"
 #include "uri.h"
+#include "url.h"
 #include "utf8.h"
 
 #include <string.h>
@@ -27,19 +28,6 @@ static int looks_ipv4(const char *s)
 			return 0;
 	}
 	return dots == 3;
-}
-
-/* hostport "1.2.3.4" or "1.2.3.4:9000" */
-static int host_is_ipv4(const char *hostport)
-{
-	char host[SIGV4_MAX_HOST + 1];
-	size_t n = strcspn(hostport, ":");
-
-	if (n > SIGV4_MAX_HOST)
-		return 0;
-	memcpy(host, hostport, n);
-	host[n] = '\0';
-	return looks_ipv4(host);
 }
 
 static const char *const canned_acls[] = {
@@ -147,24 +135,19 @@ struct where {
 	int virtual_host;
 };
 
-static enum s3_err resolve(const struct s3_target *t, struct where *w)
+/* Locates the request: the scheme and host of the endpoint (as s3_config
+ * normalized it: no path) or of AWS for the region, and the addressing. */
+static enum s3_err locate(const struct s3_target *t, struct where *w)
 {
-	const char *hostport = NULL;
+	struct s3_url u = { 0 };
 	int https = 1, ip = 0, vok;
 	struct sbuf h;
 
 	if (t->endpoint) {
-		if (!strncmp(t->endpoint, "https://", 8)) {
-			hostport = t->endpoint + 8;
-		} else if (!strncmp(t->endpoint, "http://", 7)) {
-			hostport = t->endpoint + 7;
-			https = 0;
-		} else {
+		if (s3_url_parse(t->endpoint, strlen(t->endpoint), &u) || u.rest_len)
 			return S3_ERR_INVAL;
-		}
-		if (!*hostport || strpbrk(hostport, "/?#@ "))
-			return S3_ERR_INVAL;
-		ip = hostport[0] == '[' || host_is_ipv4(hostport);
+		https = u.https;
+		ip = u.kind != S3_URL_NAME;
 	}
 	w->scheme = https ? "https" : "http";
 	vok = s3_bucket_virtual_ok(t->bucket, https) && !ip;
@@ -184,8 +167,8 @@ static enum s3_err resolve(const struct s3_target *t, struct where *w)
 		sbuf_adds(&h, t->bucket);
 		sbuf_addc(&h, '.');
 	}
-	if (hostport) {
-		sbuf_adds(&h, hostport);
+	if (t->endpoint) {
+		sbuf_addn(&h, u.host, (size_t)(u.rest - u.host));   /* host[:port] */
 	} else if (!strcmp(t->region, DEFAULT_REGION)) {
 		sbuf_adds(&h, "s3." AWS_DOMAIN);
 	} else {
@@ -222,7 +205,7 @@ enum s3_err s3_presign(const struct s3_target *t, const struct s3_creds *c,
 	if (!url || cap == 0)
 		return S3_ERR_INVAL;
 	url[0] = '\0';
-	if ((e = check_input(t, in)) || (e = resolve(t, &w)))
+	if ((e = check_input(t, in)) || (e = locate(t, &w)))
 		return e;
 
 	sbuf_init(&p, path, sizeof path);

@@ -22,7 +22,6 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #define ALGORITHM       "AWS4-HMAC-SHA256"
 #define SCOPE_TERM      "aws4_request"
@@ -428,54 +427,90 @@ enum s3_err sigv4_string_to_sign(struct sbuf *out, const struct sigv4_request *r
 	return string_to_sign(out, r, amz_date, hash);
 }
 
-/* ---- stage 4: signing key ---------------------------------------------- */
+/* ---- stages 4 and 5: HMAC-SHA256 -------------------------------------- */
 
-static int hmac(const unsigned char *key, size_t klen, const char *msg,
-                unsigned char out[32])
+/* out = HMAC-SHA256(key, msg) with the cache's context, the one HMAC of
+ * sign_s3. key NULL: the key the context was last given (its padded
+ * blocks are kept, so a signature with the cached key hashes the message
+ * only). */
+static enum s3_err hmac(struct sigv4_cache *k, const unsigned char *key, size_t klen,
+                        const char *msg, size_t len, unsigned char out[32])
 {
-	unsigned int olen = 0;
+	size_t olen = 0;
 
-	return HMAC(EVP_sha256(), key, (int)klen, (const unsigned char *)msg,
-	            strlen(msg), out, &olen) != NULL && olen == 32;
+	if (!EVP_MAC_init(k->mac, key, klen, NULL) ||
+	    !EVP_MAC_update(k->mac, (const unsigned char *)msg, len) ||
+	    !EVP_MAC_final(k->mac, out, &olen, 32) || olen != 32)
+		return S3_ERR_CRYPTO;
+	return S3_OK;
 }
 
-enum s3_err sigv4_signing_key(unsigned char key[32], const char *secret,
-                              const char *date8, const char *region,
-                              const char *service)
+/* kSigning for (secret, date8, region, service) into k->key, the context
+ * left keyed with it. */
+static enum s3_err derive_key(struct sigv4_cache *k, const char *secret, size_t slen,
+                              const char *date8, const char *region, const char *service)
 {
-	unsigned char k[SIGV4_MAX_SECRET + 4], a[32], b[32];
-	size_t slen;
-	enum s3_err e = S3_ERR_CRYPTO;
+	unsigned char s[SIGV4_MAX_SECRET + 4], a[32], b[32];
+	enum s3_err e;
 
-	if (!secret || !date8 || strlen(date8) != 8 || !region || !service)
-		return S3_ERR_INVAL;
-	slen = strlen(secret);
-	if (slen > SIGV4_MAX_SECRET)
-		return S3_ERR_TOOLONG;
-	memcpy(k, "AWS4", 4);
-	memcpy(k + 4, secret, slen);
-	if (!hmac(k, slen + 4, date8, a) || !hmac(a, 32, region, b) ||
-	    !hmac(b, 32, service, a) || !hmac(a, 32, SCOPE_TERM, key))
+	memcpy(s, "AWS4", 4);
+	memcpy(s + 4, secret, slen);
+	if ((e = hmac(k, s, slen + 4, date8, 8, a)) ||
+	    (e = hmac(k, a, 32, region, strlen(region), b)) ||
+	    (e = hmac(k, b, 32, service, strlen(service), a)) ||
+	    (e = hmac(k, a, 32, SCOPE_TERM, strlen(SCOPE_TERM), k->key)))
 		goto fail;
-	e = S3_OK;
+	if (!EVP_MAC_init(k->mac, k->key, 32, NULL))
+		e = S3_ERR_CRYPTO;
 fail:
-	OPENSSL_cleanse(k, sizeof k);
+	OPENSSL_cleanse(s, sizeof s);
 	OPENSSL_cleanse(a, sizeof a);
 	OPENSSL_cleanse(b, sizeof b);
 	return e;
 }
 
-/* ---- stage 5: signature ------------------------------------------------ */
+enum s3_err sigv4_signing_key(struct sigv4_cache *k, const char *secret,
+                              const char *date8, const char *region,
+                              const char *service)
+{
+	size_t slen;
+	enum s3_err e;
 
-enum s3_err sigv4_signature(char hex[65], const unsigned char key[32],
-                            const char *sts, size_t len)
+	if (!k || !k->mac || !secret || !date8 || strlen(date8) != 8 || !region || !service)
+		return S3_ERR_INVAL;
+	slen = strlen(secret);
+	if (k->valid && memcmp(k->date8, date8, 8) == 0 &&
+	    strcmp(k->region, region) == 0 && strcmp(k->service, service) == 0 &&
+	    strlen(k->secret) == slen && CRYPTO_memcmp(k->secret, secret, slen) == 0)
+		return S3_OK;   /* the four were checked when they were stored */
+
+	k->valid = 0;
+	if (!is_label(region, SIGV4_MAX_REGION) || !is_label(service, SIGV4_MAX_SERVICE))
+		return S3_ERR_INVAL;
+	if (slen > SIGV4_MAX_SECRET)
+		return S3_ERR_TOOLONG;
+	if ((e = derive_key(k, secret, slen, date8, region, service))) {
+		OPENSSL_cleanse(k->key, sizeof k->key);
+		return e;
+	}
+	memcpy(k->date8, date8, 9);
+	strcpy(k->region, region);       /* lengths checked above */
+	strcpy(k->service, service);
+	OPENSSL_cleanse(k->secret, sizeof k->secret);
+	memcpy(k->secret, secret, slen + 1);
+	k->valid = 1;
+	return S3_OK;
+}
+
+enum s3_err sigv4_signature(char hex[65], struct sigv4_cache *k, const char *sts, size_t len)
 {
 	unsigned char md[32];
-	unsigned int mdlen = 0;
+	enum s3_err e;
 
-	if (!HMAC(EVP_sha256(), key, 32, (const unsigned char *)sts, len, md, &mdlen) ||
-	    mdlen != 32)
-		return S3_ERR_CRYPTO;
+	if (!k || !k->valid || !sts)
+		return S3_ERR_INVAL;
+	if ((e = hmac(k, NULL, 0, sts, len, md)))
+		return e;
 	hex32(hex, md);
 	return S3_OK;
 }
@@ -484,10 +519,19 @@ enum s3_err sigv4_signature(char hex[65], const unsigned char key[32],
 
 enum s3_err sigv4_cache_init(struct sigv4_cache *k)
 {
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
+	EVP_MAC *mac;
+
 	memset(k, 0, sizeof *k);
 	k->md = EVP_MD_fetch(NULL, "SHA256", NULL);
 	k->mdctx = EVP_MD_CTX_new();
-	if (!k->md || !k->mdctx) {
+	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	k->mac = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	EVP_MAC_free(mac);   /* the context holds its own reference */
+	if (!k->md || !k->mdctx || !k->mac || !EVP_MAC_CTX_set_params(k->mac, params)) {
 		sigv4_cache_clear(k);
 		return S3_ERR_CRYPTO;
 	}
@@ -502,67 +546,6 @@ void sigv4_cache_clear(struct sigv4_cache *k)
 	EVP_MD_CTX_free(k->mdctx);
 	EVP_MD_free(k->md);
 	OPENSSL_cleanse(k, sizeof *k);
-}
-
-static EVP_MAC_CTX *keyed_mac(const unsigned char key[32])
-{
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
-		OSSL_PARAM_construct_end(),
-	};
-
-	EVP_MAC_free(mac);   /* the context holds its own reference */
-	if (ctx && !EVP_MAC_init(ctx, key, 32, params)) {
-		EVP_MAC_CTX_free(ctx);
-		ctx = NULL;
-	}
-	return ctx;
-}
-
-/* Makes sure k holds the signing key for (secret, date, region, service). */
-static enum s3_err cache_key(struct sigv4_cache *k, const char *secret,
-                             const char *date8, const char *region,
-                             const char *service)
-{
-	size_t slen = strlen(secret);
-	enum s3_err e;
-
-	if (k->valid && memcmp(k->date8, date8, 8) == 0 &&
-	    strcmp(k->region, region) == 0 && strcmp(k->service, service) == 0 &&
-	    strlen(k->secret) == slen && CRYPTO_memcmp(k->secret, secret, slen) == 0)
-		return S3_OK;
-
-	k->valid = 0;
-	EVP_MAC_CTX_free(k->mac);
-	k->mac = NULL;
-	if ((e = sigv4_signing_key(k->key, secret, date8, region, service)))
-		return e;
-	if (!(k->mac = keyed_mac(k->key)))
-		return S3_ERR_CRYPTO;
-	memcpy(k->date8, date8, 8);
-	k->date8[8] = '\0';
-	strcpy(k->region, region);       /* lengths checked in check_request */
-	strcpy(k->service, service);
-	OPENSSL_cleanse(k->secret, sizeof k->secret);
-	memcpy(k->secret, secret, slen + 1);
-	k->valid = 1;
-	return S3_OK;
-}
-
-static enum s3_err cached_signature(struct sigv4_cache *k, const char *sts,
-                                    size_t len, char hex[65])
-{
-	unsigned char md[32];
-	size_t mdlen = 0;
-
-	if (!EVP_MAC_init(k->mac, NULL, 0, NULL) ||
-	    !EVP_MAC_update(k->mac, (const unsigned char *)sts, len) ||
-	    !EVP_MAC_final(k->mac, md, &mdlen, sizeof md) || mdlen != 32)
-		return S3_ERR_CRYPTO;
-	hex32(hex, md);
-	return S3_OK;
 }
 
 /* ---- all stages -------------------------------------------------------- */
@@ -590,9 +573,9 @@ static enum s3_err presign_query(struct sbuf *out, const struct sigv4_request *r
 		return e;
 	memcpy(date8, v.amz_date, 8);
 	date8[8] = '\0';
-	if ((e = cache_key(k, c->secret_key, date8, r->region, r->service)))
+	if ((e = sigv4_signing_key(k, c->secret_key, date8, r->region, r->service)))
 		return e;
-	if ((e = cached_signature(k, sb.p, sb.len, sig)))
+	if ((e = sigv4_signature(sig, k, sb.p, sb.len)))
 		return e;
 	sbuf_adds(out, "&X-Amz-Signature=");
 	sbuf_addn(out, sig, 64);
@@ -606,7 +589,7 @@ enum s3_err sigv4_presign_query(struct sbuf *out, const struct sigv4_request *r,
 	enum s3_err e;
 
 	if (cache) {
-		if (!cache->md && (e = sigv4_cache_init(cache)))
+		if (!cache->mac && (e = sigv4_cache_init(cache)))
 			return e;
 		return presign_query(out, r, c, cache);
 	}

@@ -87,20 +87,11 @@ enum s3_err sigv4_canonical_request(struct sbuf *out, const struct sigv4_request
 enum s3_err sigv4_string_to_sign(struct sbuf *out, const struct sigv4_request *r,
                                  const char *canonical_request, size_t len);
 
-/* Stage 4: kSigning = HMAC chain over date (YYYYMMDD), region, service. */
-enum s3_err sigv4_signing_key(unsigned char key[32], const char *secret,
-                              const char *date8, const char *region,
-                              const char *service);
-
-/* Stage 5: lowercase hex HMAC-SHA256(key, string_to_sign), 64 chars + NUL. */
-enum s3_err sigv4_signature(char hex[65], const unsigned char key[32],
-                            const char *sts, size_t len);
-
 /* Derived-key cache: the signing key changes once a day, so it is kept per
  * (secret, date, region, service) and reused, with the hash and HMAC
  * contexts. One per thread. Start it with sigv4_cache_init() (or zero it:
- * a zeroed cache is initialized on first use); sigv4_cache_clear() frees it
- * and wipes it with OPENSSL_cleanse. */
+ * sigv4_presign_query() initializes a zeroed cache on first use);
+ * sigv4_cache_clear() frees it and wipes it with OPENSSL_cleanse. */
 struct sigv4_cache {
 	int valid;
 	char date8[9];
@@ -108,12 +99,24 @@ struct sigv4_cache {
 	char service[SIGV4_MAX_SERVICE + 1];
 	char secret[SIGV4_MAX_SECRET + 1];
 	unsigned char key[32];
-	void *mac;                 /* EVP_MAC_CTX keyed with key */
+	void *mac;                 /* EVP_MAC_CTX, HMAC-SHA256, keyed with key */
 	void *md;                  /* EVP_MD for SHA-256, fetched once */
 	void *mdctx;               /* EVP_MD_CTX reused for each hash */
 };
 enum s3_err sigv4_cache_init(struct sigv4_cache *k);
 void sigv4_cache_clear(struct sigv4_cache *k);
+
+/* Stage 4: kSigning, the HMAC chain over date (YYYYMMDD), region, service,
+ * into k (an initialized cache); nothing is derived when k already holds
+ * the key for these four. */
+enum s3_err sigv4_signing_key(struct sigv4_cache *k, const char *secret,
+                              const char *date8, const char *region,
+                              const char *service);
+
+/* Stage 5: lowercase hex HMAC-SHA256(kSigning, string_to_sign), 64 chars +
+ * NUL, with the key stage 4 put in k. Stages 4 and 5 are the production
+ * path: sigv4_presign_query() calls them. */
+enum s3_err sigv4_signature(char hex[65], struct sigv4_cache *k, const char *sts, size_t len);
 
 /* All stages: appends the full query string to out: the canonical query
  * (sorted) followed by &X-Amz-Signature=. cache may be NULL. */

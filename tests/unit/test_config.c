@@ -534,6 +534,8 @@ static const struct bad_case bad_cases[] = {
 	{ "endpoint bad ipv4", { { "S3_ENDPOINT", "http://256.1.1.1" } }, "S3_ENDPOINT", NULL, 0 },
 	{ "endpoint host 254", { { "S3_ENDPOINT", host254 } }, "S3_ENDPOINT", NULL, 0 },
 	{ "endpoint 301 bytes", { { "S3_ENDPOINT", endpoint301 } }, "S3_ENDPOINT", NULL, 0 },
+	{ "endpoint numeric last label", { { "S3_ENDPOINT", "http://127.1" } }, "S3_ENDPOINT", NULL, 0 },
+	{ "endpoint hex IPv4", { { "S3_ENDPOINT", "http://0x7f.0.0.1" } }, "S3_ENDPOINT", NULL, 0 },
 
 	{ "path style empty", { { "S3_PATH_STYLE", "" } }, "S3_PATH_STYLE", NULL, 0 },
 	{ "path style true", { { "S3_PATH_STYLE", "true" } }, "S3_PATH_STYLE", NULL, 0 },
@@ -584,6 +586,12 @@ static const struct bad_case bad_cases[] = {
 	{ "public query", { { "S3_PUBLIC_URL", "https://cdn/?a=1" } }, "S3_PUBLIC_URL", NULL, 0 },
 	{ "public fragment", { { "S3_PUBLIC_URL", "https://cdn/#frag" } }, "S3_PUBLIC_URL", NULL, 0 },
 	{ "public 1025", { { "S3_PUBLIC_URL", public1025 } }, "S3_PUBLIC_URL", NULL, 0 },
+	{ "public userinfo", { { "S3_PUBLIC_URL", "https://user@cdn.example.com/a" } },
+	  "S3_PUBLIC_URL", NULL, 0 },
+	{ "public bad port", { { "S3_PUBLIC_URL", "https://cdn:x/a" } }, "S3_PUBLIC_URL", NULL, 0 },
+	{ "public bad host", { { "S3_PUBLIC_URL", "https://cdn_1/a" } }, "S3_PUBLIC_URL", NULL, 0 },
+	{ "public non-ASCII", { { "S3_PUBLIC_URL", "https://cdn/\xc3\xa9" } },
+	  "S3_PUBLIC_URL", NULL, 0 },
 
 	{ "max body empty", { { "S3_MAX_BODY", "" } }, "S3_MAX_BODY", NULL, 0 },
 	{ "max body 0", { { "S3_MAX_BODY", "0" } }, "S3_MAX_BODY", NULL, 0 },

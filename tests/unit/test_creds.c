@@ -1022,6 +1022,10 @@ static void test_container(void)
 		{ "ftp://127.0.0.1/creds", 0 },
 		{ "http:///creds", 0 },
 		{ "http://127.0.0.1/cr eds", 0 },
+		{ "https://127.1/creds", 0 },              /* 127.0.0.1 to curl */
+		{ "https://a..b/creds", 0 },
+		{ "https://creds.example.com/x#y", 0 },
+		{ "https://creds.example.com/\xc3\xa9", 0 },
 	};
 
 	/* relative URI, endpoint override, no token */
@@ -1267,7 +1271,8 @@ static void test_imds(void)
 	{
 		static const char *const bad[] = {
 			"127.0.0.1:9", "http://127.0.0.1:9/latest", "http://127.0.0.1:9?x",
-			"file:///etc/passwd", "http://a@127.0.0.1",
+			"file:///etc/passwd", "http://a@127.0.0.1", "http://127.0.0.1:9#x",
+			"http://0x7f.0.0.1", "http://[::1]x",
 		};
 
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -1487,6 +1492,14 @@ static void test_http_refusals(void)
 	is_int(s3_http_curl(NULL, &rq, &rs, why, sizeof(why)), S3_ERR_INVAL, "http: gopher refused");
 	rq.url = "http://127.0.0.1:9/a b";
 	is_int(s3_http_curl(NULL, &rq, &rs, why, sizeof(why)), S3_ERR_INVAL, "http: space refused");
+	rq.url = "http://user@127.0.0.1:9/";
+	is_int(s3_http_curl(NULL, &rq, &rs, why, sizeof(why)), S3_ERR_INVAL, "http: userinfo refused");
+	ok(strstr(why, "URL: expected no userinfo") != NULL, "http: and says so (%s)", why);
+	rq.url = "http://127.0.0.1:0/";
+	is_int(s3_http_curl(NULL, &rq, &rs, why, sizeof(why)), S3_ERR_INVAL, "http: port 0 refused");
+	rq.url = "http://0x7f.0.0.1:9/";
+	is_int(s3_http_curl(NULL, &rq, &rs, why, sizeof(why)), S3_ERR_INVAL,
+	       "http: a host curl reads as 127.0.0.1 refused");
 	rq.url = "http://127.0.0.1:9/";
 	rq.headers = &crlf;
 	rq.nheaders = 1;

@@ -114,7 +114,7 @@ static void vector_case(const char *name)
 	struct sigv4_request r;
 	static char out[SIGV4_CANON_MAX];
 	struct sbuf b;
-	unsigned char key[32];
+	struct sigv4_cache key;
 	char sig[65], date8[9], target[2048];
 
 	snprintf(dir, sizeof dir, "%s/%s", VEC_DIR, name);
@@ -193,11 +193,13 @@ static void vector_case(const char *name)
 	is_str(out, want_sts, "%s: string to sign", name);
 
 	snprintf(date8, sizeof date8, "%.8s", want_sts + strlen("AWS4-HMAC-SHA256\n"));
-	is_int(sigv4_signing_key(key, c.secret_key, date8, r.region, r.service), S3_OK,
+	sigv4_cache_init(&key);
+	is_int(sigv4_signing_key(&key, c.secret_key, date8, r.region, r.service), S3_OK,
 	       "%s: signing key", name);
-	is_int(sigv4_signature(sig, key, want_sts, strlen(want_sts)), S3_OK,
+	is_int(sigv4_signature(sig, &key, want_sts, strlen(want_sts)), S3_OK,
 	       "%s: signature computed", name);
 	is_str(sig, want_sig, "%s: signature", name);
+	sigv4_cache_clear(&key);
 
 	/* all stages at once; the URL's parameters equal the signed request's */
 	{
@@ -291,6 +293,43 @@ static void s3_doc_example(void)
 	}
 	sigv4_cache_clear(&cache);
 	ok(cache.mac == NULL && cache.valid == 0, "cache cleared");
+}
+
+/* Stage 4 alone: AWS's own example of a derived key ("Examples of how to
+ * derive a signing key for Signature Version 4": 20120215, us-east-1,
+ * iam), through the cache as sigv4_presign_query uses it. */
+static void signing_key(void)
+{
+	static const unsigned char want[32] = {
+		0xf4, 0x78, 0x0e, 0x2d, 0x9f, 0x65, 0xfa, 0x89, 0x5f, 0x9c, 0x67, 0xb3,
+		0x2c, 0xe1, 0xba, 0xf0, 0xb0, 0xd8, 0xa4, 0x35, 0x05, 0xa0, 0x00, 0xa1,
+		0xa9, 0xe0, 0x90, 0xd4, 0x14, 0xdb, 0x40, 0x4d,
+	};
+	const char *secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+	struct sigv4_cache k, zero;
+	char sig[65], sig2[65];
+
+	is_int(sigv4_cache_init(&k), S3_OK, "stage 4: cache");
+	is_int(sigv4_signature(sig, &k, "x", 1), S3_ERR_INVAL, "stage 5: no key yet: refused");
+	is_int(sigv4_signing_key(&k, secret, "20120215", "us-east-1", "iam"), S3_OK,
+	       "stage 4: AWS example derived");
+	ok(!memcmp(k.key, want, 32), "stage 4: AWS example's key (f4780e2d...404d)");
+	is_int(sigv4_signature(sig, &k, "x", 1), S3_OK, "stage 5 with it");
+	is_int(sigv4_signing_key(&k, secret, "20120215", "us-east-1", "iam"), S3_OK,
+	       "stage 4: the same again (cached)");
+	is_int(sigv4_signature(sig2, &k, "x", 1), S3_OK, "stage 5 again");
+	is_str(sig2, sig, "stage 5: the cached key signs the same");
+	is_int(sigv4_signing_key(&k, secret, "20120216", "us-east-1", "iam"), S3_OK,
+	       "stage 4: another day");
+	ok(memcmp(k.key, want, 32) != 0, "stage 4: another day, another key");
+	is_int(sigv4_signing_key(&k, secret, "2012021", "us-east-1", "iam"), S3_ERR_INVAL,
+	       "stage 4: a date of 7 digits refused");
+	is_int(sigv4_signing_key(&k, secret, "20120215", "us east 1", "iam"), S3_ERR_INVAL,
+	       "stage 4: a bad region refused");
+	memset(&zero, 0, sizeof zero);
+	is_int(sigv4_signing_key(&zero, secret, "20120215", "us-east-1", "iam"), S3_ERR_INVAL,
+	       "stage 4: a cache never initialized refused");
+	sigv4_cache_clear(&k);
 }
 
 struct uri_case {
@@ -408,6 +447,28 @@ static void addressing(void)
 		if (!ok(!strncmp(url, a->want_prefix, strlen(a->want_prefix)),
 		        "addressing %zu: URL prefix", i))
 			diag("want %.200s\n#   got %.200s", a->want_prefix, url);
+	}
+}
+
+/* An endpoint is host[:port] with no path, userinfo or bad port (s3_config
+ * normalizes it; a caller that does not is refused, not signed for). */
+static void endpoint_refusals(void)
+{
+	static const char *const bad[] = {
+		"minio:9000", "ftp://minio", "http://", "http://minio/", "http://minio/b",
+		"http://minio?x", "http://user@minio", "http://minio:0", "http://minio:65536",
+		"http://a..b", "http://[::1", "http://mi nio",
+	};
+	struct s3_presign_in in = { .method = "PUT", .key = "k", .key_len = 1,
+	                            .expires = 60, .now = DOC_TIME };
+	char url[4096];
+
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		struct s3_target t = { "bucket", "us-east-1", bad[i], S3_STYLE_AUTO };
+
+		is_int(s3_presign(&t, &doc_creds, &in, NULL, url, sizeof url, NULL, 0),
+		       S3_ERR_INVAL, "endpoint '%s' refused", bad[i]);
+		is_str(url, "", "endpoint '%s': no URL", bad[i]);
 	}
 }
 
@@ -585,8 +646,10 @@ int main(void)
 {
 	suite();
 	s3_doc_example();
+	signing_key();
 	uri_table();
 	addressing();
+	endpoint_refusals();
 	buckets();
 	signed_parts();
 	disposition();
