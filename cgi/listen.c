@@ -144,6 +144,23 @@ static int check_socket_file(const char *path, mode_t mode, int want_gid, gid_t 
 	return 0;
 }
 
+/* Whether path's directory is set-group-ID with group gid: then bind()
+ * gives the socket that group without switching ours. */
+static int dir_gives_group(const char *path, gid_t gid)
+{
+	char dir[LISTEN_MAX_ADDR];
+	const char *slash = strrchr(path, '/');
+	size_t len = slash && slash > path ? (size_t)(slash - path) : 1;
+	struct stat st;
+
+	if (len >= sizeof dir)
+		return 0;
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & S_ISGID) &&
+	       st.st_gid == gid;
+}
+
 /* A unix socket's file gets its mode and group from bind() itself: mode
  * 0777 & ~umask, owner and group the effective (fs) uid and gid (or the
  * directory's group if it is set-group-ID). So the umask is set to
@@ -154,7 +171,8 @@ static int check_socket_file(const char *path, mode_t mode, int want_gid, gid_t 
  * socket descriptor cannot do it: on Linux it changes the socket's inode,
  * not the file bind() makes. setegid needs root (or the group as the real
  * or saved gid: the primary group of whoever starts us); an unprivileged
- * service puts its socket in a set-group-ID directory instead. The owner
+ * service puts its socket in a set-group-ID directory of the web server's
+ * group instead (then no switch is needed, or made). The owner
  * stays who started us (root with --user: the workers cannot change the
  * socket's access). */
 static int open_socket(const struct listen_opts *o)
@@ -172,7 +190,7 @@ static int open_socket(const struct listen_opts *o)
 	}
 	if (FCGX_Init() != 0)
 		return -1;
-	if (path && want_gid && gid != egid) {
+	if (path && want_gid && gid != egid && !dir_gives_group(path, gid)) {
 		if (setegid(gid) != 0) {
 			fprintf(stderr, "sign_s3: cannot make the socket with group %ld: "
 			        "setegid: %s (needs root, or that group as our primary "

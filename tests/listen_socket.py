@@ -17,7 +17,10 @@
 #  5. --user www-data (the deployment of nginx.conf.example): the socket
 #     is root:www-data 0660, www-data connects, nobody cannot; --user
 #     nobody --socket-group www-data: group www-data.
-#  6. an unprivileged starter (nobody, via setpriv) asking for a group it
+#  6. unprivileged (nobody, via setpriv), as contrib/sign_s3.service runs
+#     it: in a set-group-ID directory of group www-data the socket is
+#     nobody:www-data 0660 (with or without --socket-group www-data), so
+#     www-data connects and another user cannot; asking for a group it
 #     cannot switch to (root) is refused with a clear message, exit 1.
 
 import grp
@@ -45,8 +48,8 @@ def params(body):
             'REQUEST_URI': '/api/sign_s3', 'SCRIPT_NAME': '/api/sign_s3'}
 
 
-def start(tag, extra, umask=0o022, pre=()):
-    sock = os.path.join(itest.TMP, tag + '.sock')
+def start(tag, extra, umask=0o022, pre=(), sock_dir=None):
+    sock = os.path.join(sock_dir or itest.TMP, tag + '.sock')
     log = os.path.join(itest.TMP, tag + '.log')
     lf = open(log, 'w')
     p = itest.start(list(pre) + [itest.SIGN_S3, '--listen', 'unix:' + sock,
@@ -108,8 +111,8 @@ def connect_as(user, path):
 
 
 def check(desc, tag, extra, want_mode, want_gid, want_uid=None, umask=0o022,
-          users=None):
-    p, sock, log, up = start(tag, extra, umask)
+          users=None, pre=(), sock_dir=None):
+    p, sock, log, up = start(tag, extra, umask, pre, sock_dir)
     if not ok(up, '%s: sign_s3 %s is up' % (tag, ' '.join(extra) or '(defaults)'),
               itest.read_lines(log)):
         stop(p)
@@ -198,14 +201,33 @@ def main():
           ['--user', 'nobody', '--socket-group', 'www-data'], 0o660, www.pw_gid,
           want_uid=0, users={'www-data': 0, 'nobody': 13})
 
+    # the unprivileged service of contrib/sign_s3.service: its socket
+    # directory is set-group-ID with the web server's group
+    nob = pwd.getpwnam('nobody')
+    as_nobody = [SETPRIV, '--reuid=nobody', '--regid=%d' % nob.pw_gid, '--clear-groups']
+    conf = os.path.join(itest.TMP, 'sign_s3.conf')
+    sgd = os.path.join(itest.TMP, 'sgid-run')
+    os.makedirs(sgd)
+    os.chown(sgd, nob.pw_uid, www.pw_gid)
+    os.chmod(sgd, 0o2750)
+    os.chmod(conf, 0o644)                      # nobody must read it
+    try:
+        check('nobody in a set-group-ID directory of www-data: nobody:www-data 0660',
+              'sgid', [], 0o660, www.pw_gid, want_uid=nob.pw_uid, pre=as_nobody,
+              sock_dir=sgd, users={'www-data': 0, 'daemon': 13})
+        check('... and with --socket-group www-data too (no switch needed)',
+              'sgidg', ['--socket-group', 'www-data'], 0o660, www.pw_gid,
+              want_uid=nob.pw_uid, pre=as_nobody, sock_dir=sgd,
+              users={'www-data': 0, 'daemon': 13})
+    finally:
+        os.chmod(conf, 0o600)
+
     # an unprivileged starter cannot switch to a group that is not its own
     d = os.path.join(itest.TMP, 'nobody-run')
     os.makedirs(d)
-    nob = pwd.getpwnam('nobody')
     os.chown(d, nob.pw_uid, nob.pw_gid)
     sock = os.path.join(d, 's.sock')
-    argv = [SETPRIV, '--reuid=nobody', '--regid=%d' % nob.pw_gid, '--clear-groups',
-            itest.SIGN_S3, '--listen', 'unix:' + sock, '--socket-group', 'root']
+    argv = as_nobody + [itest.SIGN_S3, '--listen', 'unix:' + sock, '--socket-group', 'root']
     env = itest.sign_s3_env()
     os.chmod(env['SIGN_S3_CONFIG'], 0o644)     # nobody must read it
     try:
