@@ -194,7 +194,7 @@ static int open_socket(const struct listen_opts *o)
 		if (setegid(gid) != 0) {
 			fprintf(stderr, "sign_s3: cannot make the socket with group %ld: "
 			        "setegid: %s (needs root, or that group as our primary "
-			        "group, or a set-group-ID directory owned by it)\n",
+			        "group, or a set-group-ID directory of that group)\n",
 			        (long)gid, strerror(errno));
 			return -1;
 		}
