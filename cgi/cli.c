@@ -18,6 +18,7 @@ void cli_usage(FILE *f)
 	      "                       [--time YYYYMMDDTHHMMSSZ] [--acl ACL]\n"
 	      "                       [--content-disposition D] [--] KEY\n"
 	      "       " PROG " --listen ADDR [--workers N] [--user NAME]\n"
+	      "                      [--socket-mode OCTAL] [--socket-group GROUP]\n"
 	      "       " PROG " --help | --version\n"
 	      "\n"
 	      "presign prints a presigned URL for KEY (default method GET, as\n"

@@ -202,9 +202,11 @@ def phase_proxy():
            '%s: --user %s: every worker runs as uid %d (real, effective, saved)'
            % (ph, WEB_USER, uid), ['%r' % uids])
         st = os.stat(sock)
-        ok(st.st_uid == uid and (st.st_mode & 0o777) == 0o666,
-           '%s: the socket is mode 0666, owned by %s' % (ph, WEB_USER),
-           ['uid %d mode %o' % (st.st_uid, st.st_mode & 0o777)])
+        gid = pwd.getpwnam(WEB_USER).pw_gid
+        ok(st.st_uid == 0 and st.st_gid == gid and (st.st_mode & 0o777) == 0o660,
+           '%s: the socket is mode 0660, root:%s (made before the drop; %s\'s '
+           'group lets Apache in)' % (ph, WEB_USER, WEB_USER),
+           ['uid %d gid %d mode %o' % (st.st_uid, st.st_gid, st.st_mode & 0o777)])
     site = derive(os.path.join(CONTRIB, 'apache-proxy-fcgi.conf'), [
         ('/run/sign_s3/sign_s3.sock', sock, 2)])
     ap = Apache(ph, site, ['proxy', 'proxy_fcgi'])

@@ -5,7 +5,11 @@
 # address, the fastcgi_pass socket and the web root are replaced (each must
 # occur exactly once, so the example cannot drift away from what is tested),
 # wrapped in a minimal main config whose pid, logs and temp paths are all in
-# a temp dir, on a free 127.0.0.1 port. Phases:
+# a temp dir, on a free 127.0.0.1 port. Run as root (as in CI), nginx's
+# workers are www-data, as deployed: they reach sign_s3's socket (mode
+# 0660) through its group, given with --socket-group www-data (spawn-fcgi:
+# -M 0660 -G www-data); b checks the workers' uid and the socket's mode and
+# group. Phases:
 #
 #   a  spawn-fcgi -n -s SOCK -- sign_s3         (listening socket on stdin);
 #      the example's commented allow/deny lines are switched on here
@@ -38,6 +42,7 @@
 import base64
 import http.server
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -60,6 +65,12 @@ SPAWN_FCGI = shutil.which('spawn-fcgi') or '/usr/bin/spawn-fcgi'
 EXAMPLE = os.path.join(REPO, 'nginx.conf.example')
 FASTCGI_PARAMS = '/etc/nginx/fastcgi_params'
 MIME_TYPES = '/etc/nginx/mime.types'
+ROOT = os.geteuid() == 0
+WEB_USER = 'www-data'
+# what lets nginx's workers (www-data when root) connect to a 0660 socket
+# (not root: everything runs as us, the socket's owner)
+SOCKET_OPTS = ['--socket-group', WEB_USER] if ROOT else []
+SPAWN_FCGI_OPTS = ['-M', '0660', '-G', WEB_USER] if ROOT else []
 # nginx's own body limit (client_max_body_size in the example), its 413 as JSON
 NGINX_FRONT = {'name': 'nginx', 'limit': 16384, 'json': True,
                'message': 'request body too large'}
@@ -115,7 +126,9 @@ def derive(text, port, backend, root, acl, auth_port=None):
 
 
 def nginx_main_conf(d, site):
-    user = 'user root;\n' if os.geteuid() == 0 else ''
+    # as deployed: started as root, nginx's workers run as www-data and
+    # reach sign_s3's 0660 socket through its group (SOCKET_OPTS)
+    user = 'user %s;\n' % WEB_USER if ROOT else ''
     return ('%s'
             'worker_processes 1;\n'
             'daemon off;\n'
@@ -221,7 +234,8 @@ def phase_a():
     ph = 'a spawn-fcgi'
     sock = os.path.join(itest.TMP, 'a.sock')
     log = os.path.join(itest.TMP, 'a-sign_s3.log')
-    p = start([SPAWN_FCGI, '-n', '-s', sock, '--', SIGN_S3], env=sign_s3_env(),
+    p = start([SPAWN_FCGI, '-n', '-s', sock] + SPAWN_FCGI_OPTS + ['--', SIGN_S3],
+              env=sign_s3_env(),
               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
               stderr=open(log, 'wb'))
     up = wait_for(lambda: p.poll() is None and can_connect(sock), 10)
@@ -282,7 +296,8 @@ def listen_stop_check(ph, p, sock_path):
 
 
 def start_listener(ph, addr, log):
-    p = start([SIGN_S3, '--listen', addr, '--workers', '2'], env=sign_s3_env(),
+    opts = SOCKET_OPTS if addr.startswith('unix:') else []
+    p = start([SIGN_S3, '--listen', addr, '--workers', '2'] + opts, env=sign_s3_env(),
               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
               stderr=open(log, 'wb'))
     if addr.startswith('unix:'):
@@ -298,6 +313,14 @@ def start_listener(ph, addr, log):
     return p, target, bool(up)
 
 
+def uid_of(pid):
+    with open('/proc/%d/status' % pid) as f:
+        for line in f:
+            if line.startswith('Uid:'):
+                return int(line.split()[1])
+    return None
+
+
 def phase_b():
     ph = 'b --listen unix'
     sock = os.path.join(itest.TMP, 'b.sock')
@@ -307,6 +330,16 @@ def phase_b():
         kill_tree(p)
         return
     ngx = Nginx('b', 'unix:' + sock, web_root()[0])
+    if ROOT:
+        web = pwd.getpwnam(WEB_USER)
+        st = os.stat(sock)
+        uids = sorted({uid_of(k) for k in children(ngx.p.pid)})
+        ok(uids == [web.pw_uid] and st.st_mode & 0o777 == 0o660
+           and st.st_gid == web.pw_gid,
+           '%s: nginx\'s workers run as %s and reach the socket through its group '
+           '(mode 0660, group %s: --socket-group)' % (ph, WEB_USER, WEB_USER),
+           ['nginx worker uids %r, socket mode %04o gid %d'
+            % (uids, st.st_mode & 0o777, st.st_gid)])
     http_checks(ph, ngx.port, log, lambda: children(p.pid), front=NGINX_FRONT)
 
     # d. a worker killed -> replaced
@@ -395,7 +428,7 @@ def phase_d():
     log = os.path.join(itest.TMP, 'd-sign_s3.log')
     env = sign_s3_env()
     env.update({'S3_REQUIRE_USER': '1', 'S3_KEY_PREFIX': 'users/{user}/'})
-    p = start([SIGN_S3, '--listen', 'unix:' + sock, '--workers', '1'], env=env,
+    p = start([SIGN_S3, '--listen', 'unix:' + sock, '--workers', '1'] + SOCKET_OPTS, env=env,
               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(log, 'wb'))
     up = wait_for(lambda: p.poll() is None and can_connect(sock), 10)
     if not ok(up, '%s: sign_s3 --listen with S3_REQUIRE_USER=1 is up' % ph, read_lines(log)):
