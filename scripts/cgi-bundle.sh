@@ -84,8 +84,10 @@ bundle_closure "$bin"
 # (libcurl, dlopen'ed too, is not bundled: only container and IMDS
 # credentials need it, which a shared host does not have.)
 for so in libmagic.so.1; do
+	# awk reads to the end (no early exit): under pipefail, ldconfig killed
+	# by SIGPIPE would end this script without a word
 	path=$(env -u LD_LIBRARY_PATH ldconfig -p 2>/dev/null |
-		awk -v so="$so" '$1 == so && /x86-64|x86_64|AArch64|aarch64/ { print $NF; exit }')
+		awk -v so="$so" '!found && $1 == so && /x86-64|x86_64|AArch64|aarch64/ { print $NF; found = 1 }')
 	[ -n "$path" ] || path=$(find /lib /usr/lib -name "$so" -print -quit 2>/dev/null)
 	[ -n "$path" ] && [ -f "$path" ] || die "$so not found (apt-get install libmagic1)"
 	cp -L "$path" "$dest/lib/$so"
