@@ -170,6 +170,17 @@ enum s3_err s3_creds_get(struct s3_creds_chain *chain, time_t now,
                          struct s3_creds *out, time_t *expiration,
                          char *why, size_t whycap);
 
+/* What the chain may reach, decided from its mode, its static keys and the
+ * variables (for the sandbox, sandbox.h): S3_CREDS_REACH_PROCESS when the
+ * file source may be asked (S3_CREDENTIALS file, or chain without static
+ * keys: a credential_process may have to run), S3_CREDS_REACH_NET when
+ * container or imds may be (S3_CREDENTIALS container or imds, or chain
+ * without static keys unless neither AWS_CONTAINER_CREDENTIALS_*_URI is
+ * set and AWS_EC2_METADATA_DISABLED is true). */
+#define S3_CREDS_REACH_PROCESS 1u
+#define S3_CREDS_REACH_NET     2u
+unsigned s3_creds_reach(const struct s3_creds_chain *chain);
+
 /* The source of the credentials last returned ("env", ...), or NULL. */
 const char *s3_creds_source(const struct s3_creds_chain *chain);
 
