@@ -21,9 +21,10 @@
  *             indented continuation lines belong to the key above them.
  *             A missing file is not an error, only "not found".
  *  process    (reported as the source of credential_process's answer) the
- *             command runs under /bin/sh -c with stdin and stderr on
- *             /dev/null (stderr may hold secrets: it is never read or
- *             shown) in its own process group, killed after
+ *             command runs under /bin/sh -c (broker.h: in the credential
+ *             broker under the sandbox, with a minimal environment) with
+ *             stdin and stderr on /dev/null (stderr may hold secrets: it is
+ *             never read or shown) in its own process group, killed after
  *             S3_CREDS_PROCESS_TIMEOUT_MS; its stdout (at most
  *             S3_CREDS_MAX_PROCESS_OUT bytes) is {"Version":1,
  *             "AccessKeyId","SecretAccessKey","SessionToken"?,"Expiration"?}.

@@ -123,8 +123,8 @@ int sandbox_count(enum sandbox_mode mode);
 /* 1 when this build has a filter for its architecture. */
 int sandbox_supported(void);
 
-/* The log line's text, e.g. "seccomp on (94 syscalls allowed, no INET
- * sockets)", "seccomp on (95 syscalls allowed, INET sockets for the
+/* The log line's text, e.g. "seccomp on (98 syscalls allowed, no INET
+ * sockets)", "seccomp on (99 syscalls allowed, INET sockets for the
  * container/IMDS credentials, credential_process through a broker)",
  * "off (S3_SANDBOX=0)", "unsupported on this architecture". */
 void sandbox_describe(const struct sandbox_plan *plan, char *out, size_t cap);
