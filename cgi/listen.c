@@ -1,4 +1,5 @@
 /* listen.c - own listener with prefork workers (see listen.h). */
+#include "broker.h"
 #include "listen.h"
 #include "serve.h"
 
@@ -277,6 +278,8 @@ static pid_t spawn(struct s3_app *app, int fd, const struct sandbox_plan *plan)
 		 * the mask is inherited: unblock, or SIGTERM never reaches us */
 		sigemptyset(&sa.sa_mask);
 		sigprocmask(SIG_SETMASK, &sa.sa_mask, NULL);
+		if (plan && broker_prepare(plan, err, sizeof err) != S3_OK)
+			fprintf(stderr, "sign_s3[%ld]: %s\n", (long)getpid(), err);
 		if (plan && sandbox_install(plan->mode, err, sizeof err) != S3_OK)
 			fprintf(stderr, "sign_s3[%ld]: %s; serving without it\n",
 			        (long)getpid(), err);

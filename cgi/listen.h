@@ -23,12 +23,9 @@
  * request in progress and answers what is already queued on the socket, then
  * exits; the parent waits for them and exits 0.
  *
- * Sandbox (common/sandbox.h): with opts.sandbox, the parent drops core
- * dumps, dumpability and new privileges after the bind and --user, logs
- * one line ("sign_s3[PID]: sandbox: seccomp on (N syscalls allowed) in
- * each worker"), and every worker installs the filter before its first
- * accept (a worker that cannot logs one line and serves without it). The
- * parent itself has no filter: it forks, waits and signals. */
+ * Sandbox and credential broker: common/sandbox.h. With opts.sandbox the
+ * parent hardens itself (no filter: it forks) and logs one line; each
+ * worker forks its broker if planned, then installs the filter. */
 #ifndef SIGN_S3_LISTEN_H
 #define SIGN_S3_LISTEN_H
 

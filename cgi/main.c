@@ -7,24 +7,13 @@
  *   listening socket on stdin       FastCGI under spawn-fcgi / mod_fcgid
  *   sign_s3 --help | --version
  *
- * Sandbox (common/sandbox.h): once the configuration is loaded, a CGI
- * process, a FastCGI process on stdin and every --listen worker (after the
- * bind and --user) install a seccomp filter. Environment only (not the
- * SIGN_S3_CONFIG file), read here with getenv:
- *   S3_SANDBOX=0       no sandbox at all (debugging); 1 or unset: on
- *   S3_SANDBOX_EXEC=1  allow credential_process (filter becomes a deny-list);
- *                      0 never; unset: only when the shared AWS files name
- *                      a credential_process and the chain may reach them
- * Another value is a configuration error at start. The --listen parent
- * logs one line at start ("sign_s3[PID]: sandbox: seccomp on (N syscalls
- * allowed) in each worker"). A process started by someone else (CGI, and
- * FastCGI on stdin: mod_fcgid spawns and retires them all day, and its
- * stderr is Apache's error log) is quiet unless the filter cannot be
- * installed: then it logs one line and serves unsandboxed, as on an
- * architecture without a filter ("sandbox unsupported on this
- * architecture"). /proc/PID/status shows it: "Seccomp: 2". The
- * command-line presigner is not sandboxed.
+ * Sandbox and credential broker: common/sandbox.h (S3_SANDBOX, read here
+ * with getenv; a bad value is a configuration error at start). CGI and
+ * FastCGI on stdin are quiet unless the filter or the broker cannot be set
+ * up: then one log line, and they serve on. The command-line presigner is
+ * not sandboxed.
  */
+#include "broker.h"
 #include "cli.h"
 #include "config.h"
 #include "handler.h"
@@ -47,7 +36,7 @@ static int start_app(struct s3_app *app, int preload, int cgi,
 	char err[S3_CONFIG_ERRMAX];
 
 	if (s3_app_init(app, s3_config_getenv, NULL, preload, err, sizeof err) == S3_OK) {
-		if (sandbox_plan(plan, s3_config_getenv, NULL, app->cfg.access_key != NULL,
+		if (sandbox_plan(plan, s3_config_getenv, NULL, s3_creds_reach(app->creds),
 		                 err, sizeof err) == S3_OK)
 			return 0;
 		s3_app_free(app);
@@ -59,12 +48,15 @@ static int start_app(struct s3_app *app, int preload, int cgi,
 	return 1;
 }
 
-/* Installs the sandbox in this process: quiet, but a failure is logged
- * (and the process serves on without it). */
+/* Forks the credential broker if planned, then installs the sandbox in
+ * this process: quiet, but a failure is logged (and the process serves on
+ * without it). */
 static void enter_sandbox(const struct sandbox_plan *plan)
 {
 	char err[SANDBOX_ERRMAX];
 
+	if (broker_prepare(plan, err, sizeof err) != S3_OK)
+		fprintf(stderr, "sign_s3[%ld]: %s\n", (long)getpid(), err);
 	if (sandbox_install(plan->mode, err, sizeof err) != S3_OK)
 		fprintf(stderr, "sign_s3[%ld]: %s; serving without it\n", (long)getpid(), err);
 }

@@ -467,6 +467,19 @@ enum s3_err s3_creds_get(struct s3_creds_chain *ch, time_t now,
 	return rc;
 }
 
+unsigned s3_creds_reach(const struct s3_creds_chain *ch)
+{
+	int chain = ch->mode == M_CHAIN && !ch->have_env;
+	unsigned r = 0;
+
+	if (ch->mode == M_FILE || chain)
+		r |= S3_CREDS_REACH_PROCESS;
+	if (ch->mode == M_CONTAINER || ch->mode == M_IMDS ||
+	    (chain && (creds_container_configured(ch) || !creds_imds_disabled(ch))))
+		r |= S3_CREDS_REACH_NET;
+	return r;
+}
+
 const char *s3_creds_source(const struct s3_creds_chain *ch)
 {
 	return ch && ch->have ? ch->cur.source : NULL;

@@ -21,9 +21,10 @@
  *             indented continuation lines belong to the key above them.
  *             A missing file is not an error, only "not found".
  *  process    (reported as the source of credential_process's answer) the
- *             command runs under /bin/sh -c with stdin and stderr on
- *             /dev/null (stderr may hold secrets: it is never read or
- *             shown) in its own process group, killed after
+ *             command runs under /bin/sh -c (broker.h: in the credential
+ *             broker under the sandbox, with a minimal environment) with
+ *             stdin and stderr on /dev/null (stderr may hold secrets: it is
+ *             never read or shown) in its own process group, killed after
  *             S3_CREDS_PROCESS_TIMEOUT_MS; its stdout (at most
  *             S3_CREDS_MAX_PROCESS_OUT bytes) is {"Version":1,
  *             "AccessKeyId","SecretAccessKey","SessionToken"?,"Expiration"?}.
@@ -168,6 +169,17 @@ enum s3_err s3_creds_new(struct s3_creds_chain **chain,
 enum s3_err s3_creds_get(struct s3_creds_chain *chain, time_t now,
                          struct s3_creds *out, time_t *expiration,
                          char *why, size_t whycap);
+
+/* What the chain may reach, decided from its mode, its static keys and the
+ * variables (for the sandbox, sandbox.h): S3_CREDS_REACH_PROCESS when the
+ * file source may be asked (S3_CREDENTIALS file, or chain without static
+ * keys: a credential_process may have to run), S3_CREDS_REACH_NET when
+ * container or imds may be (S3_CREDENTIALS container or imds, or chain
+ * without static keys unless neither AWS_CONTAINER_CREDENTIALS_*_URI is
+ * set and AWS_EC2_METADATA_DISABLED is true). */
+#define S3_CREDS_REACH_PROCESS 1u
+#define S3_CREDS_REACH_NET     2u
+unsigned s3_creds_reach(const struct s3_creds_chain *chain);
 
 /* The source of the credentials last returned ("env", ...), or NULL. */
 const char *s3_creds_source(const struct s3_creds_chain *chain);

@@ -1,33 +1,16 @@
 /* creds_file.c - the env and file sources: the static keys from the
  * configuration, the shared credentials and config files (INI profiles)
- * and credential_process (see creds.h for the rules). */
-#define _GNU_SOURCE 1          /* environ, posix_spawn_file_actions_addclosefrom_np */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdarg.h>
+ * and credential_process, which broker.c runs (see creds.h for the rules). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-#include <cjson/cJSON.h>
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
-
+#include "broker.h"
 #include "creds_int.h"
 #include "file.h"
 #include "syntax.h"
 #include "utf8.h"
-
-#define SPAWN_POLL_MS       10      /* waitpid polling step for a child */
 
 /* ---- files ----------------------------------------------------------- */
 
@@ -265,188 +248,6 @@ static enum s3_err profile_static(struct profile *p, const char *profile,
 
 /* ---- credential_process ----------------------------------------------- */
 
-extern char **environ;
-
-/* Waits for pid until deadline (monotonic ms); kills its process group
- * when it is late. Returns its wait status, or -1 (killed, or lost). */
-static int reap(pid_t pid, long deadline, int *killed)
-{
-	int st;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &st, WNOHANG);
-
-		if (r == pid)
-			return st;
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (r == 0 && creds_mono_ms() >= deadline && !*killed) {
-			kill(-pid, SIGKILL);
-			*killed = 1;
-			continue;
-		}
-		if (r == 0) {
-			struct timespec ts = { 0, SPAWN_POLL_MS * 1000000L };
-
-			nanosleep(&ts, NULL);
-		}
-	}
-}
-
-/* Runs cmd under /bin/sh -c, its stdout into out (at most
- * S3_CREDS_MAX_PROCESS_OUT bytes, NUL-terminated, *len bytes). */
-static enum s3_err spawn_and_read(const char *cmd, long timeout_ms, char *out, size_t *len,
-                                  char *why, size_t cap)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, def;
-	char sh[] = "sh", dash_c[] = "-c";
-	char *argv[] = { sh, dash_c, NULL, NULL };
-	int fds[2] = { -1, -1 }, st, killed = 0, fa_ok = 0, at_ok = 0, over = 0;
-	long deadline = creds_mono_ms() + timeout_ms;
-	enum s3_err rc = S3_ERR_IO;
-	pid_t pid = -1;
-	size_t n = 0;
-
-	argv[2] = (char *)cmd;
-	*len = 0;
-	if (pipe2(fds, O_CLOEXEC)) {
-		s3_msgf(why, cap, "credential_process: pipe: %s", strerror(errno));
-		return S3_ERR_IO;
-	}
-	fa_ok = posix_spawn_file_actions_init(&fa) == 0;
-	at_ok = posix_spawnattr_init(&at) == 0;
-	if (!fa_ok || !at_ok) {
-		s3_msgf(why, cap, "credential_process: out of memory");
-		rc = S3_ERR_NOMEM;
-		goto fail;
-	}
-	sigemptyset(&none);
-	sigemptyset(&def);
-	sigaddset(&def, SIGPIPE);
-	sigaddset(&def, SIGCHLD);
-	sigaddset(&def, SIGTERM);
-	sigaddset(&def, SIGINT);
-	sigaddset(&def, SIGHUP);
-	sigaddset(&def, SIGQUIT);
-	if (posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO) ||
-	    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0) ||
-	    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0) ||
-	    posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1) ||
-	    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-	                             POSIX_SPAWN_SETSIGDEF) ||
-	    posix_spawnattr_setpgroup(&at, 0) ||
-	    posix_spawnattr_setsigmask(&at, &none) ||
-	    posix_spawnattr_setsigdefault(&at, &def)) {
-		s3_msgf(why, cap, "credential_process: cannot prepare to run it");
-		goto fail;
-	}
-	if ((errno = posix_spawn(&pid, "/bin/sh", &fa, &at, argv, environ)) != 0) {
-		pid = -1;
-		s3_msgf(why, cap, "credential_process: cannot run /bin/sh: %s", strerror(errno));
-		goto fail;
-	}
-	close(fds[1]);
-	fds[1] = -1;
-	for (;;) {
-		struct pollfd pfd = { fds[0], POLLIN, 0 };
-		long left = deadline - creds_mono_ms();
-		ssize_t r;
-		int pr;
-
-		if (left <= 0)
-			break;
-		pr = poll(&pfd, 1, (int)left);
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr <= 0)
-			break;
-		r = read(fds[0], out + n, S3_CREDS_MAX_PROCESS_OUT + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (n > S3_CREDS_MAX_PROCESS_OUT) {
-			over = 1;
-			break;
-		}
-	}
-	if (over || creds_mono_ms() >= deadline) {
-		kill(-pid, SIGKILL);
-		killed = 1;
-	}
-	st = reap(pid, deadline, &killed);
-	pid = -1;
-	if (over) {
-		rc = S3_ERR_TOOLONG;
-		s3_msgf(why, cap, "credential_process: output larger than %d bytes",
-		     S3_CREDS_MAX_PROCESS_OUT);
-		goto fail;
-	}
-	if (killed) {
-		s3_msgf(why, cap, "credential_process: timed out after %ld ms (killed)",
-		     timeout_ms);
-		goto fail;
-	}
-	if (st == -1) {
-		s3_msgf(why, cap, "credential_process: exit status lost");
-		goto fail;
-	}
-	if (WIFSIGNALED(st)) {
-		s3_msgf(why, cap, "credential_process: killed by signal %d", WTERMSIG(st));
-		goto fail;
-	}
-	if (WEXITSTATUS(st) != 0) {
-		s3_msgf(why, cap, "credential_process: exited with status %d", WEXITSTATUS(st));
-		goto fail;
-	}
-	out[n] = '\0';
-	*len = n;
-	rc = S3_OK;
-fail:
-	if (pid > 0) {
-		kill(-pid, SIGKILL);
-		killed = 1;
-		reap(pid, deadline, &killed);
-	}
-	if (rc)
-		OPENSSL_cleanse(out, S3_CREDS_MAX_PROCESS_OUT + 1);
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (fds[1] >= 0)
-		close(fds[1]);
-	if (fa_ok)
-		posix_spawn_file_actions_destroy(&fa);
-	if (at_ok)
-		posix_spawnattr_destroy(&at);
-	return rc;
-}
-
-/* spawn_and_read with SIGCHLD at its default for the time of the call: a
- * web server may start the CGI with SIGCHLD ignored (or SA_NOCLDWAIT), and
- * then the kernel reaps the helper itself and waitpid() cannot tell its
- * exit status. */
-static enum s3_err run_process(const char *cmd, long timeout_ms, char *out, size_t *len,
-                               char *why, size_t cap)
-{
-	struct sigaction old, dfl;
-	int restore = 0;
-	enum s3_err rc;
-
-	memset(&dfl, 0, sizeof dfl);
-	dfl.sa_handler = SIG_DFL;
-	sigemptyset(&dfl.sa_mask);
-	if (sigaction(SIGCHLD, NULL, &old) == 0 &&
-	    (old.sa_handler == SIG_IGN || (old.sa_flags & SA_NOCLDWAIT)))
-		restore = sigaction(SIGCHLD, &dfl, NULL) == 0;
-	rc = spawn_and_read(cmd, timeout_ms, out, len, why, cap);
-	if (restore)
-		sigaction(SIGCHLD, &old, NULL);
-	return rc;
-}
-
 static enum s3_err source_process(const struct s3_creds_chain *ch, const char *cmd,
                                   const char *path, unsigned line,
                                   struct s3_cred_value *v, char *why, size_t cap)
@@ -477,7 +278,7 @@ static enum s3_err source_process(const struct s3_creds_chain *ch, const char *c
 		s3_msgf(why, cap, "credential_process: out of memory");
 		return S3_ERR_NOMEM;
 	}
-	rc = run_process(cmd, ch->process_timeout_ms, out, &len, why, cap);
+	rc = broker_run(cmd, ch->process_timeout_ms, out, &len, why, cap);
 	if (rc == S3_OK) {
 		rc = s3_creds_parse_json(out, len, S3_CREDS_JSON_PROCESS, v, msg, sizeof(msg));
 		if (rc)

@@ -160,6 +160,18 @@ static enum s3_err container_token(struct s3_creds_chain *ch, char *tok, size_t 
 	return S3_OK;
 }
 
+int creds_container_configured(const struct s3_creds_chain *ch)
+{
+	return creds_lookup(ch, ENV_REL_URI) || creds_lookup(ch, ENV_FULL_URI);
+}
+
+int creds_imds_disabled(const struct s3_creds_chain *ch)
+{
+	const char *dis = creds_lookup(ch, ENV_IMDS_DISABLED);
+
+	return dis && !strcasecmp(dis, "true");
+}
+
 enum s3_err creds_source_container(struct s3_creds_chain *ch, struct s3_cred_value *v,
                                     char *why, size_t cap)
 {
@@ -259,7 +271,7 @@ static int role_ok(const char *r, size_t n)
 enum s3_err creds_source_imds(struct s3_creds_chain *ch, struct s3_cred_value *v,
                                char *why, size_t cap)
 {
-	const char *dis = creds_lookup(ch, ENV_IMDS_DISABLED), *ep = creds_lookup(ch, ENV_IMDS_ENDPOINT);
+	const char *ep = creds_lookup(ch, ENV_IMDS_ENDPOINT);
 	const char *mode = creds_lookup(ch, ENV_IMDS_MODE);
 	char base[MAX_ENDPOINT + 1], url[S3_HTTP_MAX_URL + 1], msg[ONE_WHY];
 	char token[S3_CREDS_MAX_IMDS_TOKEN + 1], role[S3_CREDS_MAX_ROLE + 1];
@@ -272,7 +284,7 @@ enum s3_err creds_source_imds(struct s3_creds_chain *ch, struct s3_cred_value *v
 	size_t n;
 
 	token[0] = '\0';
-	if (dis && !strcasecmp(dis, "true")) {
+	if (creds_imds_disabled(ch)) {
 		s3_msgf(why, cap, "disabled by %s", ENV_IMDS_DISABLED);
 		return S3_ERR_NOCREDS;
 	}

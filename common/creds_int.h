@@ -1,5 +1,6 @@
 /* creds_int.h - what the credential sources share (creds.c, creds_file.c,
- * creds_http.c); not part of the library's API (see creds.h). */
+ * creds_http.c, and broker.c for creds_mono_ms); not part of the library's
+ * API (see creds.h). */
 #ifndef SIGN_S3_CREDS_INT_H
 #define SIGN_S3_CREDS_INT_H
 
@@ -86,5 +87,9 @@ enum s3_err creds_source_container(struct s3_creds_chain *ch, struct s3_cred_val
                                    char *why, size_t cap);
 enum s3_err creds_source_imds(struct s3_creds_chain *ch, struct s3_cred_value *v,
                               char *why, size_t cap);
+/* 1 when a container URI variable is set; when AWS_EC2_METADATA_DISABLED
+ * is "true" (any case). */
+int creds_container_configured(const struct s3_creds_chain *ch);
+int creds_imds_disabled(const struct s3_creds_chain *ch);
 
 #endif

@@ -1,8 +1,8 @@
 /* sandbox.c - seccomp filter, no new privileges, no core dumps (see
  * sandbox.h). Raw seccomp BPF: no libseccomp. */
 #include "sandbox.h"
+#include "creds.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -32,8 +31,6 @@
 #define SANDBOX_SANITIZER 0
 #endif
 
-#define SANDBOX_MAX_SCAN (256 * 1024)   /* a shared credentials/config file */
-
 /* ---- the plan ------------------------------------------------------------ */
 
 static const char *look(s3_lookup_fn get, void *ctx, const char *name)
@@ -43,113 +40,27 @@ static const char *look(s3_lookup_fn get, void *ctx, const char *name)
 	return v && *v ? v : NULL;
 }
 
-/* -1: not 0 or 1 */
-static int bool01(const char *v, int dflt)
-{
-	if (!v)
-		return dflt;
-	if (!strcmp(v, "0"))
-		return 0;
-	if (!strcmp(v, "1"))
-		return 1;
-	return -1;
-}
-
-/* 1 when the file at path (NULL: skipped) mentions credential_process. */
-static int mentions_process(const char *path)
-{
-	static const char word[] = "credential_process";
-	size_t wl = sizeof word - 1, n;
-	char *buf;
-	FILE *fp;
-	int found = 0;
-
-	if (!path || !(fp = fopen(path, "rb")))
-		return 0;
-	buf = malloc(SANDBOX_MAX_SCAN + 1);
-	if (!buf) {
-		fclose(fp);
-		return 1;          /* cannot tell: the permissive answer */
-	}
-	n = fread(buf, 1, SANDBOX_MAX_SCAN, fp);
-	fclose(fp);
-	for (size_t i = 0; !found && i + wl <= n; i++)
-		found = !strncasecmp(buf + i, word, wl);
-	explicit_bzero(buf, SANDBOX_MAX_SCAN + 1);   /* it may hold keys */
-	free(buf);
-	return found;
-}
-
-/* The path creds.c reads for var (default def, "~/" under HOME). */
-static const char *shared_path(s3_lookup_fn get, void *ctx, const char *var,
-                               const char *def, char *out, size_t cap)
-{
-	const char *p = look(get, ctx, var), *home = look(get, ctx, "HOME");
-	int n;
-
-	if (!p)
-		p = def;
-	if (p[0] == '~' && (p[1] == '/' || !p[1])) {
-		if (!home)
-			return NULL;
-		n = snprintf(out, cap, "%s%s", home, p + 1);
-	} else {
-		n = snprintf(out, cap, "%s", p);
-	}
-	return n < 0 || (size_t)n >= cap ? NULL : out;
-}
-
 enum s3_err sandbox_plan(struct sandbox_plan *plan, s3_lookup_fn get, void *ctx,
-                         int static_keys, char *err, size_t errcap)
+                         unsigned reach, char *err, size_t errcap)
 {
-	const char *cm = look(get, ctx, "S3_CREDENTIALS");
-	int on = bool01(look(get, ctx, "S3_SANDBOX"), 1);
-	int ex = bool01(look(get, ctx, "S3_SANDBOX_EXEC"), 2);
-	char p1[1024], p2[1024];
-	const char *files[2];
+	const char *on = look(get, ctx, "S3_SANDBOX");
 
 	memset(plan, 0, sizeof *plan);
-	if (on < 0) {
+	if (look(get, ctx, "S3_SANDBOX_EXEC")) {
+		s3_msgf(err, errcap, "S3_SANDBOX_EXEC is gone: credential_process runs in a "
+		    "broker process and the filter never allows execve; unset it");
+		return S3_ERR_CONFIG;
+	}
+	if (on && strcmp(on, "0") && strcmp(on, "1")) {
 		s3_msgf(err, errcap, "S3_SANDBOX must be 0 (off) or 1 (on, the default)");
 		return S3_ERR_CONFIG;
 	}
-	if (ex < 0) {
-		s3_msgf(err, errcap, "S3_SANDBOX_EXEC must be 0 or 1 (unset: decided from "
-		    "the credentials configuration)");
-		return S3_ERR_CONFIG;
-	}
-	if (!on) {
+	if (on && !strcmp(on, "0")) {
 		plan->mode = SANDBOX_OFF;
-		s3_msgf(plan->why, sizeof plan->why, "S3_SANDBOX=0");
 		return S3_OK;
 	}
-	plan->mode = SANDBOX_STRICT;
-	if (ex != 2) {
-		plan->mode = ex ? SANDBOX_EXEC : SANDBOX_STRICT;
-		s3_msgf(plan->why, sizeof plan->why, "S3_SANDBOX_EXEC=%d", ex);
-		return S3_OK;
-	}
-	if (cm && strcmp(cm, "chain") && strcmp(cm, "file")) {
-		s3_msgf(plan->why, sizeof plan->why, "S3_CREDENTIALS=%s",
-		    !strcmp(cm, "env") || !strcmp(cm, "container") || !strcmp(cm, "imds")
-		    ? cm : "?");
-		return S3_OK;
-	}
-	if (static_keys && (!cm || !strcmp(cm, "chain"))) {
-		s3_msgf(plan->why, sizeof plan->why, "static keys");
-		return S3_OK;
-	}
-	files[0] = shared_path(get, ctx, "AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials",
-	                       p1, sizeof p1);
-	files[1] = shared_path(get, ctx, "AWS_CONFIG_FILE", "~/.aws/config", p2, sizeof p2);
-	for (int i = 0; i < 2; i++) {
-		if (mentions_process(files[i])) {
-			plan->mode = SANDBOX_EXEC;
-			s3_msgf(plan->why, sizeof plan->why, "credential_process in %s", files[i]);
-			return S3_OK;
-		}
-	}
-	s3_msgf(plan->why, sizeof plan->why, "no credential_process");
+	plan->mode = reach & S3_CREDS_REACH_NET ? SANDBOX_INET : SANDBOX_STRICT;
+	plan->broker = !!(reach & S3_CREDS_REACH_PROCESS);
 	return S3_OK;
 }
 
@@ -250,7 +161,8 @@ static const struct rule strict_rules[] = {
 	ALLOW(access), ALLOW(faccessat), ALLOW(faccessat2), ALLOW(readlink),
 	ALLOW(readlinkat), ALLOW(getdents64), ALLOW(getcwd), ALLOW(fadvise64),
 	IN(ioctl, 1, ioctls),
-	/* the container / IMDS credential sources (libcurl, glibc's resolver) */
+	/* the container / IMDS credential sources (libcurl, glibc's resolver):
+	 * socket() only in inet (in_mode) */
 	{ __NR_socket, R_SOCKET, 0, 0, NULL, 0, 0 },
 	ALLOW(connect), ALLOW(getsockopt), ALLOW(setsockopt), ALLOW(getsockname),
 	ALLOW(getpeername), ALLOW(socketpair), ALLOW(pipe2), ALLOW(eventfd2),
@@ -274,8 +186,7 @@ static const struct rule strict_rules[] = {
 	ALLOW(getrusage), ALLOW(arch_prctl), ALLOW(sched_getaffinity),
 };
 
-/* Denied in both modes: nothing sign_s3 or a credential helper should
- * ever need. strict kills the process, exec answers EPERM. */
+/* Nothing sign_s3 should ever need: they kill the process. */
 static const int hostile[] = {
 #if !SANDBOX_SANITIZER
 	__NR_ptrace,
@@ -455,29 +366,29 @@ static void header(struct prog *p)
 	resolve(p, start);
 }
 
+/* Is rule r part of mode's filter? socket() only in inet. */
+static int in_mode(const struct rule *r, enum sandbox_mode mode)
+{
+	return r->kind != R_SOCKET || mode == SANDBOX_INET;
+}
+
 static int build(struct prog *p, enum sandbox_mode mode)
 {
 	uint32_t pid = (uint32_t)getpid();
 
 	memset(p, 0, sizeof *p);
+	if (mode != SANDBOX_STRICT && mode != SANDBOX_INET)
+		return -1;
 	header(p);
-	if (mode == SANDBOX_STRICT) {
-		for (size_t i = 0; i < NSTRICT; i++)
+	for (size_t i = 0; i < NSTRICT; i++)
+		if (in_mode(&strict_rules[i], mode))
 			rule(p, &strict_rules[i], pid);
-		for (size_t i = 0; i < NHOSTILE; i++) {
-			struct rule r = { hostile[i], R_RET, 0, RET_KILL, NULL, 0, 0 };
+	for (size_t i = 0; i < NHOSTILE; i++) {
+		struct rule r = { hostile[i], R_RET, 0, RET_KILL, NULL, 0, 0 };
 
-			rule(p, &r, pid);
-		}
-		ret(p, RET_EPERM);
-	} else {
-		for (size_t i = 0; i < NHOSTILE; i++) {
-			struct rule r = { hostile[i], R_RET, 0, RET_EPERM, NULL, 0, 0 };
-
-			rule(p, &r, pid);
-		}
-		ret(p, RET_ALLOW);
+		rule(p, &r, pid);
 	}
+	ret(p, RET_EPERM);
 	return p->bad ? -1 : 0;
 }
 
@@ -490,14 +401,12 @@ int sandbox_count(enum sandbox_mode mode)
 {
 	int n = 0;
 
-	if (mode == SANDBOX_EXEC)
-		return (int)NHOSTILE;
-	if (mode != SANDBOX_STRICT)
+	if (mode != SANDBOX_STRICT && mode != SANDBOX_INET)
 		return 0;
 	for (size_t i = 0; i < NSTRICT; i++) {
 		int dup = 0;
 
-		if (strict_rules[i].kind == R_RET)
+		if (strict_rules[i].kind == R_RET || !in_mode(&strict_rules[i], mode))
 			continue;
 		for (size_t j = 0; j < i; j++)
 			dup |= strict_rules[j].nr == strict_rules[i].nr;
@@ -585,20 +494,16 @@ enum s3_err sandbox_install(enum sandbox_mode mode, char *err, size_t errcap)
 
 void sandbox_describe(const struct sandbox_plan *plan, char *out, size_t cap)
 {
-	if (plan->mode != SANDBOX_OFF && !sandbox_supported()) {
+	if (plan->mode == SANDBOX_OFF) {
+		s3_msgf(out, cap, "off (S3_SANDBOX=0)");
+		return;
+	}
+	if (!sandbox_supported()) {
 		s3_msgf(out, cap, "unsupported on this architecture");
 		return;
 	}
-	switch (plan->mode) {
-	case SANDBOX_OFF:
-		s3_msgf(out, cap, "off (%s)", plan->why);
-		break;
-	case SANDBOX_STRICT:
-		s3_msgf(out, cap, "seccomp on (%d syscalls allowed)", sandbox_count(SANDBOX_STRICT));
-		break;
-	case SANDBOX_EXEC:
-		s3_msgf(out, cap, "seccomp on (deny-list of %d syscalls: %s)",
-		    sandbox_count(SANDBOX_EXEC), plan->why);
-		break;
-	}
+	s3_msgf(out, cap, "seccomp on (%d syscalls allowed, %s%s)", sandbox_count(plan->mode),
+	    plan->mode == SANDBOX_INET ? "INET sockets for the container/IMDS credentials"
+	                               : "no INET sockets",
+	    plan->broker ? ", credential_process through a broker" : "");
 }

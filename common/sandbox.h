@@ -1,32 +1,32 @@
 /* sandbox.h - what a serving process may still do once it is running: a
- * seccomp filter, no new privileges, no core dumps.
+ * seccomp filter, no new privileges, no core dumps; and the credential
+ * broker that runs credential_process outside it. This is the one
+ * description of the sandbox; README, main.c and listen.h point here.
  *
- * A CGI process (after its configuration is loaded) and every FastCGI
- * worker (after the socket is bound and --user applied) drop to what
- * answering requests needs, as kcgi does. Three modes:
+ * A CGI process (after its configuration is loaded), a FastCGI process on
+ * stdin and every --listen worker (after the socket is bound and --user
+ * applied) drop to what answering requests needs, as kcgi does. Modes:
  *
  *  off     S3_SANDBOX=0: nothing at all (for debugging: strace, gdb, core
- *          dumps, a new syscall in a library).
- *  strict  the default: an allow-list (sandbox_count(SANDBOX_STRICT)
- *          syscalls; the table in sandbox.c). Everything else fails with
- *          EPERM: a default of ERRNO rather than KILL, because this is a
- *          library-heavy program (OpenSSL, libcurl, libfcgi, libmagic,
- *          glibc's resolver) and a call nobody foresaw must cost one
- *          request a 500, not the worker. Some arguments are checked:
+ *          dumps, a new syscall in a library); credential_process runs
+ *          from the serving process itself (broker.c).
+ *  strict  the default: an allow-list (sandbox_count() syscalls; the table
+ *          in sandbox.c). Everything else fails with EPERM: a default of
+ *          ERRNO rather than KILL, because this is a library-heavy program
+ *          (OpenSSL, libcurl, libfcgi, libmagic, glibc's resolver) and a
+ *          call nobody foresaw must cost one request a 500, not the
+ *          worker. Some arguments are checked:
  *            open/openat   read-only only (no O_WRONLY, O_RDWR, O_CREAT,
  *                          O_TRUNC, O_APPEND): mime.types, the magic
  *                          database, ~/.aws files, token files, libcurl;
- *            socket        AF_INET, AF_INET6 (stream or datagram) and
- *                          AF_NETLINK/NETLINK_ROUTE (glibc's resolver): the
- *                          container / IMDS credential sources and DNS. No
- *                          AF_UNIX socket (nothing to connect to: no
- *                          docker.sock & co; glibc then skips nscd);
- *                          socketpair (libcurl's wakeup pair) is allowed;
- *                          no bind, no listen (the FastCGI socket is
- *                          made before);
+ *            socket        nothing in strict: socket() always fails with
+ *                          EPERM, AF_INET included (signing is offline);
+ *                          socketpair (AF_UNIX: libcurl's wakeup pair) is
+ *                          allowed; no bind, no listen (the FastCGI socket
+ *                          is made before);
  *            clone         threads only (CLONE_THREAD|CLONE_VM, no
  *                          CLONE_NEW*: libcurl's resolver thread): no
- *                          fork, and no execve at all;
+ *                          fork, and no execve at all, in any mode;
  *            clone3        ENOSYS, so glibc falls back to clone, whose
  *                          flags the filter can see;
  *            ioctl         TCGETS, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX;
@@ -41,26 +41,39 @@
  *          the setuid family, chroot, unshare, setns, keyctl, io_uring,
  *          ... sandbox.c's list) kill the process (SIGSYS), as does any
  *          syscall of another ABI (i386, x32).
- *  exec    the credentials may come from credential_process, which runs
- *          /bin/sh and whatever it starts: a seccomp filter is inherited
- *          by every child, so an allow-list would break the helper (a
- *          Python or Go program needs hundreds of syscalls). The filter is
- *          then a deny-list: the hostile syscalls fail with EPERM (no
- *          kill: an unknown helper may probe), everything else is allowed.
+ *  inet    strict, plus socket() for AF_INET and AF_INET6 (stream or
+ *          datagram) and AF_NETLINK/NETLINK_ROUTE (glibc's resolver): the
+ *          container and IMDS credential sources (libcurl) and DNS. Still
+ *          no AF_UNIX socket (nothing to connect to: no docker.sock & co;
+ *          glibc then skips nscd). Chosen only when the credentials may
+ *          come from the network: s3_creds_reach() says S3_CREDS_REACH_NET
+ *          (S3_CREDENTIALS container or imds, or chain without static keys
+ *          unless no container URI is set and AWS_EC2_METADATA_DISABLED is
+ *          true). Nothing else in a serving process needs a socket.
  *
- * Which of strict and exec: S3_SANDBOX_EXEC=1 or 0 forces it; unset, exec
- * is chosen only when the chain may reach credential_process: S3_CREDENTIALS
- * is chain (no static keys) or file, and AWS_SHARED_CREDENTIALS_FILE
- * (~/.aws/credentials) or AWS_CONFIG_FILE (~/.aws/config) mentions
- * credential_process (any profile, any case). Decided once at start: a
- * credential_process added to the files later fails with "cannot run
- * /bin/sh: Operation not permitted" until a restart (or S3_SANDBOX_EXEC=1).
+ * credential_process: no mode allows execve or fork, so the helper runs
+ * in a broker (broker.h), as OpenSSH's privilege separation and OpenBSD's
+ * slowcgi do: a small process forked right before the filter goes in
+ * (broker_prepare(), called next to sandbox_install() by CGI, FastCGI on
+ * stdin and each --listen worker), connected by a socketpair, without the
+ * filter (the helper may be a Python or Go program needing hundreds of
+ * syscalls), with no fd but its socket, that runs /bin/sh -c CMD with a
+ * minimal environment (PATH, HOME, the AWS_* names that choose files,
+ * profile and region: nothing from a request, no secret) and answers the
+ * exit status and the output. It is forked when s3_creds_reach() says
+ * S3_CREDS_REACH_PROCESS (S3_CREDENTIALS file, or chain without static
+ * keys), whatever ~/.aws holds: a fork is cheap, and a credential_process
+ * added to the files later works without a restart. Otherwise, or when
+ * its fork failed (logged at start), credential_process fails with
+ * "credential_process: not available: ...". S3_SANDBOX_EXEC, the old
+ * switch to a deny-list filter that allowed execve, is refused at start.
  *
- * Besides the filter (strict and exec): PR_SET_NO_NEW_PRIVS, RLIMIT_CORE 0
- * (a core dump would hold the secrets) and PR_SET_DUMPABLE 0 (no ptrace or
- * /proc/PID/mem, environ by another process of the same user, e.g. another
- * CGI script on shared hosting). RLIMIT_NPROC is not set: it counts every
- * process of the user, so no value is safe, and strict forbids fork anyway.
+ * Besides the filter (strict and inet): PR_SET_NO_NEW_PRIVS, RLIMIT_CORE
+ * 0 (a core dump would hold the secrets) and PR_SET_DUMPABLE 0 (no ptrace
+ * or /proc/PID/mem, environ by another process of the same user, e.g.
+ * another CGI script on shared hosting); the broker has these too.
+ * RLIMIT_NPROC is not set: it counts every process of the user, so no
+ * value is safe, and the filter forbids fork anyway.
  *
  * Sanitizer builds (-fsanitize=address): LeakSanitizer stops the world at
  * exit with a ptrace'ing clone, so strict allows clone (any flags), ptrace,
@@ -75,47 +88,45 @@
 #include "config.h"
 #include "err.h"
 
-#define SANDBOX_ERRMAX 200     /* suggested size of err / why buffers */
+#define SANDBOX_ERRMAX 200     /* suggested size of err buffers */
 
-enum sandbox_mode { SANDBOX_OFF, SANDBOX_STRICT, SANDBOX_EXEC };
+enum sandbox_mode { SANDBOX_OFF, SANDBOX_STRICT, SANDBOX_INET };
 
 struct sandbox_plan {
 	enum sandbox_mode mode;
-	char why[SANDBOX_ERRMAX];  /* why this mode, for the log: no secret */
+	int broker;                /* fork the credential broker (never with off) */
 };
 
-/* Decides the mode from S3_SANDBOX, S3_SANDBOX_EXEC, S3_CREDENTIALS,
- * AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE and HOME (through get;
- * NULL: getenv); static_keys: the configuration holds static keys (the
- * env source, which the chain never leaves). S3_ERR_CONFIG with a message
- * naming the variable for a value other than 0 or 1. */
+/* Decides the plan from S3_SANDBOX and S3_SANDBOX_EXEC (through get; NULL:
+ * getenv) and reach, s3_creds_reach()'s flags. S3_ERR_CONFIG with a
+ * message naming the variable for S3_SANDBOX other than 0 or 1, and for
+ * S3_SANDBOX_EXEC set at all. */
 enum s3_err sandbox_plan(struct sandbox_plan *plan, s3_lookup_fn get, void *ctx,
-                         int static_keys, char *err, size_t errcap);
+                         unsigned reach, char *err, size_t errcap);
 
 /* Applies mode to the calling process and, from now on, to every thread
- * and child it makes (SANDBOX_OFF: nothing). Call it single-threaded, after
- * everything that needs privilege. On failure (err says why; the process
- * is then as before, or with only the rlimit / no-new-privs part) the
- * caller decides; sign_s3 logs and serves on. */
+ * it makes (SANDBOX_OFF: nothing). Call it single-threaded, after
+ * everything that needs privilege and after broker_prepare(). On failure
+ * (err says why; the process is then as before, or with only the rlimit /
+ * no-new-privs part) the caller decides; sign_s3 logs and serves on. */
 enum s3_err sandbox_install(enum sandbox_mode mode, char *err, size_t errcap);
 
 /* Only the part without the filter (RLIMIT_CORE 0, PR_SET_DUMPABLE 0,
  * PR_SET_NO_NEW_PRIVS), for a process that must go on forking (the
- * --listen parent); nothing for SANDBOX_OFF. sandbox_install() does it
- * too. */
+ * --listen parent, the broker); nothing for SANDBOX_OFF. sandbox_install()
+ * does it too. */
 enum s3_err sandbox_harden(enum sandbox_mode mode, char *err, size_t errcap);
 
-/* Syscalls the mode's filter allows (strict) or denies (exec); 0 for off
- * or when unsupported. */
+/* Syscalls the mode's filter allows; 0 for off or when unsupported. */
 int sandbox_count(enum sandbox_mode mode);
 
 /* 1 when this build has a filter for its architecture. */
 int sandbox_supported(void);
 
-/* The log line's text, e.g. "seccomp on (95 syscalls allowed)",
- * "seccomp on (deny-list of 60 syscalls: credential_process in
- * /root/.aws/config)", "off (S3_SANDBOX=0)", "unsupported on this
- * architecture". */
+/* The log line's text, e.g. "seccomp on (98 syscalls allowed, no INET
+ * sockets)", "seccomp on (99 syscalls allowed, INET sockets for the
+ * container/IMDS credentials, credential_process through a broker)",
+ * "off (S3_SANDBOX=0)", "unsupported on this architecture". */
 void sandbox_describe(const struct sandbox_plan *plan, char *out, size_t cap);
 
 #endif

@@ -13,18 +13,21 @@
 #     "sandbox: off"); S3_SANDBOX=bogus is a configuration error (CGI: 500);
 #  4. credentials through the filter: container and IMDS credentials from
 #     the fake metadata service (libcurl dlopen'ed, sockets, a full URI on
-#     "localhost"), in CGI and in a FastCGI worker; credential_process with
-#     the filter in its exec mode (chosen by itself from ~/.aws/config: the
-#     helper runs, under the filter too), and denied with S3_SANDBOX_EXEC=0
-#     (503, "Operation not permitted" in the log, nothing crashes);
-#     TLS to a self-signed server (503 for the certificate, and only that),
-#     through glibc's resolver when /etc/hosts has a name for 127.0.0.1;
+#     "localhost"), in CGI and in a FastCGI worker (whose line says INET
+#     sockets are allowed, and a static-keys worker's that they are not);
+#     credential_process through the credential broker (broker.h): the CGI
+#     process has the filter, the helper runs outside it, also when SIGCHLD
+#     is ignored; S3_SANDBOX_EXEC (the old deny-list mode) is refused at
+#     start; TLS to a self-signed server (503 for the certificate, and only
+#     that), through glibc's resolver when /etc/hosts has a name for
+#     127.0.0.1;
 #  5. with strace: every run above again, traced; after the filter is in
 #     place no syscall may fail with EPERM, EACCES or ENOSYS, but for the
 #     designed ones: clone3's ENOSYS (glibc falls back to clone) and
 #     socket(AF_UNIX)'s EPERM (glibc's nscd probe, which then goes without):
-#     the allow-list is complete for what the suite does. The syscalls seen
-#     are listed as a diagnostic.
+#     the allow-list is complete for what the suite does; and no filtered
+#     process ever calls execve (credential_process included: the broker
+#     runs it). The syscalls seen are listed as a diagnostic.
 #  6. the sanitizer build serves under the filter, LeakSanitizer included.
 # Denied operations one by one (execve, fork, open for writing, raw
 # sockets, the hostile syscalls) are in tests/unit/test_sandbox.c.
@@ -330,10 +333,11 @@ class Listener:
 L = Listener('strict', env_of(**STATIC))
 ok(L.up, '--listen: up with one worker', [L.log()])
 log = L.log()
-mm = re.search(r'sign_s3\[(\d+)\]: sandbox: seccomp on \((\d+) syscalls allowed\) '
-               r'in each worker\n', log)
+mm = re.search(r'sign_s3\[(\d+)\]: sandbox: seccomp on \((\d+) syscalls allowed, no INET '
+               r'sockets\) in each worker\n', log)
 ok(mm and int(mm.group(1)) == L.pid and 60 < int(mm.group(2)) < 140,
-   '--listen: one line "sandbox: seccomp on (N syscalls allowed) in each worker"', [log])
+   '--listen, static keys: one line "sandbox: seccomp on (N syscalls allowed, no INET '
+   'sockets) in each worker"', [log])
 ok(log.count('sandbox:') == 1, '--listen: only that one line about the sandbox', [log])
 w = L.workers()
 ws = status_of(w[0]) if w else {}
@@ -420,10 +424,17 @@ r = subprocess.run([SIGN_S3, '--listen', 'unix:' + os.path.join(TMP, 'bad.sock')
 ok(r.returncode == 1 and b'configuration error: S3_SANDBOX must be 0' in r.stderr,
    '--listen, S3_SANDBOX=yes: configuration error naming S3_SANDBOX, exit 1',
    [r.returncode, r.stderr])
-st, body, err, _ = cgi(env_of(S3_SANDBOX_EXEC='2', **STATIC))
-ok(st == 500 and b'"statusCode":500' in body and 'S3_SANDBOX_EXEC' in err
-   and 'S3_SANDBOX_EXEC' not in body.decode(),
-   'CGI, S3_SANDBOX_EXEC=2: 500 JSON, the log names the variable', [st, body, err])
+for v in ('1', '0'):
+    st, body, err, _ = cgi(env_of(S3_SANDBOX_EXEC=v, **STATIC))
+    ok(st == 500 and b'"statusCode":500' in body and 'S3_SANDBOX_EXEC is gone' in err
+       and 'S3_SANDBOX_EXEC' not in body.decode(),
+       'CGI, S3_SANDBOX_EXEC=%s: refused at start: 500 JSON, the log says it is gone' % v,
+       [st, body, err])
+r = subprocess.run([SIGN_S3, '--listen', 'unix:' + os.path.join(TMP, 'bad.sock')],
+                   env=env_of(S3_SANDBOX_EXEC='1', **STATIC), stdout=subprocess.PIPE,
+                   stderr=subprocess.PIPE, timeout=30)
+ok(r.returncode == 1 and b'configuration error: S3_SANDBOX_EXEC is gone' in r.stderr,
+   '--listen, S3_SANDBOX_EXEC=1: refused at start, exit 1', [r.returncode, r.stderr])
 
 # ---- 4. credentials through the filter -------------------------------------------
 
@@ -490,6 +501,10 @@ if not TLS_CASES:
     skip('CGI, full URI over https', 'no openssl command or TLS server')
 
 L = Listener('imds', env_of(**IMDS))
+ok(re.search(r'sandbox: seccomp on \(\d+ syscalls allowed, INET sockets for the container/IMDS '
+             r'credentials, credential_process through a broker\) in each worker', L.log()),
+   '--listen, chain without static keys: the line says INET sockets and the broker',
+   [L.log()])
 w = L.workers()
 r1, r2 = fcgi(L.sock), fcgi(L.sock)
 ok(r1[0] == 200 and r2[0] == 200 and b'X-Amz-Security-Token=' in r1[1],
@@ -511,16 +526,19 @@ with open(os.path.join(HOME, '.aws', 'config'), 'w') as f:
     f.write('[default]\ncredential_process = %s\n' % helper)
 PROC = dict(AWS_CONFIG_FILE=None, AWS_SHARED_CREDENTIALS_FILE=None)
 
+sc, nnp, st, err = cgi_held(env_of(**PROC))
+ok(sc == '2' and st == 200 and err == '',
+   'CGI, credential_process in ~/.aws/config: the process has the filter (Seccomp 2) and '
+   'answers 200, quietly', [sc, st, err])
 st, body, err, _ = cgi(env_of(**PROC))
 ok(st == 200 and b'X-Amz-Credential=AKIDPROCESS' in body,
-   'CGI, credential_process in ~/.aws/config: 200 (the filter chose its exec mode)',
-   [st, body[:300], err])
+   'CGI, credential_process: signed with its credentials', [st, body[:300], err])
 try:
     helper_saw = open(seen).read().split()
 except OSError:
     helper_saw = None
-ok(helper_saw == ['Seccomp:', '2'], 'CGI, credential_process: the helper ran under the '
-   'inherited filter (Seccomp 2)', [helper_saw])
+ok(helper_saw == ['Seccomp:', '0'], 'CGI, credential_process: the helper ran outside the '
+   'filter (Seccomp 0: the broker ran it)', [helper_saw])
 # A web server may start the CGI with SIGCHLD ignored: the helper's exit
 # status must still be read (not "exit status lost").
 r = subprocess.run([SIGN_S3], env=cgi_env(env_of(**PROC), BODY), input=BODY,
@@ -529,14 +547,14 @@ r = subprocess.run([SIGN_S3], env=cgi_env(env_of(**PROC), BODY), input=BODY,
 st, body = parse(r.stdout)
 ok(st == 200 and b'X-Amz-Credential=AKIDPROCESS' in body,
    'CGI started with SIGCHLD ignored, credential_process: 200', [st, body[:300], r.stderr])
-st, body, err, _ = cgi(env_of(S3_SANDBOX_EXEC='0', **PROC))
-ok(st == 503 and 'Operation not permitted' in err and err.count('\n') == 1,
-   'CGI, credential_process, S3_SANDBOX_EXEC=0: denied: 503, one log line saying '
-   '"Operation not permitted"', [st, body[:200], err])
+st, body, err, _ = cgi(env_of(S3_CREDENTIALS='env', **PROC))
+ok(st == 503 and 'credential_process' not in err,
+   'CGI, S3_CREDENTIALS=env: the file source and its credential_process are never asked',
+   [st, body[:200], err])
 L = Listener('proc', env_of(**PROC))
-ok(re.search(r'sandbox: seccomp on \(deny-list of \d+ syscalls: credential_process in '
-             r'\S+/\.aws/config\) in each worker', L.log()),
-   '--listen, credential_process: the line says deny-list and why', [L.log()])
+ok(re.search(r'sandbox: seccomp on \(\d+ syscalls allowed, no INET sockets, '
+             r'credential_process through a broker\) in each worker', L.log()),
+   '--listen, credential_process, IMDS disabled: the line says no INET, a broker', [L.log()])
 ok(fcgi(L.sock)[0] == 200, '--listen, credential_process: 200')
 ok(L.stop() == 0, '--listen, credential_process: stops cleanly', [L.log()])
 os.unlink(os.path.join(HOME, '.aws', 'config'))
@@ -626,6 +644,10 @@ else:
         allseen.update(seen)
         ok(seen and not bad, 'strace, %s: no syscall denied after the filter went in '
            '(%d calls traced)' % (desc, sum(seen.values())), bad[:10] or ['nothing traced'])
+        if desc == 'credential_process':
+            ok('execve' not in seen and 'fork' not in seen and 'vfork' not in seen,
+               'strace, credential_process: no filtered process calls execve or fork '
+               '(the broker, forked before the filter, runs the helper)', [sorted(seen)])
     note('syscalls made under the filter: ' + ' '.join(sorted(allseen)))
 
 # ---- 6. the sanitizer build -------------------------------------------------------

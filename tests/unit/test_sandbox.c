@@ -1,9 +1,10 @@
-/* test_sandbox.c - common/sandbox: the plan (S3_SANDBOX, S3_SANDBOX_EXEC,
- * credential_process detection) and the filter itself, each mode in a
- * forked child: what must still work does, what is denied fails with
- * EPERM, the hostile syscalls kill (strict) or fail (exec). A child reports
- * its checks over a pipe ("1 name" / "0 name" lines); the parent turns
- * them into TAP. */
+/* test_sandbox.c - common/sandbox: the plan (S3_SANDBOX, the refused
+ * S3_SANDBOX_EXEC, what the credentials reach) and the filter itself,
+ * strict and inet each in a forked child: what must still work does, what
+ * is denied fails with EPERM (execve and fork in both, socket(AF_INET) in
+ * strict), the hostile syscalls kill. A child reports its checks over a
+ * pipe ("1 name" / "0 name" lines); the parent turns them into TAP. The
+ * credential broker is tests/unit/test_broker.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -11,11 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -23,6 +22,7 @@
 #include <linux/netlink.h>
 #include <linux/sched.h>
 
+#include "creds.h"
 #include "sandbox.h"
 #include "tap.h"
 
@@ -61,117 +61,54 @@ static void setvars(const char *first, ...)
 	vars[i] = NULL;
 }
 
-static char tmpdir[] = "/tmp/sign_s3_sandbox_XXXXXX";
-static char home_var[256], cfg_var[600], cred_var[600];
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f) {
-		perror(path);
-		exit(1);
-	}
-	fputs(text, f);
-	fclose(f);
-}
-
 static void test_plan(void)
 {
 	struct sandbox_plan p;
-	char err[SANDBOX_ERRMAX], path[512], desc[SANDBOX_ERRMAX + 64];
+	char err[SANDBOX_ERRMAX], want[SANDBOX_ERRMAX], desc[SANDBOX_ERRMAX + 64];
+	const unsigned PROC = S3_CREDS_REACH_PROCESS, NET = S3_CREDS_REACH_NET;
 
 	setvars(NULL);
-	is_int(sandbox_plan(&p, get, NULL, 1, err, sizeof err), S3_OK, "plan: nothing set");
-	is_int(p.mode, SANDBOX_STRICT, "plan: on by default, strict with static keys");
-	is_str(p.why, "static keys", "plan: why static keys");
+	is_int(sandbox_plan(&p, get, NULL, 0, err, sizeof err), S3_OK, "plan: nothing set");
+	ok(p.mode == SANDBOX_STRICT && !p.broker,
+	   "plan: on by default; nothing reached: strict, no broker");
+	sandbox_plan(&p, get, NULL, PROC, err, sizeof err);
+	ok(p.mode == SANDBOX_STRICT && p.broker, "plan: file source: strict with a broker");
+	sandbox_plan(&p, get, NULL, NET, err, sizeof err);
+	ok(p.mode == SANDBOX_INET && !p.broker, "plan: container/IMDS: inet, no broker");
+	sandbox_plan(&p, get, NULL, PROC | NET, err, sizeof err);
+	ok(p.mode == SANDBOX_INET && p.broker, "plan: the whole chain: inet with a broker");
 
 	setvars("S3_SANDBOX=0", NULL);
-	sandbox_plan(&p, get, NULL, 1, err, sizeof err);
-	is_int(p.mode, SANDBOX_OFF, "plan: S3_SANDBOX=0 turns it off");
+	sandbox_plan(&p, get, NULL, PROC | NET, err, sizeof err);
+	ok(p.mode == SANDBOX_OFF && !p.broker, "plan: S3_SANDBOX=0 turns it off, no broker");
 	sandbox_describe(&p, desc, sizeof desc);
 	is_str(desc, "off (S3_SANDBOX=0)", "describe: off");
 
 	setvars("S3_SANDBOX=1", NULL);
-	sandbox_plan(&p, get, NULL, 1, err, sizeof err);
+	sandbox_plan(&p, get, NULL, 0, err, sizeof err);
 	is_int(p.mode, SANDBOX_STRICT, "plan: S3_SANDBOX=1 is on");
 
 	setvars("S3_SANDBOX=off", NULL);
-	is_int(sandbox_plan(&p, get, NULL, 1, err, sizeof err), S3_ERR_CONFIG,
+	is_int(sandbox_plan(&p, get, NULL, 0, err, sizeof err), S3_ERR_CONFIG,
 	       "plan: S3_SANDBOX=off refused");
 	ok(strstr(err, "S3_SANDBOX") && !strstr(err, "off (") , "plan: message names S3_SANDBOX: %s", err);
 
-	setvars("S3_SANDBOX_EXEC=yes", NULL);
-	is_int(sandbox_plan(&p, get, NULL, 1, err, sizeof err), S3_ERR_CONFIG,
-	       "plan: S3_SANDBOX_EXEC=yes refused");
-	ok(strstr(err, "S3_SANDBOX_EXEC") != NULL, "plan: message names S3_SANDBOX_EXEC");
-
+	/* the deny-list mode is gone: any value is refused, S3_SANDBOX=0 or not */
 	setvars("S3_SANDBOX_EXEC=1", NULL);
-	sandbox_plan(&p, get, NULL, 1, err, sizeof err);
-	is_int(p.mode, SANDBOX_EXEC, "plan: S3_SANDBOX_EXEC=1 forces exec");
+	is_int(sandbox_plan(&p, get, NULL, PROC, err, sizeof err), S3_ERR_CONFIG,
+	       "plan: S3_SANDBOX_EXEC=1 refused");
+	ok(strstr(err, "S3_SANDBOX_EXEC is gone") && strstr(err, "broker"),
+	   "plan: the message says it is gone and why: %s", err);
+	setvars("S3_SANDBOX_EXEC=0", NULL);
+	is_int(sandbox_plan(&p, get, NULL, 0, err, sizeof err), S3_ERR_CONFIG,
+	       "plan: S3_SANDBOX_EXEC=0 refused too");
 	setvars("S3_SANDBOX=0", "S3_SANDBOX_EXEC=1", NULL);
-	sandbox_plan(&p, get, NULL, 1, err, sizeof err);
-	is_int(p.mode, SANDBOX_OFF, "plan: S3_SANDBOX=0 wins over S3_SANDBOX_EXEC=1");
-
-	/* credential_process detection */
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		exit(1);
-	}
-	snprintf(home_var, sizeof home_var, "HOME=%s", tmpdir);
-	setvars(home_var, NULL);
-	sandbox_plan(&p, get, NULL, 0, err, sizeof err);
-	is_int(p.mode, SANDBOX_STRICT, "plan: no static keys, no ~/.aws: strict");
-	is_str(p.why, "no credential_process", "plan: why");
-
-	snprintf(path, sizeof path, "%s/.aws", tmpdir);
-	mkdir(path, 0700);
-	snprintf(path, sizeof path, "%s/.aws/credentials", tmpdir);
-	write_file(path, "[default]\naws_access_key_id = AKID\naws_secret_access_key = s\n");
-	sandbox_plan(&p, get, NULL, 0, err, sizeof err);
-	is_int(p.mode, SANDBOX_STRICT, "plan: ~/.aws/credentials with keys only: strict");
-
-	snprintf(path, sizeof path, "%s/.aws/config", tmpdir);
-	write_file(path, "[profile other]\nCredential_Process = /bin/echo {}\n");
-	sandbox_plan(&p, get, NULL, 0, err, sizeof err);
-	is_int(p.mode, SANDBOX_EXEC, "plan: ~/.aws/config names credential_process (any case): exec");
-	ok(strstr(p.why, "credential_process in ") && strstr(p.why, "/.aws/config"),
-	   "plan: why names the file: %s", p.why);
-	sandbox_describe(&p, desc, sizeof desc);
-	ok(!strncmp(desc, sandbox_supported() ? "seccomp on (deny-list of " :
-	            "unsupported on this architecture", 25), "describe: exec: %s", desc);
-
-	sandbox_plan(&p, get, NULL, 1, err, sizeof err);
-	is_int(p.mode, SANDBOX_STRICT, "plan: static keys: the chain never gets there");
-	setvars(home_var, "S3_CREDENTIALS=file", NULL);
-	sandbox_plan(&p, get, NULL, 1, err, sizeof err);
-	is_int(p.mode, SANDBOX_EXEC, "plan: S3_CREDENTIALS=file pinned: exec despite static keys");
-	setvars(home_var, "S3_CREDENTIALS=imds", NULL);
-	sandbox_plan(&p, get, NULL, 0, err, sizeof err);
-	is_int(p.mode, SANDBOX_STRICT, "plan: S3_CREDENTIALS=imds: strict");
-	setvars(home_var, "S3_SANDBOX_EXEC=0", NULL);
-	sandbox_plan(&p, get, NULL, 0, err, sizeof err);
-	is_int(p.mode, SANDBOX_STRICT, "plan: S3_SANDBOX_EXEC=0 forces strict");
-
-	/* AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE elsewhere */
-	snprintf(path, sizeof path, "%s/cfg", tmpdir);
-	write_file(path, "[default]\nregion = x\n");
-	snprintf(cfg_var, sizeof cfg_var, "AWS_CONFIG_FILE=%s", path);
-	setvars(home_var, cfg_var, NULL);
-	sandbox_plan(&p, get, NULL, 0, err, sizeof err);
-	is_int(p.mode, SANDBOX_STRICT, "plan: AWS_CONFIG_FILE without credential_process: strict");
-	snprintf(path, sizeof path, "%s/creds", tmpdir);
-	write_file(path, "[default]\ncredential_process=/usr/bin/helper\n");
-	snprintf(cred_var, sizeof cred_var, "AWS_SHARED_CREDENTIALS_FILE=%s", path);
-	setvars(home_var, cfg_var, cred_var, NULL);
-	sandbox_plan(&p, get, NULL, 0, err, sizeof err);
-	is_int(p.mode, SANDBOX_EXEC, "plan: AWS_SHARED_CREDENTIALS_FILE with credential_process: exec");
-	setvars(NULL);
-	sandbox_plan(&p, get, NULL, 0, err, sizeof err);
-	is_int(p.mode, SANDBOX_STRICT, "plan: no HOME: the ~ paths are skipped");
+	is_int(sandbox_plan(&p, get, NULL, 0, err, sizeof err), S3_ERR_CONFIG,
+	       "plan: S3_SANDBOX_EXEC refused with S3_SANDBOX=0");
 
 	is_int(sandbox_count(SANDBOX_OFF), 0, "count: off");
 	p.mode = SANDBOX_STRICT;
+	p.broker = 0;
 	sandbox_describe(&p, desc, sizeof desc);
 	if (!sandbox_supported()) {
 		is_str(desc, "unsupported on this architecture", "describe: unsupported");
@@ -179,10 +116,18 @@ static void test_plan(void)
 	}
 	ok(sandbox_count(SANDBOX_STRICT) > 60 && sandbox_count(SANDBOX_STRICT) < 140,
 	   "count: strict allows %d syscalls", sandbox_count(SANDBOX_STRICT));
-	ok(sandbox_count(SANDBOX_EXEC) > 40, "count: exec denies %d syscalls",
-	   sandbox_count(SANDBOX_EXEC));
-	snprintf(path, sizeof path, "seccomp on (%d syscalls allowed)", sandbox_count(SANDBOX_STRICT));
-	is_str(desc, path, "describe: strict");
+	is_int(sandbox_count(SANDBOX_INET), sandbox_count(SANDBOX_STRICT) + 1,
+	       "count: inet allows socket() besides");
+	snprintf(want, sizeof want, "seccomp on (%d syscalls allowed, no INET sockets)",
+	         sandbox_count(SANDBOX_STRICT));
+	is_str(desc, want, "describe: strict");
+	p.mode = SANDBOX_INET;
+	p.broker = 1;
+	sandbox_describe(&p, desc, sizeof desc);
+	snprintf(want, sizeof want, "seccomp on (%d syscalls allowed, INET sockets for the "
+	         "container/IMDS credentials, credential_process through a broker)",
+	         sandbox_count(SANDBOX_INET));
+	is_str(desc, want, "describe: inet with a broker");
 }
 
 /* ---- children ---------------------------------------------------------- */
@@ -283,30 +228,21 @@ static void strict_child(void)
 	cok(denied(openat(AT_FDCWD, "/tmp/sign_s3_sandbox_new", O_RDONLY | O_CREAT, 0600)),
 	    "strict: openat O_CREAT: EPERM");
 	cok(denied(open("/dev/null", O_RDONLY | O_APPEND)), "strict: open O_APPEND: EPERM");
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cok(fd >= 0, "strict: socket(AF_INET, SOCK_STREAM) works");
-	if (fd >= 0)
-		close(fd);
-	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	cok(fd >= 0, "strict: socket(AF_INET6, SOCK_DGRAM) works (DNS)");
-	if (fd >= 0)
-		close(fd);
-	cok(denied(socket(AF_UNIX, SOCK_STREAM, 0)),
-	    "strict: socket(AF_UNIX): EPERM (no docker.sock & co; nscd is optional)");
+	cok(denied(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)),
+	    "strict: socket(AF_INET, SOCK_STREAM): EPERM (no network source)");
+	cok(denied(socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)),
+	    "strict: socket(AF_INET6, SOCK_DGRAM): EPERM");
+	cok(denied(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)),
+	    "strict: socket(AF_NETLINK, NETLINK_ROUTE): EPERM");
+	cok(denied(socket(AF_UNIX, SOCK_STREAM, 0)), "strict: socket(AF_UNIX): EPERM");
 	{
 		int sv[2];
 
 		cok(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0,
-		    "strict: socketpair(AF_UNIX) works (libcurl's wakeup pair)");
+		    "strict: socketpair(AF_UNIX) works");
 		close(sv[0]);
 		close(sv[1]);
 	}
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	cok(fd >= 0, "strict: socket(AF_NETLINK, NETLINK_ROUTE) works (resolver)");
-	if (fd >= 0)
-		close(fd);
-	cok(denied(socket(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT)),
-	    "strict: socket(AF_NETLINK, NETLINK_AUDIT): EPERM");
 	cok(denied(socket(AF_PACKET, SOCK_RAW, 0)), "strict: socket(AF_PACKET): EPERM");
 	cok(denied(socket(AF_INET, SOCK_RAW, 1)), "strict: socket(AF_INET, SOCK_RAW): EPERM");
 	cok(pthread_create(&t, NULL, thread_fn, (void *)1) == 0 &&
@@ -346,31 +282,44 @@ static void strict_child(void)
 	cok(getpid() > 0 && getuid() == getuid(), "strict: getpid, getuid");
 }
 
-static void exec_child(void)
+static void inet_child(void)
 {
 	char err[SANDBOX_ERRMAX];
-	int st = -1;
-	pid_t p;
+	int fd;
 
-	cok(sandbox_install(SANDBOX_EXEC, err, sizeof err) == S3_OK, "exec: installed");
-	cok(status_field("Seccomp:") == 2, "exec: /proc/self/status Seccomp: 2");
-	p = fork();
-	if (p == 0) {
-		/* exits 0 only when the shell, under the inherited filter, sees it */
-		execl("/bin/sh", "sh", "-c", "grep -q '^Seccomp:[[:space:]]*2$' /proc/self/status",
-		      (char *)NULL);
-		_exit(127);
+	cok(sandbox_install(SANDBOX_INET, err, sizeof err) == S3_OK, "inet: installed");
+	cok(status_field("Seccomp:") == 2, "inet: /proc/self/status Seccomp: 2");
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cok(fd >= 0, "inet: socket(AF_INET, SOCK_STREAM) works");
+	if (fd >= 0)
+		close(fd);
+	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	cok(fd >= 0, "inet: socket(AF_INET6, SOCK_DGRAM) works (DNS)");
+	if (fd >= 0)
+		close(fd);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	cok(fd >= 0, "inet: socket(AF_NETLINK, NETLINK_ROUTE) works (resolver)");
+	if (fd >= 0)
+		close(fd);
+	cok(denied(socket(AF_UNIX, SOCK_STREAM, 0)),
+	    "inet: socket(AF_UNIX): EPERM (no docker.sock & co; nscd is optional)");
+	cok(denied(socket(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT)),
+	    "inet: socket(AF_NETLINK, NETLINK_AUDIT): EPERM");
+	cok(denied(socket(AF_PACKET, SOCK_RAW, 0)), "inet: socket(AF_PACKET): EPERM");
+	cok(denied(socket(AF_INET, SOCK_RAW, 1)), "inet: socket(AF_INET, SOCK_RAW): EPERM");
+	{
+		char *argv[] = { (char *)"true", NULL };
+
+		cok(denied(execve("/bin/true", argv, environ)), "inet: execve: EPERM");
 	}
-	if (p > 0)
-		waitpid(p, &st, 0);
-	cok(p > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	    "exec: fork + execve of /bin/sh work, and the child has the filter");
-	cok(denied(mount("none", "/mnt", "tmpfs", 0, NULL)), "exec: mount: EPERM (no kill)");
-	cok(denied(syscall(SYS_unshare, 0)), "exec: unshare: EPERM");
-	cok(denied(syscall(SYS_setuid, 0)), "exec: setuid: EPERM");
-	cok(denied(syscall(SYS_io_uring_setup, 1, NULL)), "exec: io_uring_setup: EPERM");
-	if (!SANITIZER)
-		cok(denied(syscall(SYS_ptrace, 0, 0, 0, 0)), "exec: ptrace: EPERM");
+	if (!SANITIZER) {
+		pid_t p = fork();
+
+		if (p == 0)
+			_exit(0);
+		cok(p == -1 && errno == EPERM, "inet: fork: EPERM");
+	}
+	cok(denied(open("/dev/null", O_WRONLY)), "inet: open O_WRONLY: EPERM");
 }
 
 static void off_child(void)
@@ -450,8 +399,8 @@ int main(void)
 
 	st = in_child(strict_child);
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "strict child exited 0 (status %#x)", st);
-	st = in_child(exec_child);
-	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exec child exited 0 (status %#x)", st);
+	st = in_child(inet_child);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "inet child exited 0 (status %#x)", st);
 	st = in_child(off_child);
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "off child exited 0 (status %#x)", st);
 
@@ -491,12 +440,5 @@ int main(void)
 	   "strict: exit() is clean%s (status %#x)",
 	   SANITIZER ? " with LeakSanitizer at exit" : "", st);
 
-	{
-		char cmd[600];
-
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-		if (system(cmd) != 0)
-			diag("could not remove %s", tmpdir);
-	}
 	return done_testing();
 }
