@@ -63,60 +63,86 @@ static void reset(struct s3_response *r)
 	s3_response_init(r);
 }
 
-/* Prints obj into r (r->inline_body when it fits), frees obj, or falls
- * back to the static 500. */
-static void finish(struct s3_response *r, int status, cJSON *obj)
+/* The answers are small, flat objects of strings known at the call, so
+ * their cJSON nodes live on the caller's stack and borrow every string
+ * (cJSON_IsReference, cJSON_StringIsConst: cJSON_Delete is never needed),
+ * and cJSON prints into r->inline_body: no allocation on the way out. An
+ * answer too long for that buffer (a long key, a session token in the URL)
+ * is printed with cJSON_PrintUnformatted into allocated memory instead. */
+static void str_node(cJSON *n, const char *key, const char *value)
+{
+	memset(n, 0, sizeof *n);
+	n->type = cJSON_String | cJSON_IsReference | cJSON_StringIsConst;
+	n->string = (char *)key;
+	n->valuestring = (char *)value;
+}
+
+/* Makes nodes[0..count) the members of obj, in that order. */
+static void members(cJSON *obj, cJSON *nodes, size_t count)
+{
+	memset(obj, 0, sizeof *obj);
+	obj->type = cJSON_Object;
+	obj->child = count ? &nodes[0] : NULL;
+	for (size_t i = 0; i < count; i++) {
+		nodes[i].next = i + 1 < count ? &nodes[i + 1] : NULL;
+		nodes[i].prev = i ? &nodes[i - 1] : &nodes[count - 1];
+	}
+}
+
+/* Prints obj into r, or falls back to the static 500. */
+static void finish(struct s3_response *r, int status, const cJSON *obj)
 {
 	char *s;
 
-	if (obj && cJSON_PrintPreallocated(obj, r->inline_body, (int)sizeof r->inline_body, 0)) {
+	if (cJSON_PrintPreallocated((cJSON *)obj, r->inline_body,
+	                            (int)sizeof r->inline_body, 0)) {
 		set_body(r, status, r->inline_body, 0);
-	} else if (obj && (s = cJSON_PrintUnformatted(obj))) {
+	} else if ((s = cJSON_PrintUnformatted(obj))) {
 		set_body(r, status, s, 1);
 	} else {
 		set_body(r, 500, oom_body, 0);
 		snprintf(r->message, sizeof r->message, "out of memory");
 	}
-	cJSON_Delete(obj);
 }
 
 void s3_response_error(struct s3_response *r, int status, const char *message)
 {
-	cJSON *obj = cJSON_CreateObject();
+	cJSON obj, n[3];
 
 	reset(r);
 	snprintf(r->message, sizeof r->message, "%s", message);
-	if (obj && (!cJSON_AddNumberToObject(obj, "statusCode", status) ||
-	            !cJSON_AddStringToObject(obj, "error", s3_http_reason(status)) ||
-	            !cJSON_AddStringToObject(obj, "message", r->message))) {
-		cJSON_Delete(obj);
-		obj = NULL;
-	}
-	finish(r, status, obj);
+	memset(&n[0], 0, sizeof n[0]);
+	n[0].type = cJSON_Number | cJSON_StringIsConst;
+	n[0].string = (char *)"statusCode";
+	n[0].valueint = status;
+	n[0].valuedouble = status;
+	str_node(&n[1], "error", s3_http_reason(status));
+	str_node(&n[2], "message", r->message);
+	members(&obj, n, 3);
+	finish(r, status, &obj);
 }
 
 void s3_response_ok(struct s3_response *r, const struct s3_signed *s)
 {
-	cJSON *obj = cJSON_CreateObject(), *h = NULL;
-	int ok;
+	cJSON obj, n[7], h[2];
+	size_t nh = 0;
 
 	reset(r);
-	ok = obj && cJSON_AddStringToObject(obj, "file_type", s->file_type) &&
-	     cJSON_AddStringToObject(obj, "signed_request", s->signed_request) &&
-	     cJSON_AddStringToObject(obj, "url", s->url) &&
-	     cJSON_AddStringToObject(obj, "key", s->key) &&
-	     cJSON_AddStringToObject(obj, "method", "PUT") &&
-	     (h = cJSON_AddObjectToObject(obj, "headers")) &&
-	     /* every header signed: the browser must send each one as it is */
-	     cJSON_AddStringToObject(h, "Content-Type", s->file_type) &&
-	     (!s->content_disposition ||
-	      cJSON_AddStringToObject(h, "Content-Disposition", s->content_disposition)) &&
-	     cJSON_AddStringToObject(obj, "expires_at", s->expires_at);
-	if (!ok) {
-		cJSON_Delete(obj);
-		obj = NULL;
-	}
-	finish(r, 200, obj);
+	str_node(&n[0], "file_type", s->file_type);
+	str_node(&n[1], "signed_request", s->signed_request);
+	str_node(&n[2], "url", s->url);
+	str_node(&n[3], "key", s->key);
+	str_node(&n[4], "method", "PUT");
+	/* every header signed: the browser must send each one as it is */
+	str_node(&h[nh++], "Content-Type", s->file_type);
+	if (s->content_disposition)
+		str_node(&h[nh++], "Content-Disposition", s->content_disposition);
+	members(&n[5], h, nh);
+	n[5].string = (char *)"headers";
+	n[5].type |= cJSON_StringIsConst;
+	str_node(&n[6], "expires_at", s->expires_at);
+	members(&obj, n, 7);
+	finish(r, 200, &obj);
 }
 
 size_t s3_response_head(const struct s3_response *r, char *buf, size_t cap)
