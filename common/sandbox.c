@@ -266,8 +266,9 @@ static void load_arg(struct prog *p, int i)
 	     (uint32_t)offsetof(struct seccomp_data, args[i]), -1, -1);
 }
 
-/* Labels are scoped to one rule: they are reset after each. */
-static void resolve(struct prog *p, size_t from)
+/* Turns the labels of instructions from..n into BPF jump offsets. Labels
+ * are scoped to one rule: they are reset after each. */
+static void patch_jumps(struct prog *p, size_t from)
 {
 	for (size_t i = from; i < p->n; i++) {
 		int t[2] = { p->jt[i], p->jf[i] };
@@ -347,7 +348,7 @@ static void rule(struct prog *p, const struct rule *r, uint32_t pid)
 	/* every block above ends in a return: "next" is reached only from the
 	 * first JEQ, with nr still in the accumulator */
 	here(p, next);
-	resolve(p, start);
+	patch_jumps(p, start);
 }
 
 static void header(struct prog *p)
@@ -363,7 +364,7 @@ static void header(struct prog *p)
 	emit(p, BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, -1, native);
 	ret(p, RET_KILL);
 	here(p, native);
-	resolve(p, start);
+	patch_jumps(p, start);
 }
 
 /* Is rule r part of mode's filter? socket() only in inet. */
