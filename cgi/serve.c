@@ -1,15 +1,16 @@
 /* serve.c - CGI and FastCGI request loops (see serve.h). */
-#define _GNU_SOURCE 1          /* ppoll */
+#define _GNU_SOURCE 1          /* ppoll, accept4 */
 #include "serve.h"
 #include "date.h"
 
 #include <errno.h>
-#include <fcgiapp.h>
+#include "fcgi_conn.h"
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define SERVE_DRAIN_IDLE_MS 200   /* longest wait for more of an unread body */
@@ -67,21 +68,31 @@ static void log_token(FILE *f, const char *s, size_t max)
 		fputc((*s > 0x20 && *s < 0x7f) ? *s : '?', f);
 }
 
-void serve_log(FILE *f, const struct s3_response *r, const char *method,
-               const char *remote, time_t now)
+/* One log line; status 0 is printed "-" (no answer was sent). */
+static void log_line(FILE *f, int status, const char *method, const char *remote,
+                     const char *msg, time_t now)
 {
 	char ts[S3_DATE_ISO8601_LEN + 1];
 
 	if (s3_date_iso8601(now, ts))
 		strcpy(ts, "-");
-	fprintf(f, "sign_s3[%ld]: %s %d ", (long)getpid(), ts, r->status);
+	if (status)
+		fprintf(f, "sign_s3[%ld]: %s %d ", (long)getpid(), ts, status);
+	else
+		fprintf(f, "sign_s3[%ld]: %s - ", (long)getpid(), ts);
 	log_token(f, method, 16);
 	fputc(' ', f);
 	log_token(f, remote, 64);
 	fputc(' ', f);
-	log_quoted(f, r->message);
+	log_quoted(f, msg);
 	fputc('\n', f);
 	fflush(f);
+}
+
+void serve_log(FILE *f, const struct s3_response *r, const char *method,
+               const char *remote, time_t now)
+{
+	log_line(f, r->status, method, remote, r->message, now);
 }
 
 static int want_log(const struct s3_app *app, const struct s3_response *r)
@@ -252,22 +263,6 @@ int serve_cgi_config_error(const char *why)
 
 /* ---- FastCGI ------------------------------------------------------------- */
 
-static size_t read_fcgx(void *ctx, char *buf, size_t n)
-{
-	FCGX_Stream *in = ctx;
-	size_t got = 0;
-
-	while (got < n) {
-		size_t chunk = n - got > 65536 ? 65536 : n - got;
-		int k = FCGX_GetStr(buf + got, (int)chunk, in);
-
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-	}
-	return got;
-}
-
 /* The request's FastCGI parameters, read in one pass over them. */
 struct fcgi_vars {
 	const char *method, *ctype, *query, *clen, *addr;
@@ -288,7 +283,7 @@ static const char *param(const char *e, const char *name, size_t n)
  * wins, as in PHP-FPM; two different non-empty values are a conflict that
  * S3_REQUIRE_USER=1 refuses, so a configuration with the lines the other
  * way round fails closed. */
-static void fcgi_vars(FCGX_ParamArray envp, struct fcgi_vars *v)
+static void fcgi_vars(char *const *envp, struct fcgi_vars *v)
 {
 #define P(s) s, sizeof s - 1
 	const char *first_user = NULL, *x;
@@ -326,22 +321,99 @@ static void fcgi_vars(FCGX_ParamArray envp, struct fcgi_vars *v)
 #undef P
 }
 
+static struct fcgi_conn conn;   /* one per process (~200 KiB, touched as used) */
+
+/* A connection dropped without an answer (fcgi_conn.h): one log line. */
+static void log_drop(const struct fcgi_conn *c, const struct fcgi_vars *v, time_t now)
+{
+	char msg[160];
+
+	if (c->end == FCGI_CONN_TIMEOUT)
+		snprintf(msg, sizeof msg, "connection dropped: %s (%u s)", fcgi_conn_why(c),
+		         c->timeout_ms / 1000);
+	else
+		snprintf(msg, sizeof msg, "connection dropped: %s", fcgi_conn_why(c));
+	log_line(stderr, 0, v ? v->method : NULL, v ? v->addr : NULL, msg, now);
+}
+
+/* One request on c, read, answered and logged. 0 when the connection may
+ * carry on (fcgi_conn_next), -1 when it was dropped. */
+static int serve_request(struct s3_app *app, struct fcgi_conn *c)
+{
+	enum fcgi_conn_end e = fcgi_conn_read_params(c);
+	char head[S3_RESP_HEAD_MAX];
+	struct s3_response r;
+	struct fcgi_vars v;
+	time_t now = time(NULL);
+	size_t hl;
+
+	memset(&v, 0, sizeof v);
+	s3_response_init(&r);
+	switch (e) {
+	case FCGI_CONN_OK:
+		fcgi_vars(c->envp, &v);
+		answer(app, v.method, v.ctype, v.query, v.clen, &v.ru,
+		       fcgi_conn_read_body, c, now, &r);
+		break;
+	case FCGI_CONN_TOO_LARGE:
+		s3_response_error(&r, 431, "request header fields too large");
+		break;
+	case FCGI_CONN_MALFORMED:
+		s3_response_error(&r, 400, "malformed FastCGI parameters");
+		break;
+	case FCGI_CONN_ABORTED:
+		break;
+	case FCGI_CONN_REFUSED:
+		log_line(stderr, 0, NULL, NULL, fcgi_conn_why(c), now);
+		s3_response_free(&r);
+		return 0;
+	default:
+		if (e != FCGI_CONN_CLOSED)
+			log_drop(c, NULL, now);
+		s3_response_free(&r);
+		fcgi_conn_drop(c);
+		return -1;
+	}
+	if (c->end != FCGI_CONN_OK && c->end != FCGI_CONN_ABORTED &&
+	    c->end != FCGI_CONN_TOO_LARGE && c->end != FCGI_CONN_MALFORMED) {
+		/* the body did not come: no answer */
+		log_drop(c, &v, now);
+		s3_response_free(&r);
+		fcgi_conn_drop(c);
+		return -1;
+	}
+	hl = s3_response_head(&r, head, sizeof head);
+	if (fcgi_conn_answer(c, head, hl, r.body, r.body_len) < 0) {
+		log_drop(c, &v, now);
+		s3_response_free(&r);
+		fcgi_conn_drop(c);
+		return -1;
+	}
+	if (c->end != FCGI_CONN_ABORTED && want_log(app, &r))
+		serve_log(stderr, &r, v.method, v.addr, now);
+	s3_response_free(&r);
+	return 0;
+}
+
 /* The worker holds SIGTERM/SIGINT all the time and lets them in only
- * while it waits for a connection, in epoll_pwait(): libfcgi gives up a
- * read or write on EINTR, so a signal must never land inside a request,
- * and holding them costs no system call per request. The listening socket
- * is non-blocking and a worker tries accept first: under load a connection
+ * while it waits: for a connection (epoll_pwait) or for a peer's bytes
+ * (fcgi_conn.h, which then gives up waiting within
+ * FCGI_CONN_STOP_WAIT_MS); never while it signs or writes an answer, and
+ * holding them costs no system call per request. The listening socket is
+ * non-blocking and a worker tries accept first: under load a connection
  * is usually queued, and the wait is skipped. Workers share the socket
  * with EPOLLEXCLUSIVE, so one connection wakes one waiting worker, not
  * all of them. After SIGTERM the worker answers what is already queued
  * (the parent removed a unix socket's path first, so nothing new comes; a
  * connect() that found the path just before is waited for
- * SERVE_DRAIN_GRACE_MS), then stops. FCGX_ShutdownPending() is never
- * called: libfcgi would then refuse to accept what is queued. */
+ * SERVE_DRAIN_GRACE_MS), then stops. Each connection is read by
+ * fcgi_conn.h, under S3_REQUEST_TIMEOUT; FCGI_WEB_SERVER_ADDRS is honoured
+ * as libfcgi does. */
 int serve_fastcgi(struct s3_app *app, int listen_fd)
 {
-	FCGX_Request req;
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+	const char *allowed = getenv("FCGI_WEB_SERVER_ADDRS");
+	unsigned timeout_ms = app->cfg.request_timeout * 1000u;
 	sigset_t term, wait_mask;
 	int fl, ep = -1, backoff_logged = 0;
 
@@ -349,8 +421,6 @@ int serve_fastcgi(struct s3_app *app, int listen_fd)
 	sigaddset(&term, SIGTERM);
 	sigaddset(&term, SIGINT);
 	if (sigprocmask(SIG_BLOCK, &term, &wait_mask) != 0 ||
-	    FCGX_Init() != 0 ||
-	    FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0 ||
 	    (fl = fcntl(listen_fd, F_GETFL)) < 0 ||
 	    fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
 	    (ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
@@ -363,14 +433,9 @@ int serve_fastcgi(struct s3_app *app, int listen_fd)
 	sigdelset(&wait_mask, SIGTERM);
 	sigdelset(&wait_mask, SIGINT);
 	for (;;) {
-		struct s3_response r;
-		struct fcgi_vars v;
-		char head[S3_RESP_HEAD_MAX];
-		time_t now;
-		size_t hl;
+		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-		s3_response_init(&r);
-		if (FCGX_Accept_r(&req) < 0) {
+		if (fd < 0) {
 			int err = errno, k;
 
 			if (err == EBADF || err == ENOTSOCK || err == EINVAL)
@@ -388,8 +453,9 @@ int serve_fastcgi(struct s3_app *app, int listen_fd)
 				ppoll(NULL, 0, &ts, &wait_mask);
 				continue;
 			}
-			/* nothing queued (EAGAIN: none, or another worker took
-			 * it), or a client that went away: wait */
+			if (err != EAGAIN && err != EWOULDBLOCK)
+				continue;    /* EINTR, or a client that went away */
+			/* nothing queued (or another worker took it): wait */
 			k = epoll_pwait(ep, &ev, 1, serve_stop ? SERVE_DRAIN_GRACE_MS : -1,
 			                &wait_mask);
 			if (k < 0 && errno != EINTR)
@@ -398,19 +464,14 @@ int serve_fastcgi(struct s3_app *app, int listen_fd)
 				break;    /* drained: quiet for the grace time */
 			continue;
 		}
-		now = time(NULL);
-		fcgi_vars(req.envp, &v);
-		answer(app, v.method, v.ctype, v.query, v.clen, &v.ru,
-		       read_fcgx, req.in, now, &r);
-		hl = s3_response_head(&r, head, sizeof head);
-		FCGX_PutStr(head, (int)hl, req.out);
-		FCGX_PutStr(r.body, (int)r.body_len, req.out);
-		if (want_log(app, &r))
-			serve_log(stderr, &r, v.method, v.addr, now);
-		s3_response_free(&r);
-		FCGX_Finish_r(&req);
+		if (!fcgi_conn_peer_allowed(fd, allowed)) {
+			close(fd);    /* as libfcgi: not one of the web servers */
+			continue;
+		}
+		fcgi_conn_open(&conn, fd, timeout_ms, &wait_mask, &serve_stop);
+		while (serve_request(app, &conn) == 0 && fcgi_conn_next(&conn))
+			;
 	}
-	FCGX_Free(&req, 0);
 	close(ep);
 	return 0;
 }

@@ -1,10 +1,11 @@
 /* serve.h - the web-server side: read one request, answer it, log it.
  *
  * CGI: the request is in the environment and on stdin, the answer goes to
- * stdout, one request per process. FastCGI: libfcgi's accept loop on a
+ * stdout, one request per process. FastCGI: an accept loop on a
  * listening socket (fd 0 under spawn-fcgi / mod_fcgid, or one made by
- * --listen), until SIGTERM or SIGINT: the request in progress finishes,
- * then the loop ends.
+ * --listen), each connection read by fcgi_conn.h under S3_REQUEST_TIMEOUT,
+ * until SIGTERM or SIGINT: a request already read is answered, a peer
+ * still sending is dropped, then the loop ends.
  *
  * Log lines go to the process's stderr (in CGI mode the web server's error
  * log; in FastCGI mode a file or the journal, never the FastCGI error
@@ -12,7 +13,10 @@
  * only with S3_LOG_REQUESTS=1:
  *   sign_s3[PID]: 2026-11-24T12:00:00Z 400 POST 203.0.113.9 "file_name is required"
  * time, status, method, REMOTE_ADDR, then the message (for 200, the key
- * signed), quoted, with '"', '\' and control characters escaped. No secret
+ * signed), quoted; a FastCGI connection dropped without an answer (its
+ * deadline, SIGTERM, not FastCGI) has '-' for its status:
+ *   sign_s3[PID]: 2026-11-24T12:00:00Z - - - "connection dropped: no request within S3_REQUEST_TIMEOUT (5 s)"
+ * Messages have '"', '\' and control characters escaped. No secret
  * is ever part of a message. */
 #ifndef SIGN_S3_SERVE_H
 #define SIGN_S3_SERVE_H

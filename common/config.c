@@ -339,6 +339,16 @@ static const char *v_max_body(const char *v, struct cfg_res *r)
 	return NULL;
 }
 
+static const char *v_request_timeout(const char *v, struct cfg_res *r)
+{
+	if (!parse_uint(v, 1, S3_CONFIG_MAX_REQUEST_TIMEOUT, &r->num)) {
+		snprintf(r->msg, sizeof(r->msg), "expected an integer 1..%d (seconds)",
+		         S3_CONFIG_MAX_REQUEST_TIMEOUT);
+		return r->msg;
+	}
+	return NULL;
+}
+
 static const char *v_bool(const char *v, struct cfg_res *r)
 {
 	if (strcmp(v, "1") && strcmp(v, "0"))
@@ -387,6 +397,8 @@ static const struct cfg_var vars[] = {
 	{ { "S3_PUBLIC_URL" }, v_public, K_STR, OFF(public_url), NULL, F_EMPTY_NONE },
 	{ { "S3_MAX_BODY" }, v_max_body, K_SIZE, OFF(max_body),
 	  CFG_STR(S3_CONFIG_DEFAULT_BODY), 0 },
+	{ { "S3_REQUEST_TIMEOUT" }, v_request_timeout, K_UNSIGNED, OFF(request_timeout),
+	  CFG_STR(S3_CONFIG_DEFAULT_REQUEST_TIMEOUT), 0 },
 	{ { "S3_LOG_REQUESTS" }, v_bool, K_INT, OFF(log_requests), "0", 0 },
 	{ { "S3_REQUIRE_USER" }, v_bool, K_INT, OFF(require_user), "0", 0 },
 	{ { "S3_ALLOWED_TYPES" }, v_types, K_STR, OFF(allowed_types), NULL,

@@ -19,6 +19,8 @@
  *  S3_ACL                  none         canned ACL, signed as x-amz-acl
  *  S3_PUBLIC_URL           -            base of the `url` field (e.g. a CDN)
  *  S3_MAX_BODY             16384        request body limit, bytes
+ *  S3_REQUEST_TIMEOUT      5            FastCGI: seconds from accept to the end of
+ *                                       the request body, 1..300 (fcgi_conn.h)
  *  S3_LOG_REQUESTS         0            1: one log line per signed request
  *  S3_REQUIRE_USER         0            1: refuse (401) unless REMOTE_USER is set
  *  S3_ALLOWED_TYPES        any          comma list of type/subtype, type/<*>, <*>/<*>
@@ -45,6 +47,8 @@
 #define S3_CONFIG_MAX_PATH      4096    /* S3_MAGIC_FILE bytes */
 #define S3_CONFIG_DEFAULT_BODY  16384
 #define S3_CONFIG_MAX_BODY_MAX  (1024 * 1024)
+#define S3_CONFIG_DEFAULT_REQUEST_TIMEOUT 5     /* seconds */
+#define S3_CONFIG_MAX_REQUEST_TIMEOUT     300
 #define S3_CONFIG_ERRMAX        256     /* suggested size of errmsg */
 
 /* S3_ACTIVE_TYPES: what becomes of a type a browser renders or runs. */
@@ -65,6 +69,7 @@ struct s3_config {
 	char *acl;             /* NULL: none */
 	char *public_url;      /* NULL: none; no trailing '/' */
 	size_t max_body;
+	unsigned request_timeout;  /* S3_REQUEST_TIMEOUT, seconds */
 	int log_requests;
 	int require_user;      /* S3_REQUIRE_USER */
 	char *allowed_types;   /* NULL: any; else normalized (policy.h) */

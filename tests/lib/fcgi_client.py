@@ -9,6 +9,10 @@
 #   r = request('unix:/tmp/s.sock', {'REQUEST_METHOD': 'GET', ...}, b'')
 #   r.stdout, r.stderr, r.app_status, r.protocol_status
 #
+# Raw records, for tests that speak the protocol wrongly on purpose:
+#   c = Raw('unix:/tmp/s.sock'); c.send(record(BEGIN_REQUEST, 1, begin_body()))
+#   c.read_records(until_end=1) -> [(type, id, content), ...]
+#
 # As a program, the load driver of tests/valgrind.sh: sends COUNT requests
 # from a fixed mix of good and refused ones (200, 400, 405, 413, 415) and
 # checks each answer's status and Content-Length:
@@ -26,7 +30,10 @@ import time
 
 FCGI_VERSION = 1
 BEGIN_REQUEST, ABORT_REQUEST, END_REQUEST, PARAMS, STDIN, STDOUT, STDERR = 1, 2, 3, 4, 5, 6, 7
-RESPONDER = 1
+DATA, GET_VALUES, GET_VALUES_RESULT, UNKNOWN_TYPE = 8, 9, 10, 11
+RESPONDER, AUTHORIZER, FILTER = 1, 2, 3
+KEEP_CONN = 1
+REQUEST_COMPLETE, CANT_MPX_CONN, OVERLOADED, UNKNOWN_ROLE = 0, 1, 2, 3
 HEADER = struct.Struct('>BBHHBx')
 
 
@@ -41,6 +48,89 @@ class Response:
 def _record(rtype, req_id, content=b''):
     pad = -len(content) % 8
     return HEADER.pack(FCGI_VERSION, rtype, req_id, len(content), pad) + content + b'\0' * pad
+
+
+def record(rtype, req_id, content=b''):
+    return _record(rtype, req_id, content)
+
+
+def begin_body(role=RESPONDER, flags=0):
+    return struct.pack('>HB5x', role, flags)
+
+
+def request_bytes(req_id, params, body=b'', role=RESPONDER, flags=0):
+    """A whole request: BEGIN_REQUEST, PARAMS, STDIN."""
+    return (_record(BEGIN_REQUEST, req_id, begin_body(role, flags)) +
+            _stream(PARAMS, req_id, encode_params(params)) + _stream(STDIN, req_id, body))
+
+
+def decode_pairs(data):
+    """Name-value pairs of a PARAMS or GET_VALUES_RESULT content."""
+    out, i = [], 0
+    while i < len(data):
+        ln = []
+        for _ in range(2):
+            if data[i] & 0x80:
+                ln.append(struct.unpack('>I', data[i:i + 4])[0] & 0x7fffffff)
+                i += 4
+            else:
+                ln.append(data[i])
+                i += 1
+        out.append((data[i:i + ln[0]], data[i + ln[0]:i + ln[0] + ln[1]]))
+        i += ln[0] + ln[1]
+    return out
+
+
+class Raw:
+    """One connection, bytes sent as given, records read back."""
+
+    def __init__(self, address, timeout=10.0):
+        self.s = connect(address, timeout)
+        self.buf = b''
+        self.closed = False
+
+    def send(self, data):
+        self.s.sendall(data)
+
+    def read_records(self, until_end=None, timeout=None):
+        """Records until END_REQUEST of id until_end (None: until the peer
+        closes); stops early (self.closed) when the peer closes."""
+        if timeout is not None:
+            self.s.settimeout(timeout)
+        recs = []
+        while True:
+            while len(self.buf) >= HEADER.size:
+                _, rtype, rid, clen, plen = HEADER.unpack(self.buf[:HEADER.size])
+                if len(self.buf) < HEADER.size + clen + plen:
+                    break
+                content = self.buf[HEADER.size:HEADER.size + clen]
+                self.buf = self.buf[HEADER.size + clen + plen:]
+                recs.append((rtype, rid, content))
+                if rtype == END_REQUEST and rid == until_end:
+                    return recs
+            try:
+                d = self.s.recv(65536)
+            except ConnectionResetError:
+                d = b''
+            if not d:
+                self.closed = True
+                return recs
+            self.buf += d
+
+    def close(self):
+        self.s.close()
+
+
+def stdout_of(recs, req_id):
+    return b''.join(c for t, i, c in recs if t == STDOUT and i == req_id)
+
+
+def end_of(recs, req_id):
+    """(app_status, protocol_status) of req_id's END_REQUEST, or None."""
+    for t, i, c in recs:
+        if t == END_REQUEST and i == req_id:
+            return struct.unpack('>IB3x', c[:8])
+    return None
 
 
 def _length(n):
