@@ -177,6 +177,10 @@ static int write_all(struct fcgi_conn *c, struct iovec *iov, int n)
 
 			if (errno == EINTR)
 				continue;
+			if (errno == EPIPE || errno == ECONNRESET) {
+				stop_with(c, FCGI_CONN_EOF);    /* the web server went away */
+				return -1;
+			}
 			if (errno != EAGAIN && errno != EWOULDBLOCK) {
 				stop_with(c, FCGI_CONN_IO);
 				return -1;
@@ -505,7 +509,7 @@ const char *fcgi_conn_why(const struct fcgi_conn *c)
 		return c->got ? "request not complete within S3_REQUEST_TIMEOUT"
 		              : "no request within S3_REQUEST_TIMEOUT";
 	case FCGI_CONN_STOPPED:   return "stopping (SIGTERM) while the request was read";
-	case FCGI_CONN_EOF:       return "peer closed the connection mid-request";
+	case FCGI_CONN_EOF:       return "peer closed the connection before the answer";
 	case FCGI_CONN_PROTOCOL:  return "not a FastCGI record stream";
 	case FCGI_CONN_IO:        return "read or write error";
 	case FCGI_CONN_TOO_LARGE: return "FastCGI parameters over the limits";

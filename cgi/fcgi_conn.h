@@ -60,7 +60,7 @@ enum fcgi_conn_end {
 	FCGI_CONN_ABORTED,      /* FCGI_ABORT_REQUEST of this request: END_REQUEST only */
 	FCGI_CONN_TIMEOUT,      /* the deadline passed: dropped */
 	FCGI_CONN_STOPPED,      /* SIGTERM while waiting for the peer: dropped */
-	FCGI_CONN_EOF,          /* the peer closed mid-request: dropped */
+	FCGI_CONN_EOF,          /* the peer went away mid-request: dropped, not logged */
 	FCGI_CONN_PROTOCOL,     /* not FastCGI (version, lengths, order): dropped */
 	FCGI_CONN_IO,           /* read or write error: dropped */
 	FCGI_CONN_REFUSED,      /* only a non-RESPONDER request, refused, no keep-alive */

@@ -323,10 +323,15 @@ static void fcgi_vars(char *const *envp, struct fcgi_vars *v)
 
 static struct fcgi_conn conn;   /* one per process (~200 KiB, touched as used) */
 
-/* A connection dropped without an answer (fcgi_conn.h): one log line. */
+/* A connection dropped without an answer (fcgi_conn.h): one log line,
+ * except for a web server that went away (nginx logs its client's abort,
+ * 499, itself) or closed between requests. */
 static void log_drop(const struct fcgi_conn *c, const struct fcgi_vars *v, time_t now)
 {
 	char msg[160];
+
+	if (c->end == FCGI_CONN_EOF || c->end == FCGI_CONN_CLOSED)
+		return;
 
 	if (c->end == FCGI_CONN_TIMEOUT)
 		snprintf(msg, sizeof msg, "connection dropped: %s (%u s)", fcgi_conn_why(c),
@@ -368,8 +373,7 @@ static int serve_request(struct s3_app *app, struct fcgi_conn *c)
 		s3_response_free(&r);
 		return 0;
 	default:
-		if (e != FCGI_CONN_CLOSED)
-			log_drop(c, NULL, now);
+		log_drop(c, NULL, now);
 		s3_response_free(&r);
 		fcgi_conn_drop(c);
 		return -1;

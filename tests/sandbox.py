@@ -339,6 +339,11 @@ ok(mm and int(mm.group(1)) == L.pid and 60 < int(mm.group(2)) < 140,
    '--listen, static keys: one line "sandbox: seccomp on (N syscalls allowed, no INET '
    'sockets) in each worker"', [log])
 ok(log.count('sandbox:') == 1, '--listen: only that one line about the sandbox', [log])
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'README.md')) as f:
+    readme_counts = set(re.findall(r'(\d+) (?:allowed syscalls|syscalls allowed)', f.read()))
+ok(mm and readme_counts == {mm.group(2)},
+   'README quotes the one count the filter logs (%s)' % (mm.group(2) if mm else '?'),
+   ['README says %r' % sorted(readme_counts)])
 w = L.workers()
 ws = status_of(w[0]) if w else {}
 ok(ws.get('Seccomp') == '2', 'worker: /proc/PID/status Seccomp: 2 (filter)', [ws.get('Seccomp')])

@@ -88,6 +88,7 @@ class Raw:
         self.s = connect(address, timeout)
         self.buf = b''
         self.closed = False
+        self.timed_out = False
 
     def send(self, data):
         self.s.sendall(data)
@@ -112,6 +113,9 @@ class Raw:
                 d = self.s.recv(65536)
             except ConnectionResetError:
                 d = b''
+            except socket.timeout:
+                self.timed_out = True
+                return recs
             if not d:
                 self.closed = True
                 return recs
