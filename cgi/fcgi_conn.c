@@ -1,5 +1,5 @@
-/* fcgi_conn.c - one FastCGI connection, read under a deadline and within
- * limits (see fcgi_conn.h). */
+/* fcgi_conn.c - one FastCGI connection, parsed as its bytes come, never
+ * waiting for them (see fcgi_conn.h). */
 #define _GNU_SOURCE 1          /* ppoll */
 #include "fcgi_conn.h"
 
@@ -8,6 +8,7 @@
 #include <fastcgi.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -15,15 +16,44 @@
 #include <unistd.h>
 
 #define IOV_MAX_RECORDS  8     /* FCGI_STDOUT records per writev */
+#define READS_PER_CALL   16    /* reads of one connection per fcgi_conn_progress */
 
-/* One whole record in c->buf, valid until the next get_record. */
-struct rec {
-	unsigned type, id;
-	const unsigned char *data;
-	size_t len;
+/* Where the content of the record being read goes. */
+enum dest { D_DROP, D_PARAMS, D_BODY, D_SMALL };
+
+struct fcgi_conn {
+	int fd;
+	enum fcgi_conn_end st;
+	unsigned timeout_ms;
+	long long deadline;           /* CLOCK_MONOTONIC ms */
+	long long stop_at;            /* deadline once SIGTERM was seen; 0 before */
+	int served;                   /* requests answered on this connection */
+
+	/* the record being read */
+	unsigned char hdr[FCGI_HEADER_LEN];
+	size_t hlen;                  /* header bytes so far */
+	unsigned rtype, rid;
+	size_t clen, rleft, pleft;    /* content length; content and padding left */
+	enum dest dest;
+	unsigned char small[FCGI_CONN_SMALL];
+	size_t slen;
+
+	/* the request */
+	unsigned id;                  /* its id; 0: none open */
+	int keep;                     /* FCGI_KEEP_CONN */
+	int params_done;
+	size_t got;                   /* bytes read since the request began */
+	unsigned char *raw;           /* its PARAMS stream */
+	size_t rawlen, rawcap;
+	char *body;                   /* the first body_max bytes of its FCGI_STDIN */
+	size_t blen, bcap, body_max;
+
+	/* bytes read past a whole request (a kept connection's next one) */
+	unsigned char *pend;
+	size_t plen;
 };
 
-static long long now_ms(void)
+long long fcgi_conn_now_ms(void)
 {
 	struct timespec ts;
 
@@ -31,122 +61,10 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static enum fcgi_conn_end stop_with(struct fcgi_conn *c, enum fcgi_conn_end e)
+static void set(struct fcgi_conn *c, enum fcgi_conn_end e)
 {
-	if (c->end == FCGI_CONN_OK)
-		c->end = e;
-	return c->end;
-}
-
-/* Waits for events on the socket until deadline: 1 ready, 0 timed out,
- * -1 error. wait lets SIGTERM in (reading); NULL keeps the mask (writing,
- * never cut by SIGTERM). After SIGTERM a read waits at most
- * FCGI_CONN_STOP_WAIT_MS; *stopped then tells why it gave up. */
-static int wait_fd(struct fcgi_conn *c, short events, long long deadline,
-                   const sigset_t *wait, int *stopped)
-{
-	struct pollfd p = { .fd = c->fd, .events = events };
-
-	for (;;) {
-		long long now = now_ms(), end = deadline;
-		struct timespec ts;
-		int k;
-
-		if (wait && *c->stop) {
-			if (!c->stop_at)
-				c->stop_at = now + FCGI_CONN_STOP_WAIT_MS;
-			if (c->stop_at < end)
-				end = c->stop_at;
-		}
-		if (now >= end) {
-			if (wait && c->stop_at && end == c->stop_at)
-				*stopped = 1;
-			return 0;
-		}
-		ts.tv_sec = (time_t)((end - now) / 1000);
-		ts.tv_nsec = (long)((end - now) % 1000) * 1000000L;
-		k = ppoll(&p, 1, &ts, wait);
-		if (k > 0)
-			return 1;
-		if (k < 0 && errno != EINTR)
-			return -1;
-	}
-}
-
-/* Reads what the peer has sent into c->buf (compacting first). 0, or -1
- * with c->end set. */
-static int fill(struct fcgi_conn *c)
-{
-	int stopped = 0;
-
-	if (c->off) {
-		memmove(c->buf, c->buf + c->off, c->len - c->off);
-		c->len -= c->off;
-		c->off = 0;
-	}
-	for (;;) {
-		ssize_t k = read(c->fd, c->buf + c->len, sizeof c->buf - c->len);
-		int w;
-
-		if (k > 0) {
-			c->len += (size_t)k;
-			c->got += (size_t)k;
-			return 0;
-		}
-		if (k == 0) {
-			stop_with(c, c->got || c->len ? FCGI_CONN_EOF : FCGI_CONN_CLOSED);
-			return -1;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			stop_with(c, errno == ECONNRESET && !c->got ? FCGI_CONN_CLOSED
-			                                           : FCGI_CONN_IO);
-			return -1;
-		}
-		w = wait_fd(c, POLLIN, c->deadline, c->wait_mask, &stopped);
-		if (w < 0) {
-			stop_with(c, FCGI_CONN_IO);
-			return -1;
-		}
-		if (w == 0) {
-			/* an idle kept connection that SIGTERM ends is not an error */
-			if (stopped)
-				stop_with(c, c->got ? FCGI_CONN_STOPPED : FCGI_CONN_CLOSED);
-			else
-				stop_with(c, FCGI_CONN_TIMEOUT);
-			return -1;
-		}
-	}
-}
-
-/* The next whole record. 0, or -1 with c->end set. */
-static int get_record(struct fcgi_conn *c, struct rec *r)
-{
-	for (;;) {
-		size_t avail = c->len - c->off;
-
-		if (avail >= FCGI_HEADER_LEN) {
-			const unsigned char *h = c->buf + c->off;
-			size_t clen = (size_t)h[4] << 8 | h[5];
-			size_t total = FCGI_HEADER_LEN + clen + h[6];
-
-			if (h[0] != FCGI_VERSION_1) {
-				stop_with(c, FCGI_CONN_PROTOCOL);
-				return -1;
-			}
-			if (avail >= total) {
-				r->type = h[1];
-				r->id = (unsigned)h[2] << 8 | h[3];
-				r->data = h + FCGI_HEADER_LEN;
-				r->len = clen;
-				c->off += total;
-				return 0;
-			}
-		}
-		if (fill(c) < 0)
-			return -1;
-	}
+	if (c->st == FCGI_CONN_MORE)
+		c->st = e;
 }
 
 /* ---- writing -------------------------------------------------------- */
@@ -163,31 +81,34 @@ static void put_header(unsigned char *h, unsigned type, unsigned id, size_t len)
 	h[7] = 0;
 }
 
-/* Writes every iov under one deadline (never cut by SIGTERM). */
-static int write_all(struct fcgi_conn *c, struct iovec *iov, int n)
+/* Writes every iov, waiting at most FCGI_CONN_WRITE_WAIT_MS in all for
+ * room (SIGTERM stays blocked). 0, or -1 with the error state in *e. */
+static int write_all(int fd, struct iovec *iov, int n, enum fcgi_conn_end *e)
 {
-	long long deadline = now_ms() + c->timeout_ms;
-	int stopped = 0;
+	long long end = fcgi_conn_now_ms() + FCGI_CONN_WRITE_WAIT_MS;
 
 	while (n > 0) {
-		ssize_t k = writev(c->fd, iov, n);
+		ssize_t k = writev(fd, iov, n);
 
 		if (k < 0) {
-			int w;
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
+			long long left = end - fcgi_conn_now_ms();
+			struct timespec ts;
 
 			if (errno == EINTR)
 				continue;
 			if (errno == EPIPE || errno == ECONNRESET) {
-				stop_with(c, FCGI_CONN_EOF);    /* the web server went away */
+				*e = FCGI_CONN_EOF;     /* the web server went away */
 				return -1;
 			}
-			if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				stop_with(c, FCGI_CONN_IO);
+			if ((errno != EAGAIN && errno != EWOULDBLOCK) || left <= 0) {
+				*e = left <= 0 ? FCGI_CONN_TIMEOUT : FCGI_CONN_IO;
 				return -1;
 			}
-			w = wait_fd(c, POLLOUT, deadline, NULL, &stopped);
-			if (w <= 0) {
-				stop_with(c, w < 0 ? FCGI_CONN_IO : FCGI_CONN_TIMEOUT);
+			ts.tv_sec = (time_t)(left / 1000);
+			ts.tv_nsec = (long)(left % 1000) * 1000000L;
+			if (ppoll(&p, 1, &ts, NULL) < 0 && errno != EINTR) {
+				*e = FCGI_CONN_IO;
 				return -1;
 			}
 			continue;
@@ -204,56 +125,29 @@ static int write_all(struct fcgi_conn *c, struct iovec *iov, int n)
 	return 0;
 }
 
+static int send_one(struct fcgi_conn *c, void *p, size_t n)
+{
+	struct iovec iov = { p, n };
+	enum fcgi_conn_end e = FCGI_CONN_IO;
+
+	if (write_all(c->fd, &iov, 1, &e) == 0)
+		return 0;
+	set(c, e);
+	return -1;
+}
+
 static int end_request(struct fcgi_conn *c, unsigned id, unsigned char proto)
 {
 	unsigned char m[FCGI_HEADER_LEN + 8] = { 0 };
-	struct iovec iov = { m, sizeof m };
 
 	put_header(m, FCGI_END_REQUEST, id, 8);
 	m[FCGI_HEADER_LEN + 4] = proto;     /* appStatus 0 */
-	return write_all(c, &iov, 1);
+	return send_one(c, m, sizeof m);
 }
 
-int fcgi_conn_answer(struct fcgi_conn *c, const char *head, size_t hl,
-                     const char *body, size_t bl)
-{
-	unsigned char hdr[IOV_MAX_RECORDS + 1][FCGI_HEADER_LEN];
-	unsigned char end[FCGI_HEADER_LEN + 8] = { 0 };
-	struct iovec iov[2 * IOV_MAX_RECORDS + 2];
-	const char *part[2] = { head, body };
-	size_t plen[2] = { hl, bl };
-	int n = 0, h = 0;
+/* ---- name-value pairs -------------------------------------------------- */
 
-	if (c->end == FCGI_CONN_ABORTED)
-		return end_request(c, c->id, FCGI_REQUEST_COMPLETE);
-	for (int i = 0; i < 2; i++) {
-		while (plen[i]) {
-			size_t k = plen[i] > FCGI_MAX_LENGTH ? FCGI_MAX_LENGTH : plen[i];
-
-			if (h == IOV_MAX_RECORDS) {       /* a long answer: flush */
-				if (write_all(c, iov, n) < 0)
-					return -1;
-				n = h = 0;
-			}
-			put_header(hdr[h], FCGI_STDOUT, c->id, k);
-			iov[n++] = (struct iovec){ hdr[h++], FCGI_HEADER_LEN };
-			iov[n++] = (struct iovec){ (char *)part[i], k };
-			part[i] += k;
-			plen[i] -= k;
-		}
-	}
-	put_header(hdr[h], FCGI_STDOUT, c->id, 0);          /* end of the stream */
-	iov[n++] = (struct iovec){ hdr[h], FCGI_HEADER_LEN };
-	put_header(end, FCGI_END_REQUEST, c->id, 8);
-	end[FCGI_HEADER_LEN + 4] = FCGI_REQUEST_COMPLETE;
-	iov[n++] = (struct iovec){ end, sizeof end };
-	return write_all(c, iov, n);
-}
-
-/* ---- records of others ------------------------------------------------ */
-
-/* One name-value pair's lengths at p (n bytes left): 0, or -1 when they
- * do not fit. */
+/* One pair's lengths at p (n bytes left): 0, or -1 when they do not fit. */
 static int pair_lengths(const unsigned char *p, size_t n, size_t *hl,
                         size_t *nl, size_t *vl)
 {
@@ -278,18 +172,66 @@ static int pair_lengths(const unsigned char *p, size_t n, size_t *hl,
 	return 0;
 }
 
-/* FCGI_GET_VALUES: the names asked for that we know, with their values. */
-static int get_values(struct fcgi_conn *c, const struct rec *r)
+/* Walks the PARAMS stream: checks it (env NULL), or decodes it into env
+ * and envp. Each pair has at least 2 length bytes, its string '=' and a
+ * NUL, so the strings never take more room than the stream. */
+static enum fcgi_conn_end walk_params(const struct fcgi_conn *c, char *env, char **envp)
 {
+	size_t off = 0, o = 0, count = 0, hl, nl, vl;
+
+	while (off < c->rawlen) {
+		const unsigned char *p = c->raw + off;
+
+		if (pair_lengths(p, c->rawlen - off, &hl, &nl, &vl))
+			return FCGI_CONN_MALFORMED;
+		if (count == FCGI_CONN_PARAMS_COUNT_MAX || vl > FCGI_CONN_PARAM_VALUE_MAX)
+			return FCGI_CONN_TOO_LARGE;
+		if (!nl || memchr(p + hl, '=', nl) || memchr(p + hl, '\0', nl + vl))
+			return FCGI_CONN_MALFORMED;
+		if (env) {
+			envp[count] = env + o;
+			memcpy(env + o, p + hl, nl);
+			env[o + nl] = '=';
+			memcpy(env + o + nl + 1, p + hl + nl, vl);
+			env[o + nl + 1 + vl] = '\0';
+			o += nl + vl + 2;
+		}
+		count++;
+		off += hl + nl + vl;
+	}
+	if (envp)
+		envp[count] = NULL;
+	return FCGI_CONN_MORE;
+}
+
+void fcgi_conn_params(const struct fcgi_conn *c, char *env, char **envp)
+{
+	if (walk_params(c, env, envp) != FCGI_CONN_MORE)
+		envp[0] = NULL;    /* not READY: checked when PARAMS ended */
+}
+
+const char *fcgi_conn_body(const struct fcgi_conn *c, size_t *len)
+{
+	*len = c->blen;
+	return c->body;
+}
+
+/* FCGI_GET_VALUES: the names asked for that we know, with their values
+ * (the names come from the first FCGI_CONN_SMALL bytes of the record). */
+static void get_values(struct fcgi_conn *c)
+{
+#define STR_(x) #x
+#define STR(x) STR_(x)
 	static const struct { const char *name, *value; } known[] = {
-		{ FCGI_MAX_CONNS, "1" }, { FCGI_MAX_REQS, "1" }, { FCGI_MPXS_CONNS, "0" },
+		{ FCGI_MAX_CONNS, STR(FCGI_CONN_MAX_PER_WORKER) },
+		{ FCGI_MAX_REQS, STR(FCGI_CONN_MAX_PER_WORKER) },
+		{ FCGI_MPXS_CONNS, "0" },
 	};
 	unsigned char out[FCGI_HEADER_LEN + 64];
 	size_t o = FCGI_HEADER_LEN, off = 0, hl, nl, vl;
-	struct iovec iov;
 
-	while (off < r->len && !pair_lengths(r->data + off, r->len - off, &hl, &nl, &vl)) {
-		const unsigned char *name = r->data + off + hl;
+	while (off < c->slen && !pair_lengths(c->small + off, c->slen - off, &hl, &nl, &vl)) {
+		const unsigned char *name = c->small + off + hl;
 
 		for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
 			size_t kn = strlen(known[i].name), kv = strlen(known[i].value);
@@ -306,208 +248,408 @@ static int get_values(struct fcgi_conn *c, const struct rec *r)
 		off += hl + nl + vl;
 	}
 	put_header(out, FCGI_GET_VALUES_RESULT, FCGI_NULL_REQUEST_ID, o - FCGI_HEADER_LEN);
-	iov = (struct iovec){ out, o };
-	return write_all(c, &iov, 1);
+	send_one(c, out, o);
+#undef STR
+#undef STR_
 }
 
-/* A record that is not the open request's next one. 0 to go on, -1 when
- * the connection must end (c->end set). */
-static int other_record(struct fcgi_conn *c, const struct rec *r)
-{
-	if (r->id == FCGI_NULL_REQUEST_ID) {
-		unsigned char m[FCGI_HEADER_LEN + 8] = { 0 };
-		struct iovec iov = { m, sizeof m };
+/* ---- records ------------------------------------------------------------ */
 
-		if (r->type == FCGI_GET_VALUES)
-			return get_values(c, r);
-		put_header(m, FCGI_UNKNOWN_TYPE, FCGI_NULL_REQUEST_ID, 8);
-		m[FCGI_HEADER_LEN] = (unsigned char)r->type;
-		return write_all(c, &iov, 1);
-	}
-	if (r->type == FCGI_BEGIN_REQUEST && r->id != c->id)
-		return end_request(c, r->id, FCGI_CANT_MPX_CONN);
-	if (r->type == FCGI_ABORT_REQUEST && r->id == c->id && c->id) {
-		stop_with(c, FCGI_CONN_ABORTED);
+/* Appends n bytes to *buf (capacity *cap, growing), at most max in all.
+ * 0, or -1 when that is over max or out of memory. */
+static int append(void *bufp, size_t *len, size_t *cap, size_t max,
+                  const unsigned char *p, size_t n)
+{
+	unsigned char **buf = bufp;
+
+	if (n > max - *len)
 		return -1;
+	if (*len + n > *cap) {
+		size_t want = *cap ? *cap : 1024;
+		unsigned char *b;
+
+		while (want < *len + n)
+			want *= 2;
+		if (want > max)
+			want = max;
+		if (!(b = realloc(*buf, want)))
+			return -1;
+		*buf = b;
+		*cap = want;
 	}
-	if (r->id == c->id && c->id && r->type != FCGI_DATA) {
-		/* the open request's own records out of order */
-		stop_with(c, FCGI_CONN_PROTOCOL);
-		return -1;
-	}
-	return 0;     /* another id's, or a type we do not know: dropped */
-}
-
-/* ---- the request ------------------------------------------------------ */
-
-/* c->raw into c->env / c->envp. */
-static enum fcgi_conn_end decode_params(struct fcgi_conn *c)
-{
-	size_t off = 0, o = 0, count = 0, hl, nl, vl;
-
-	while (off < c->rawlen) {
-		const unsigned char *p = c->raw + off;
-
-		if (pair_lengths(p, c->rawlen - off, &hl, &nl, &vl))
-			return stop_with(c, FCGI_CONN_MALFORMED);
-		if (count == FCGI_CONN_PARAMS_COUNT_MAX || vl > FCGI_CONN_PARAM_VALUE_MAX)
-			return stop_with(c, FCGI_CONN_TOO_LARGE);
-		if (!nl || memchr(p + hl, '=', nl) || memchr(p + hl, '\0', nl + vl))
-			return stop_with(c, FCGI_CONN_MALFORMED);
-		/* each pair has >= 2 length bytes, its string "=" and NUL: o <= off */
-		c->envp[count++] = c->env + o;
-		memcpy(c->env + o, p + hl, nl);
-		c->env[o + nl] = '=';
-		memcpy(c->env + o + nl + 1, p + hl + nl, vl);
-		c->env[o + nl + 1 + vl] = '\0';
-		o += nl + vl + 2;
-		off += hl + nl + vl;
-	}
-	c->envp[count] = NULL;
-	return FCGI_CONN_OK;
-}
-
-void fcgi_conn_open(struct fcgi_conn *c, int fd, unsigned timeout_ms,
-                    const sigset_t *wait_mask, volatile sig_atomic_t *stop)
-{
-	c->fd = fd;
-	c->timeout_ms = timeout_ms;
-	c->wait_mask = wait_mask;
-	c->stop = stop;
-	c->off = c->len = 0;
-	c->deadline = now_ms() + timeout_ms;
-	c->stop_at = 0;
-	c->end = FCGI_CONN_OK;
-	c->id = 0;
-	c->keep = 0;
-	c->got = 0;
-}
-
-enum fcgi_conn_end fcgi_conn_read_params(struct fcgi_conn *c)
-{
-	struct rec r;
-
-	c->rawlen = 0;
-	c->stdin_done = 0;
-	c->sp = NULL;
-	c->sleft = 0;
-	c->envp[0] = NULL;
-	while (c->end == FCGI_CONN_OK && get_record(c, &r) == 0) {
-		if (r.type == FCGI_BEGIN_REQUEST && !c->id && r.id) {
-			unsigned role;
-
-			if (r.len < 8)
-				return stop_with(c, FCGI_CONN_PROTOCOL);
-			role = (unsigned)r.data[0] << 8 | r.data[1];
-			if (role != FCGI_RESPONDER) {
-				if (end_request(c, r.id, FCGI_UNKNOWN_ROLE) < 0)
-					break;
-				if (!(r.data[2] & FCGI_KEEP_CONN))
-					return stop_with(c, FCGI_CONN_REFUSED);
-				continue;
-			}
-			c->id = r.id;
-			c->keep = r.data[2] & FCGI_KEEP_CONN;
-		} else if (r.type == FCGI_PARAMS && r.id == c->id && c->id) {
-			if (!r.len)
-				return decode_params(c);
-			if (r.len > sizeof c->raw - c->rawlen)
-				return stop_with(c, FCGI_CONN_TOO_LARGE);
-			memcpy(c->raw + c->rawlen, r.data, r.len);
-			c->rawlen += r.len;
-		} else if (other_record(c, &r) < 0) {
-			break;
-		}
-	}
-	return c->end;
-}
-
-size_t fcgi_conn_read_body(void *ctx, char *buf, size_t n)
-{
-	struct fcgi_conn *c = ctx;
-	size_t got = 0;
-	struct rec r;
-
-	while (got < n && c->end == FCGI_CONN_OK) {
-		if (c->sleft) {
-			size_t k = c->sleft < n - got ? c->sleft : n - got;
-
-			memcpy(buf + got, c->sp, k);
-			c->sp += k;
-			c->sleft -= k;
-			got += k;
-			continue;
-		}
-		if (c->stdin_done || get_record(c, &r) < 0)
-			break;
-		if (r.type == FCGI_STDIN && r.id == c->id) {
-			if (!r.len)
-				c->stdin_done = 1;
-			c->sp = r.data;
-			c->sleft = r.len;
-		} else if (other_record(c, &r) < 0) {
-			break;
-		}
-	}
-	return got;
-}
-
-/* Reads and drops until EOF or deadline: what nginx sends after the
- * answer, or the rest of a refused request. */
-static void linger(struct fcgi_conn *c, long long deadline)
-{
-	int stopped = 0;
-
-	shutdown(c->fd, SHUT_WR);
-	for (;;) {
-		ssize_t k = read(c->fd, c->buf, sizeof c->buf);
-
-		if (k > 0)
-			continue;
-		if (k == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-			break;
-		if (wait_fd(c, POLLIN, deadline, NULL, &stopped) <= 0)
-			break;
-	}
-}
-
-int fcgi_conn_next(struct fcgi_conn *c)
-{
-	long long now = now_ms();
-
-	if (c->keep && c->end == FCGI_CONN_OK && !*c->stop) {
-		/* the rest of this request's records (an unread body) first */
-		while (!c->stdin_done && c->end == FCGI_CONN_OK) {
-			char sink[512];
-
-			fcgi_conn_read_body(c, sink, sizeof sink);
-		}
-		if (c->end == FCGI_CONN_OK) {
-			c->id = 0;
-			c->keep = 0;
-			c->got = 0;
-			c->deadline = now_ms() + c->timeout_ms;
-			return 1;
-		}
-	}
-	linger(c, now + FCGI_CONN_LINGER_MS);
-	close(c->fd);
-	c->fd = -1;
+	memcpy(*buf + *len, p, n);
+	*len += n;
 	return 0;
 }
 
-void fcgi_conn_drop(struct fcgi_conn *c)
+/* A whole header: where its content goes. */
+static void start_record(struct fcgi_conn *c)
 {
-	close(c->fd);
+	const unsigned char *h = c->hdr;
+	int mine;
+
+	if (h[0] != FCGI_VERSION_1) {
+		set(c, FCGI_CONN_PROTOCOL);
+		return;
+	}
+	c->rtype = h[1];
+	c->rid = (unsigned)h[2] << 8 | h[3];
+	c->clen = c->rleft = (size_t)h[4] << 8 | h[5];
+	c->pleft = h[6];
+	c->slen = 0;
+	mine = c->id && c->rid == c->id;
+	if (mine && c->rtype == FCGI_PARAMS && !c->params_done)
+		c->dest = D_PARAMS;
+	else if (mine && c->rtype == FCGI_STDIN && c->params_done)
+		c->dest = D_BODY;
+	else if (mine && (c->rtype == FCGI_PARAMS || c->rtype == FCGI_STDIN))
+		set(c, FCGI_CONN_PROTOCOL);     /* its own records out of order */
+	else if (c->rid == FCGI_NULL_REQUEST_ID || c->rtype == FCGI_BEGIN_REQUEST ||
+	         c->rtype == FCGI_ABORT_REQUEST)
+		c->dest = D_SMALL;
+	else
+		c->dest = D_DROP;     /* another id's, or a type we do not know */
+}
+
+static void content(struct fcgi_conn *c, const unsigned char *p, size_t n)
+{
+	size_t k;
+
+	switch (c->dest) {
+	case D_PARAMS:
+		if (append(&c->raw, &c->rawlen, &c->rawcap, FCGI_CONN_PARAMS_MAX, p, n))
+			set(c, FCGI_CONN_TOO_LARGE);
+		break;
+	case D_BODY:
+		k = c->body_max - c->blen;      /* past body_max: read and dropped */
+		if (k > n)
+			k = n;
+		if (k && append(&c->body, &c->blen, &c->bcap, c->body_max, p, k))
+			set(c, FCGI_CONN_IO);       /* out of memory */
+		break;
+	case D_SMALL:
+		k = sizeof c->small - c->slen;
+		if (k > n)
+			k = n;
+		memcpy(c->small + c->slen, p, k);
+		c->slen += k;
+		break;
+	case D_DROP:
+		break;
+	}
+}
+
+static void begin_request(struct fcgi_conn *c)
+{
+	unsigned role;
+
+	if (c->id) {    /* one is open: a second id is refused, the same is wrong */
+		if (c->rid != c->id)
+			end_request(c, c->rid, FCGI_CANT_MPX_CONN);
+		else
+			set(c, FCGI_CONN_PROTOCOL);
+		return;
+	}
+	if (c->slen < 8) {
+		set(c, FCGI_CONN_PROTOCOL);
+		return;
+	}
+	role = (unsigned)c->small[0] << 8 | c->small[1];
+	if (role != FCGI_RESPONDER) {
+		if (end_request(c, c->rid, FCGI_UNKNOWN_ROLE) == 0 &&
+		    !(c->small[2] & FCGI_KEEP_CONN))
+			set(c, FCGI_CONN_REFUSED);
+		return;
+	}
+	c->id = c->rid;
+	c->keep = c->small[2] & FCGI_KEEP_CONN;
+}
+
+/* The whole record was read. */
+static void end_record(struct fcgi_conn *c)
+{
+	enum fcgi_conn_end e;
+
+	switch (c->dest) {
+	case D_PARAMS:
+		if (!c->clen) {
+			c->params_done = 1;
+			if ((e = walk_params(c, NULL, NULL)) != FCGI_CONN_MORE)
+				set(c, e);
+		}
+		break;
+	case D_BODY:
+		if (!c->clen)
+			set(c, FCGI_CONN_READY);
+		break;
+	case D_SMALL:
+		if (c->rid == FCGI_NULL_REQUEST_ID) {
+			unsigned char m[FCGI_HEADER_LEN + 8] = { 0 };
+
+			if (c->rtype == FCGI_GET_VALUES) {
+				get_values(c);
+				break;
+			}
+			put_header(m, FCGI_UNKNOWN_TYPE, FCGI_NULL_REQUEST_ID, 8);
+			m[FCGI_HEADER_LEN] = (unsigned char)c->rtype;
+			send_one(c, m, sizeof m);
+		} else if (c->rtype == FCGI_BEGIN_REQUEST) {
+			begin_request(c);
+		} else if (c->id && c->rid == c->id) {
+			set(c, FCGI_CONN_ABORTED);      /* FCGI_ABORT_REQUEST */
+		}
+		break;
+	case D_DROP:
+		break;
+	}
+}
+
+/* Parses n bytes until the state leaves MORE; returns the bytes used. */
+static size_t feed(struct fcgi_conn *c, const unsigned char *p, size_t n)
+{
+	size_t i = 0, k;
+
+	while (c->st == FCGI_CONN_MORE) {
+		if (c->hlen == FCGI_HEADER_LEN && !c->rleft && !c->pleft) {
+			end_record(c);
+			c->hlen = 0;
+			continue;
+		}
+		if (i == n)
+			break;
+		if (c->hlen < FCGI_HEADER_LEN) {
+			k = FCGI_HEADER_LEN - c->hlen;
+			if (k > n - i)
+				k = n - i;
+			memcpy(c->hdr + c->hlen, p + i, k);
+			c->hlen += k;
+			i += k;
+			if (c->hlen == FCGI_HEADER_LEN)
+				start_record(c);
+		} else if (c->rleft) {
+			k = c->rleft < n - i ? c->rleft : n - i;
+			content(c, p + i, k);
+			c->rleft -= k;
+			i += k;
+		} else {
+			k = c->pleft < n - i ? c->pleft : n - i;
+			c->pleft -= k;
+			i += k;
+		}
+	}
+	return i;
+}
+
+/* feed, keeping what a whole request left over (a kept connection's next
+ * request). */
+static void feed_keep(struct fcgi_conn *c, const unsigned char *p, size_t n)
+{
+	size_t used = feed(c, p, n);
+
+	if (used < n && c->st == FCGI_CONN_READY) {
+		unsigned char *b = malloc(n - used);
+
+		if (!b) {
+			c->st = FCGI_CONN_IO;
+			return;
+		}
+		memcpy(b, p + used, n - used);
+		c->pend = b;
+		c->plen = n - used;
+	}
+}
+
+/* The bytes kept from before, first. */
+static void feed_pending(struct fcgi_conn *c)
+{
+	unsigned char *b = c->pend;
+	size_t n = c->plen;
+
+	if (!b)
+		return;
+	c->pend = NULL;
+	c->plen = 0;
+	feed_keep(c, b, n);
+	free(b);
+}
+
+struct fcgi_conn *fcgi_conn_new(int fd, unsigned timeout_ms, size_t body_max)
+{
+	struct fcgi_conn *c = calloc(1, sizeof *c);
+
+	if (!c)
+		return NULL;
+	c->fd = fd;
+	c->st = FCGI_CONN_MORE;
+	c->timeout_ms = timeout_ms;
+	c->deadline = fcgi_conn_now_ms() + timeout_ms;
+	c->body_max = body_max;
+	return c;
+}
+
+void fcgi_conn_free(struct fcgi_conn *c)
+{
+	if (!c)
+		return;
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->raw);
+	free(c->body);
+	free(c->pend);
+	free(c);
+}
+
+void fcgi_conn_close(struct fcgi_conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
 	c->fd = -1;
 }
 
-const char *fcgi_conn_why(const struct fcgi_conn *c)
+int fcgi_conn_fd(const struct fcgi_conn *c)
 {
-	switch (c->end) {
+	return c->fd;
+}
+
+size_t fcgi_conn_got(const struct fcgi_conn *c)
+{
+	return c->got;
+}
+
+enum fcgi_conn_end fcgi_conn_progress(struct fcgi_conn *c, unsigned char *buf)
+{
+	if (c->st == FCGI_CONN_MORE)
+		feed_pending(c);
+	for (int r = 0; r < READS_PER_CALL; r++) {
+		ssize_t k;
+
+		if (c->st != FCGI_CONN_MORE && c->st != FCGI_CONN_LINGER)
+			break;
+		k = read(c->fd, buf, FCGI_CONN_READ);
+		if (k > 0) {
+			if (c->st == FCGI_CONN_MORE) {
+				c->got += (size_t)k;
+				feed_keep(c, buf, (size_t)k);
+			}
+			continue;      /* LINGER: dropped */
+		}
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (c->st == FCGI_CONN_LINGER)
+			c->st = FCGI_CONN_CLOSED;
+		else if (k == 0 || errno == ECONNRESET)
+			c->st = c->got ? FCGI_CONN_EOF : FCGI_CONN_CLOSED;
+		else
+			c->st = FCGI_CONN_IO;
+	}
+	return c->st;
+}
+
+long long fcgi_conn_deadline(struct fcgi_conn *c, int stop)
+{
+	if (stop && c->st == FCGI_CONN_MORE) {
+		if (!c->stop_at)
+			c->stop_at = fcgi_conn_now_ms() + FCGI_CONN_STOP_WAIT_MS;
+		if (c->stop_at < c->deadline)
+			return c->stop_at;
+	}
+	return c->deadline;
+}
+
+enum fcgi_conn_end fcgi_conn_expire(struct fcgi_conn *c, int stop)
+{
+	if (c->st == FCGI_CONN_LINGER || (c->served && !c->got))
+		c->st = FCGI_CONN_CLOSED;     /* done, or an idle kept connection */
+	else if (stop && c->stop_at && c->stop_at <= c->deadline)
+		c->st = c->got ? FCGI_CONN_STOPPED : FCGI_CONN_CLOSED;
+	else
+		c->st = FCGI_CONN_TIMEOUT;
+	return c->st;
+}
+
+/* Ready for the next request on a kept connection. */
+static void next_request(struct fcgi_conn *c)
+{
+	c->st = FCGI_CONN_MORE;
+	c->id = 0;
+	c->keep = 0;
+	c->params_done = 0;
+	c->got = c->plen;
+	c->rawlen = 0;
+	c->blen = 0;
+	c->stop_at = 0;
+	c->deadline = fcgi_conn_now_ms() + c->timeout_ms;
+}
+
+enum fcgi_conn_end fcgi_conn_answer(struct fcgi_conn *c, const char *head, size_t hl,
+                                    const char *body, size_t bl, int stop,
+                                    unsigned char *buf)
+{
+	unsigned char hdr[IOV_MAX_RECORDS + 1][FCGI_HEADER_LEN];
+	unsigned char end[FCGI_HEADER_LEN + 8] = { 0 };
+	struct iovec iov[2 * IOV_MAX_RECORDS + 2];
+	const char *part[2] = { head, body };
+	size_t plen[2] = { hl, bl };
+	enum fcgi_conn_end e = FCGI_CONN_IO;
+	int n = 0, h = 0;
+
+	if (c->st != FCGI_CONN_ABORTED) {
+		for (int i = 0; i < 2; i++) {
+			while (plen[i]) {
+				size_t k = plen[i] > FCGI_MAX_LENGTH ? FCGI_MAX_LENGTH : plen[i];
+
+				if (h == IOV_MAX_RECORDS) {       /* a long answer: flush */
+					if (write_all(c->fd, iov, n, &e) < 0)
+						return c->st = e;
+					n = h = 0;
+				}
+				put_header(hdr[h], FCGI_STDOUT, c->id, k);
+				iov[n++] = (struct iovec){ hdr[h++], FCGI_HEADER_LEN };
+				iov[n++] = (struct iovec){ (char *)part[i], k };
+				part[i] += k;
+				plen[i] -= k;
+			}
+		}
+		put_header(hdr[h], FCGI_STDOUT, c->id, 0);      /* end of the stream */
+		iov[n++] = (struct iovec){ hdr[h], FCGI_HEADER_LEN };
+	}
+	put_header(end, FCGI_END_REQUEST, c->id, 8);
+	end[FCGI_HEADER_LEN + 4] = FCGI_REQUEST_COMPLETE;
+	iov[n++] = (struct iovec){ end, sizeof end };
+	if (write_all(c->fd, iov, n, &e) < 0)
+		return c->st = e;
+	c->served++;
+	if (c->st == FCGI_CONN_READY && c->keep && !stop) {
+		next_request(c);
+		feed_pending(c);
+		return c->st;
+	}
+	if (c->st == FCGI_CONN_READY && !c->pend && !c->hlen)
+		return c->st = FCGI_CONN_CLOSED;    /* all of it read: close at once */
+	/* answered before the peer was done (refused, aborted, or bytes past
+	 * the request) */
+	return fcgi_conn_linger(c, buf);
+}
+
+enum fcgi_conn_end fcgi_conn_linger(struct fcgi_conn *c, unsigned char *buf)
+{
+	free(c->pend);
+	c->pend = NULL;
+	c->plen = 0;
+	shutdown(c->fd, SHUT_WR);
+	c->st = FCGI_CONN_LINGER;
+	c->deadline = fcgi_conn_now_ms() + FCGI_CONN_LINGER_MS;
+	return fcgi_conn_progress(c, buf);
+}
+
+const char *fcgi_conn_why(enum fcgi_conn_end e, int got_bytes)
+{
+	switch (e) {
 	case FCGI_CONN_TIMEOUT:
-		return c->got ? "request not complete within S3_REQUEST_TIMEOUT"
-		              : "no request within S3_REQUEST_TIMEOUT";
+		return got_bytes ? "request not complete within S3_REQUEST_TIMEOUT"
+		                 : "no request within S3_REQUEST_TIMEOUT";
 	case FCGI_CONN_STOPPED:   return "stopping (SIGTERM) while the request was read";
 	case FCGI_CONN_EOF:       return "peer closed the connection before the answer";
 	case FCGI_CONN_PROTOCOL:  return "not a FastCGI record stream";
@@ -517,9 +659,11 @@ const char *fcgi_conn_why(const struct fcgi_conn *c)
 	case FCGI_CONN_REFUSED:   return "FastCGI role other than RESPONDER refused";
 	case FCGI_CONN_ABORTED:   return "request aborted by the web server";
 	case FCGI_CONN_CLOSED:    return "closed";
-	case FCGI_CONN_OK:        break;
+	case FCGI_CONN_LINGER:    return "answered";
+	case FCGI_CONN_READY:     return "ready";
+	case FCGI_CONN_MORE:      break;
 	}
-	return "ok";
+	return "reading";
 }
 
 int fcgi_conn_peer_allowed(int fd, const char *list)

@@ -321,105 +321,203 @@ static void fcgi_vars(char *const *envp, struct fcgi_vars *v)
 #undef P
 }
 
-static struct fcgi_conn conn;   /* one per process (~200 KiB, touched as used) */
+/* A worker's connections (fcgi_conn.h), each a slot of the epoll set. A
+ * slot ended while a batch of events is handled is freed after the batch
+ * (an event of the same batch may still name it). */
+struct slot {
+	struct fcgi_conn *c;     /* NULL: free */
+	int in_epoll;
+	int dead;
+};
 
-/* A connection dropped without an answer (fcgi_conn.h): one log line,
- * except for a web server that went away (nginx logs its client's abort,
- * 499, itself) or closed between requests. */
-static void log_drop(const struct fcgi_conn *c, const struct fcgi_vars *v, time_t now)
+static struct slot slots[FCGI_CONN_MAX_PER_WORKER];
+static int nslots;                       /* slots in use */
+static unsigned char rbuf[FCGI_CONN_READ];
+static char env[FCGI_CONN_PARAMS_MAX];
+static char *envp[FCGI_CONN_PARAMS_COUNT_MAX + 1];
+static char listen_tag;                  /* the listening socket's epoll data */
+
+/* A body already in memory, as answer()'s read_fn. */
+struct mem {
+	const char *p;
+	size_t n;
+};
+
+static size_t read_mem(void *ctx, char *buf, size_t n)
+{
+	struct mem *m = ctx;
+
+	if (n > m->n)
+		n = m->n;
+	memcpy(buf, m->p, n);
+	m->p += n;
+	m->n -= n;
+	return n;
+}
+
+/* A connection that ended without an answer: one log line, except for a
+ * web server that went away (nginx logs its client's abort, 499, itself)
+ * or closed between requests. */
+static void log_drop(enum fcgi_conn_end e, const struct fcgi_conn *c, unsigned timeout_ms,
+                     time_t now)
 {
 	char msg[160];
 
-	if (c->end == FCGI_CONN_EOF || c->end == FCGI_CONN_CLOSED)
+	if (e == FCGI_CONN_EOF || e == FCGI_CONN_CLOSED)
 		return;
-
-	if (c->end == FCGI_CONN_TIMEOUT)
-		snprintf(msg, sizeof msg, "connection dropped: %s (%u s)", fcgi_conn_why(c),
-		         c->timeout_ms / 1000);
+	if (e == FCGI_CONN_TIMEOUT)
+		snprintf(msg, sizeof msg, "connection dropped: %s (%u s)",
+		         fcgi_conn_why(e, fcgi_conn_got(c) > 0), timeout_ms / 1000);
+	else if (e == FCGI_CONN_REFUSED)
+		snprintf(msg, sizeof msg, "%s", fcgi_conn_why(e, 1));
 	else
-		snprintf(msg, sizeof msg, "connection dropped: %s", fcgi_conn_why(c));
-	log_line(stderr, 0, v ? v->method : NULL, v ? v->addr : NULL, msg, now);
+		snprintf(msg, sizeof msg, "connection dropped: %s",
+		         fcgi_conn_why(e, fcgi_conn_got(c) > 0));
+	log_line(stderr, 0, NULL, NULL, msg, now);
 }
 
-/* One request on c, read, answered and logged. 0 when the connection may
- * carry on (fcgi_conn_next), -1 when it was dropped. */
-static int serve_request(struct s3_app *app, struct fcgi_conn *c)
+/* Answers the request c holds (READY, TOO_LARGE, MALFORMED or ABORTED)
+ * and logs it; returns the connection's next state. */
+static enum fcgi_conn_end serve_request(struct s3_app *app, struct fcgi_conn *c,
+                                        enum fcgi_conn_end e)
 {
-	enum fcgi_conn_end e = fcgi_conn_read_params(c);
 	char head[S3_RESP_HEAD_MAX];
 	struct s3_response r;
 	struct fcgi_vars v;
+	struct mem m;
 	time_t now = time(NULL);
 	size_t hl;
 
 	memset(&v, 0, sizeof v);
 	s3_response_init(&r);
-	switch (e) {
-	case FCGI_CONN_OK:
-		fcgi_vars(c->envp, &v);
-		answer(app, v.method, v.ctype, v.query, v.clen, &v.ru,
-		       fcgi_conn_read_body, c, now, &r);
-		break;
-	case FCGI_CONN_TOO_LARGE:
+	if (e == FCGI_CONN_READY) {
+		fcgi_conn_params(c, env, envp);
+		fcgi_vars(envp, &v);
+		m.p = fcgi_conn_body(c, &m.n);
+		answer(app, v.method, v.ctype, v.query, v.clen, &v.ru, read_mem, &m, now, &r);
+	} else if (e == FCGI_CONN_TOO_LARGE) {
 		s3_response_error(&r, 431, "request header fields too large");
-		break;
-	case FCGI_CONN_MALFORMED:
+	} else if (e == FCGI_CONN_MALFORMED) {
 		s3_response_error(&r, 400, "malformed FastCGI parameters");
-		break;
-	case FCGI_CONN_ABORTED:
-		break;
-	case FCGI_CONN_REFUSED:
-		log_line(stderr, 0, NULL, NULL, fcgi_conn_why(c), now);
-		s3_response_free(&r);
-		return 0;
-	default:
-		log_drop(c, NULL, now);
-		s3_response_free(&r);
-		fcgi_conn_drop(c);
-		return -1;
-	}
-	if (c->end != FCGI_CONN_OK && c->end != FCGI_CONN_ABORTED &&
-	    c->end != FCGI_CONN_TOO_LARGE && c->end != FCGI_CONN_MALFORMED) {
-		/* the body did not come: no answer */
-		log_drop(c, &v, now);
-		s3_response_free(&r);
-		fcgi_conn_drop(c);
-		return -1;
 	}
 	hl = s3_response_head(&r, head, sizeof head);
-	if (fcgi_conn_answer(c, head, hl, r.body, r.body_len) < 0) {
-		log_drop(c, &v, now);
-		s3_response_free(&r);
-		fcgi_conn_drop(c);
-		return -1;
-	}
-	if (c->end != FCGI_CONN_ABORTED && want_log(app, &r))
+	if (e != FCGI_CONN_ABORTED && want_log(app, &r))
 		serve_log(stderr, &r, v.method, v.addr, now);
+	e = fcgi_conn_answer(c, head, hl, r.body, r.body_len, serve_stop, rbuf);
 	s3_response_free(&r);
+	return e;
+}
+
+/* Carries a connection on from state e until it must wait or has ended. */
+static void drive(struct s3_app *app, int ep, struct slot *s, enum fcgi_conn_end e,
+                  unsigned timeout_ms)
+{
+	for (;;) {
+		switch (e) {
+		case FCGI_CONN_MORE:
+		case FCGI_CONN_LINGER:
+			if (!s->in_epoll) {
+				struct epoll_event ev = { .events = EPOLLIN, .data.ptr = s };
+
+				if (epoll_ctl(ep, EPOLL_CTL_ADD, fcgi_conn_fd(s->c), &ev) != 0)
+					break;      /* cannot wait for it: dropped */
+				s->in_epoll = 1;
+			}
+			return;
+		case FCGI_CONN_READY:
+		case FCGI_CONN_TOO_LARGE:
+		case FCGI_CONN_MALFORMED:
+		case FCGI_CONN_ABORTED:
+			e = serve_request(app, s->c, e);
+			continue;
+		case FCGI_CONN_REFUSED:
+			log_drop(e, s->c, timeout_ms, time(NULL));
+			e = fcgi_conn_linger(s->c, rbuf);
+			continue;
+		default:
+			log_drop(e, s->c, timeout_ms, time(NULL));
+			break;
+		}
+		/* ended: the descriptor is closed now (which takes it out of
+		 * the epoll set), the memory after the batch */
+		fcgi_conn_close(s->c);
+		s->dead = 1;
+		return;
+	}
+}
+
+static void reap(void)
+{
+	for (int i = 0; i < FCGI_CONN_MAX_PER_WORKER; i++) {
+		struct slot *s = &slots[i];
+
+		if (s->c && s->dead) {
+			fcgi_conn_free(s->c);
+			*s = (struct slot){ 0 };
+			nslots--;
+		}
+	}
+}
+
+/* The listening socket in the epoll set or out of it (full, backing off). */
+static int listen_watch(int ep, int fd, int *watched, int want)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &listen_tag };
+
+	if (*watched == want)
+		return 0;
+	if (epoll_ctl(ep, want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd, &ev) != 0)
+		return -1;
+	*watched = want;
 	return 0;
 }
 
-/* The worker holds SIGTERM/SIGINT all the time and lets them in only
- * while it waits: for a connection (epoll_pwait) or for a peer's bytes
- * (fcgi_conn.h, which then gives up waiting within
- * FCGI_CONN_STOP_WAIT_MS); never while it signs or writes an answer, and
- * holding them costs no system call per request. The listening socket is
- * non-blocking and a worker tries accept first: under load a connection
- * is usually queued, and the wait is skipped. Workers share the socket
- * with EPOLLEXCLUSIVE, so one connection wakes one waiting worker, not
- * all of them. After SIGTERM the worker answers what is already queued
- * (the parent removed a unix socket's path first, so nothing new comes; a
- * connect() that found the path just before is waited for
- * SERVE_DRAIN_GRACE_MS), then stops. Each connection is read by
- * fcgi_conn.h, under S3_REQUEST_TIMEOUT; FCGI_WEB_SERVER_ADDRS is honoured
+/* One accepted connection: read at once (under load its request is
+ * usually there already), answered or put in the epoll set. */
+static void take(struct s3_app *app, int ep, int fd, const char *allowed,
+                 unsigned timeout_ms)
+{
+	struct slot *s = NULL;
+
+	if (!fcgi_conn_peer_allowed(fd, allowed)) {
+		close(fd);    /* as libfcgi: not one of the web servers */
+		return;
+	}
+	for (int i = 0; i < FCGI_CONN_MAX_PER_WORKER && !s; i++)
+		if (!slots[i].c)
+			s = &slots[i];
+	if (!s || !(s->c = fcgi_conn_new(fd, timeout_ms, app->cfg.max_body + 1))) {
+		close(fd);
+		return;
+	}
+	nslots++;
+	drive(app, ep, s, fcgi_conn_progress(s->c, rbuf), timeout_ms);
+}
+
+/* The worker holds SIGTERM/SIGINT all the time and lets them in only in
+ * epoll_pwait, its one wait (libfcgi is not in the loop any more, but a
+ * signal must still never land inside a request; holding them costs no
+ * system call per request). It holds up to FCGI_CONN_MAX_PER_WORKER
+ * connections at once, each read as its bytes come (fcgi_conn.h), so a
+ * peer that sends nothing holds a descriptor, not the worker, until
+ * S3_REQUEST_TIMEOUT drops it. The listening socket is non-blocking and a
+ * worker tries accept first: under load a connection is usually queued,
+ * and the wait is skipped. Workers share the socket with EPOLLEXCLUSIVE,
+ * so one connection wakes one waiting worker, not all of them. After
+ * SIGTERM the worker answers what is already queued (the parent removed a
+ * unix socket's path first, so nothing new comes; a connect() that found
+ * the path just before is waited for SERVE_DRAIN_GRACE_MS) and every
+ * request already read, gives a peer still sending
+ * FCGI_CONN_STOP_WAIT_MS, then stops. FCGI_WEB_SERVER_ADDRS is honoured
  * as libfcgi does. */
 int serve_fastcgi(struct s3_app *app, int listen_fd)
 {
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+	struct epoll_event evs[FCGI_CONN_MAX_PER_WORKER + 1];
 	const char *allowed = getenv("FCGI_WEB_SERVER_ADDRS");
 	unsigned timeout_ms = app->cfg.request_timeout * 1000u;
+	long long pause_until = 0;
 	sigset_t term, wait_mask;
-	int fl, ep = -1, backoff_logged = 0;
+	int fl, ep = -1, watched = 0, backoff_logged = 0;
 
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
@@ -428,7 +526,7 @@ int serve_fastcgi(struct s3_app *app, int listen_fd)
 	    (fl = fcntl(listen_fd, F_GETFL)) < 0 ||
 	    fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
 	    (ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
-	    epoll_ctl(ep, EPOLL_CTL_ADD, listen_fd, &ev) != 0) {
+	    listen_watch(ep, listen_fd, &watched, 1) != 0) {
 		fprintf(stderr, "sign_s3: cannot initialize FastCGI: %s\n", strerror(errno));
 		if (ep >= 0)
 			close(ep);
@@ -437,45 +535,80 @@ int serve_fastcgi(struct s3_app *app, int listen_fd)
 	sigdelset(&wait_mask, SIGTERM);
 	sigdelset(&wait_mask, SIGINT);
 	for (;;) {
-		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		long long now = fcgi_conn_now_ms(), next = -1;
+		int accepting = now >= pause_until && nslots < FCGI_CONN_MAX_PER_WORKER;
+		int k, wait_ms, stop = serve_stop;
 
-		if (fd < 0) {
-			int err = errno, k;
+		if (accepting) {
+			int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-			if (err == EBADF || err == ENOTSOCK || err == EINVAL)
-				break;    /* the listening socket is gone */
-			if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+			if (fd >= 0) {
+				take(app, ep, fd, allowed, timeout_ms);
+				reap();
+				if (!nslots)
+					continue;    /* answered at once: the next one */
+			} else if (errno == EBADF || errno == ENOTSOCK || errno == EINVAL) {
+				break;           /* the listening socket is gone */
+			} else if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			           errno == ENOMEM) {
 				/* out of descriptors or memory: the connection stays
 				 * queued and epoll would wake at once; back off */
-				struct timespec ts = { 0, SERVE_ACCEPT_BACKOFF_MS * 1000000L };
-
-				if (serve_stop)
-					break;    /* what is queued cannot be taken: stop */
 				if (!backoff_logged++)
 					fprintf(stderr, "sign_s3[%ld]: accept: %s; retrying every %d ms\n",
-					        (long)getpid(), strerror(err), SERVE_ACCEPT_BACKOFF_MS);
-				ppoll(NULL, 0, &ts, &wait_mask);
-				continue;
+					        (long)getpid(), strerror(errno), SERVE_ACCEPT_BACKOFF_MS);
+				if (stop && !nslots)
+					break;       /* what is queued cannot be taken: stop */
+				pause_until = now + SERVE_ACCEPT_BACKOFF_MS;
+				accepting = 0;
 			}
-			if (err != EAGAIN && err != EWOULDBLOCK)
-				continue;    /* EINTR, or a client that went away */
-			/* nothing queued (or another worker took it): wait */
-			k = epoll_pwait(ep, &ev, 1, serve_stop ? SERVE_DRAIN_GRACE_MS : -1,
-			                &wait_mask);
-			if (k < 0 && errno != EINTR)
-				break;
-			if (k == 0 && serve_stop)
-				break;    /* drained: quiet for the grace time */
-			continue;
+			/* else nothing queued (EAGAIN: none, or another worker
+			 * took it), EINTR, or a client that went away */
 		}
-		if (!fcgi_conn_peer_allowed(fd, allowed)) {
-			close(fd);    /* as libfcgi: not one of the web servers */
-			continue;
+		if (listen_watch(ep, listen_fd, &watched, accepting &&
+		                 nslots < FCGI_CONN_MAX_PER_WORKER) != 0)
+			break;
+		/* the nearest deadline (after SIGTERM, FCGI_CONN_STOP_WAIT_MS) */
+		for (int i = 0; i < FCGI_CONN_MAX_PER_WORKER; i++) {
+			long long d;
+
+			if (!slots[i].c)
+				continue;
+			d = fcgi_conn_deadline(slots[i].c, stop);
+			if (next < 0 || d < next)
+				next = d;
 		}
-		fcgi_conn_open(&conn, fd, timeout_ms, &wait_mask, &serve_stop);
-		while (serve_request(app, &conn) == 0 && fcgi_conn_next(&conn))
-			;
+		if (pause_until > now && (next < 0 || pause_until < next))
+			next = pause_until;
+		wait_ms = next < 0 ? -1 : next <= now ? 0 : (int)(next - now);
+		if (stop && !nslots)
+			wait_ms = SERVE_DRAIN_GRACE_MS;
+		k = epoll_pwait(ep, evs, FCGI_CONN_MAX_PER_WORKER + 1, wait_ms, &wait_mask);
+		if (k < 0 && errno != EINTR)
+			break;
+		if (k == 0 && stop && !nslots)
+			break;    /* drained: quiet for the grace time */
+		for (int i = 0; i < k; i++) {
+			struct slot *s = evs[i].data.ptr;
+
+			if (evs[i].data.ptr == &listen_tag || s->dead || !s->c)
+				continue;    /* the listening socket: accept above */
+			drive(app, ep, s, fcgi_conn_progress(s->c, rbuf), timeout_ms);
+		}
+		now = fcgi_conn_now_ms();
+		for (int i = 0; i < FCGI_CONN_MAX_PER_WORKER; i++) {
+			struct slot *s = &slots[i];
+
+			if (s->c && !s->dead && fcgi_conn_deadline(s->c, serve_stop) <= now)
+				drive(app, ep, s, fcgi_conn_expire(s->c, serve_stop), timeout_ms);
+		}
+		reap();
 	}
+	for (int i = 0; i < FCGI_CONN_MAX_PER_WORKER; i++)
+		if (slots[i].c) {
+			fcgi_conn_free(slots[i].c);
+			slots[i] = (struct slot){ 0 };
+		}
+	nslots = 0;
 	close(ep);
 	return 0;
 }

@@ -3,13 +3,14 @@
 # (cgi/serve.c), driven with a raw FastCGI client on a unix socket, no web
 # server in between:
 #
-#  1. SIGTERM drains what is queued: with the only worker busy on a request
-#     whose body is still arriving, a second connection (its request sent
-#     whole) waits in the listen queue; SIGTERM comes; the peer still
-#     sending is dropped (it cannot hold the stop), the queued request is
-#     accepted and answered 200 (signature checked with botocore), and
-#     everything exits 0. libfcgi refuses to accept anything once
-#     FCGX_ShutdownPending() was called; sign_s3 never calls it.
+#  1. A peer whose body is still arriving does not hold the only worker:
+#     another request is answered meanwhile. SIGTERM drains what is queued:
+#     with the worker stopped (SIGSTOP) a connection waits in the listen
+#     queue; SIGTERM, SIGCONT; the peer still sending is dropped (it cannot
+#     hold the stop), the queued request is accepted and answered 200
+#     (signature checked with botocore), and everything exits 0. libfcgi
+#     refuses to accept anything once FCGX_ShutdownPending() was called;
+#     sign_s3 never calls it.
 #  2. Out of file descriptors: with the worker's RLIMIT_NOFILE lowered to
 #     what it holds, accept() fails with EMFILE while a connection waits.
 #     The worker logs that once, backs off instead of spinning on a socket
@@ -116,14 +117,24 @@ def lowest_free_fd(pid):
 
 def queued_drain():
     p, sock, log = start_listener('drain', 1)
+    worker = itest.children(p.pid)[0]
     slow = itest.SlowFcgi(sock, body_for('busy.png'))
-    time.sleep(0.3)                      # the worker now waits for the rest
+    time.sleep(0.3)                      # the worker holds a half-read request
+    other = Background('unix:' + sock, body_for('other.png'))
+    done = other.wait(5)
+    diag = (['no answer after 5 s'] if not done else
+            ['error: %r' % (other.error,)] if other.error else answer_problems(other.resp.stdout))
+    ok(done and not diag, 'drain: a peer still sending does not pin the only worker: another '
+       'request is answered 200 meanwhile', diag)
+    os.kill(worker, signal.SIGSTOP)      # now a connection can wait in the listen queue
     queued = Background('unix:' + sock, body_for('queued.png'))
-    time.sleep(0.3)                      # connected, waiting in the listen queue
+    time.sleep(0.3)
     ok(queued.resp is None and queued.error is None,
-       'drain: the second request waits while the only worker is busy',
+       'drain: with the worker stopped, a request waits in the listen queue',
        ['answered early: %r %r' % (queued.resp and queued.resp.stdout[:200], queued.error)])
     p.send_signal(signal.SIGTERM)
+    time.sleep(0.2)
+    os.kill(worker, signal.SIGCONT)
     time.sleep(0.3)
     status, _, rbody, ended = slow.finish()
     ok(status == 0 and not ended, 'drain: the peer still sending its body at SIGTERM is '
