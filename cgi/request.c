@@ -259,15 +259,10 @@ static enum ctype content_type(const char *ct)
 
 /* ---- application/x-www-form-urlencoded -------------------------------- */
 
+/* s3_hex_value on the form's (signed) chars. */
 static int hexval(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return s3_hex_value((unsigned char)c);
 }
 
 /* Decoded length of s[0..n) in *len; -1 when a %XX escape is malformed. */
