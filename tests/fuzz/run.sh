@@ -82,7 +82,7 @@ done
 wait
 
 fail=0
-printf '%-14s %8s %12s %10s %6s %7s  %s\n' target seconds runs exec/s cov corpus result
+printf '%-16s %8s %12s %10s %6s %7s  %s\n' target seconds runs exec/s cov corpus result
 for t in $targets; do
 	w="$work/$t"; rc=$(cat "$w/rc" 2>/dev/null || echo 99)
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$w/log" | tail -1)
@@ -91,7 +91,7 @@ for t in $targets; do
 	corp=$(grep -oE 'corp: [0-9]+' "$w/log" | tail -1 | cut -d' ' -f2)
 	arts=$(ls "$w/artifacts" 2>/dev/null)
 	if [ "$rc" = 0 ] && [ -z "$arts" ]; then res=ok; else res="FAILED (exit $rc)"; fail=1; fi
-	printf '%-14s %8s %12s %10s %6s %7s  %s\n' "$t" "$secs" "${runs:-?}" "${eps:-?}" \
+	printf '%-16s %8s %12s %10s %6s %7s  %s\n' "$t" "$secs" "${runs:-?}" "${eps:-?}" \
 		"${cov:-?}" "${corp:-?}" "$res"
 	if [ -n "${FUZZ_KEEP_CORPUS:-}" ]; then
 		mkdir -p "$FUZZ_KEEP_CORPUS/$t" && cp -- "$w/corpus/"* "$FUZZ_KEEP_CORPUS/$t/" 2>/dev/null
