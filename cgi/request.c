@@ -11,6 +11,7 @@
 
 #include <cJSON.h>
 
+#include "json.h"
 #include "utf8.h"
 
 /* The fields this module knows; every other name is ignored. */
@@ -31,6 +32,7 @@ static const struct known_field {
  * cJSON only produces UTF-8, a 0xFF in a decoded string means "a NUL was
  * here": cJSON itself would have cut the string at the NUL. */
 #define JSON_NUL_MARK 0xFF
+#define JSON_NUL_ESC_LEN 6       /* \u0000 */
 #define REQ_JSON_STACK 4096      /* JSON bodies shorter than this are copied onto the stack */
 
 /* Parsing state: the output, which known fields were seen, the message. */
@@ -259,15 +261,10 @@ static enum ctype content_type(const char *ct)
 
 /* ---- application/x-www-form-urlencoded -------------------------------- */
 
+/* s3_hex_value on the form's (signed) chars. */
 static int hexval(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return s3_hex_value((unsigned char)c);
 }
 
 /* Decoded length of s[0..n) in *len; -1 when a %XX escape is malformed. */
@@ -378,40 +375,18 @@ static enum s3_req_status parse_form(struct ctx *c, const char *s, size_t n)
 
 /* ---- application/json ------------------------------------------------- */
 
-/* 1 when p[0..n) starts with "u0000". */
-static int is_u0000(const char *p, size_t n)
+/* Overwrites each \u0000 escape of the JSON text s[0..n), which passed
+ * s3_json_check, with JSON_NUL_MARK bytes. */
+static void json_mark_nul(char *s, size_t n)
 {
-	return n >= 5 && memcmp(p, "u0000", 5) == 0;
-}
+	const char *e;
+	size_t off = 0;
 
-/* Walks the JSON text s[0..n) once: refuses nesting deeper than
- * S3_REQ_MAX_DEPTH ([ and { outside strings), and overwrites each \u0000
- * escape inside a string with JSON_NUL_MARK bytes. Returns 0 when too
- * deep. Malformed text is left for cJSON to refuse. */
-static int json_prescan(char *s, size_t n)
-{
-	size_t i, depth = 0;
-	int in_str = 0;
-
-	for (i = 0; i < n; i++) {
-		if (in_str) {
-			if (s[i] == '"') {
-				in_str = 0;
-			} else if (s[i] == '\\') {
-				if (is_u0000(s + i + 1, n - i - 1))
-					memset(s + i, JSON_NUL_MARK, 6);
-				i++;    /* the escaped character */
-			}
-		} else if (s[i] == '"') {
-			in_str = 1;
-		} else if (s[i] == '[' || s[i] == '{') {
-			if (++depth > S3_REQ_MAX_DEPTH)
-				return 0;
-		} else if ((s[i] == ']' || s[i] == '}') && depth > 0) {
-			depth--;
-		}
+	while ((e = s3_json_nul_escape(s + off, n - off)) != NULL) {
+		off = (size_t)(e - s);
+		memset(s + off, JSON_NUL_MARK, JSON_NUL_ESC_LEN);
+		off += JSON_NUL_ESC_LEN;
 	}
-	return 1;
 }
 
 /* One known member of the top-level object. */
@@ -461,8 +436,10 @@ static enum s3_req_status json_members(struct ctx *c, const cJSON *root)
 	return S3_REQ_OK;
 }
 
-/* The body is not NUL-terminated, so cJSON gets a terminated copy (which
- * json_prescan may also mark) and must end exactly at that NUL. */
+/* The body must be RFC 8259 JSON (json.h: cJSON alone reads more, and
+ * some of it differently). It is not NUL-terminated, so cJSON gets a
+ * terminated copy (with json_mark_nul's marks) and must end exactly at
+ * that NUL. */
 static enum s3_req_status parse_json(struct ctx *c, const char *body, size_t n)
 {
 	enum s3_req_status st;
@@ -473,15 +450,24 @@ static enum s3_req_status parse_json(struct ctx *c, const char *body, size_t n)
 		return fail(c, S3_REQ_BAD, "NUL byte in request");
 	if (!utf8_valid(body, n))
 		return fail(c, S3_REQ_BAD, "invalid UTF-8");
+	switch (s3_json_check(body, n, S3_REQ_MAX_DEPTH, S3_JSON_NO_LONE_SURROGATES)) {
+	case S3_JSON_OK:
+		break;
+	case S3_JSON_TOO_DEEP:
+		return fail(c, S3_REQ_BAD, "JSON nested too deeply (limit %d)",
+			    S3_REQ_MAX_DEPTH);
+	case S3_JSON_LONE_SURROGATE:
+		return fail(c, S3_REQ_BAD, "invalid JSON: unpaired surrogate escape");
+	case S3_JSON_INVALID:
+	case S3_JSON_TRAILING:
+	default:
+		return fail(c, S3_REQ_BAD, "invalid JSON");
+	}
 	if (n >= sizeof small && !(copy = malloc(n + 1)))
 		return fail(c, S3_REQ_INTERNAL, "out of memory");
 	memcpy(copy, body, n);
 	copy[n] = '\0';
-	if (!json_prescan(copy, n)) {
-		st = fail(c, S3_REQ_BAD, "JSON nested too deeply (limit %d)",
-			  S3_REQ_MAX_DEPTH);
-		goto out;
-	}
+	json_mark_nul(copy, n);
 	root = cJSON_ParseWithLengthOpts(copy, n + 1, NULL, 1);
 	if (!root)
 		st = fail(c, S3_REQ_BAD, "invalid JSON");
@@ -489,7 +475,6 @@ static enum s3_req_status parse_json(struct ctx *c, const char *body, size_t n)
 		st = fail(c, S3_REQ_BAD, "JSON body must be an object");
 	else
 		st = json_members(c, root);
-out:
 	cJSON_Delete(root);
 	if (copy != small)
 		free(copy);

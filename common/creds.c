@@ -27,6 +27,7 @@
 
 #include "creds_int.h"
 #include "date.h"
+#include "json.h"
 #include "syntax.h"
 #include "utf8.h"
 
@@ -144,6 +145,12 @@ time_t s3_creds_refresh_at(time_t expiration, unsigned jitter)
 
 /* ---- JSON answers ---------------------------------------------------- */
 
+/* An answer must be RFC 8259 JSON before cJSON reads it (json.h: cJSON
+ * alone takes more, and reads some of it differently: "s\u00GGx" as "s").
+ * Nesting: cJSON's own limit, as before the strict check. */
+#define CREDS_JSON_MAX_DEPTH CJSON_NESTING_LIMIT
+_Static_assert(CREDS_JSON_MAX_DEPTH <= S3_JSON_DEPTH_MAX, "s3_json_check takes this depth");
+
 /* Wipes every string of a cJSON tree (values may be secrets). */
 static void json_wipe(cJSON *j)
 {
@@ -185,19 +192,6 @@ static const char *json_str(const cJSON *root, const char *name, const char **ou
 	return NULL;
 }
 
-/* A \u0000 escape anywhere: cJSON would cut the string there, silently. */
-static int json_nul_escape(const char *s, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i++) {
-		if (s[i] != '\\')
-			continue;
-		if (s[i + 1] == 'u' && i + 5 < n && !memcmp(s + i + 2, "0000", 4))
-			return 1;
-		i++;           /* the escaped character */
-	}
-	return 0;
-}
-
 static int json_count(const cJSON *root, const char *name)
 {
 	int n = 0;
@@ -214,7 +208,7 @@ enum s3_err s3_creds_parse_json(const char *body, size_t len,
                                 char *why, size_t whycap)
 {
 	const char *tok_name = kind == S3_CREDS_JSON_PROCESS ? "SessionToken" : "Token";
-	const char *ak, *sk, *tok, *exp, *code, *bad = NULL, *end = NULL;
+	const char *ak, *sk, *tok, *exp, *code, *bad = NULL;
 	struct s3_cred_value v;
 	cJSON *root = NULL;
 	time_t t = 0;
@@ -228,19 +222,31 @@ enum s3_err s3_creds_parse_json(const char *body, size_t len,
 		bad = "answer is not UTF-8 text";
 		goto fail;
 	}
-	if (json_nul_escape(body, len)) {
+	/* a \u0000 escape anywhere: cJSON would cut the string there, silently */
+	if (s3_json_nul_escape(body, len)) {
 		bad = "answer has a \\u0000 escape";
 		goto fail;
 	}
-	root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
-	if (!root) {
+	switch (s3_json_check(body, len, CREDS_JSON_MAX_DEPTH, S3_JSON_NO_LONE_SURROGATES)) {
+	case S3_JSON_OK:
+		break;
+	case S3_JSON_TRAILING:
+		bad = "answer is not JSON (data after the value)";
+		goto fail;
+	case S3_JSON_TOO_DEEP:
+		bad = "answer is not JSON (nested too deeply)";
+		goto fail;
+	case S3_JSON_LONE_SURROGATE:
+		bad = "answer is not JSON (unpaired surrogate escape)";
+		goto fail;
+	case S3_JSON_INVALID:
+	default:
 		bad = "answer is not JSON";
 		goto fail;
 	}
-	while (end && end < body + len && strchr(" \t\r\n", *end))
-		end++;
-	if (end != body + len) {
-		bad = "answer is not JSON (data after the value)";
+	root = cJSON_ParseWithLengthOpts(body, len, NULL, 0);
+	if (!root) {
+		bad = "answer is not JSON";
 		goto fail;
 	}
 	if (!cJSON_IsObject(root)) {

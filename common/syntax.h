@@ -1,7 +1,8 @@
 /* syntax.h - the lexical rules of HTTP and media types, once: RFC 9110's
  * token (tchar) and RFC 6838's restricted-name. Used by the media-type
  * checks (mime.c, policy.c) and the request decoder's Content-Type
- * parameters (cgi/request.c). ASCII only: every byte >= 0x80 is outside. */
+ * parameters (cgi/request.c); the hex digit of %XX and \uXXXX escapes
+ * (cgi/request.c, json.c). ASCII only: every byte >= 0x80 is outside. */
 #ifndef SIGN_S3_SYNTAX_H
 #define SIGN_S3_SYNTAX_H
 
@@ -11,6 +12,9 @@
 
 /* 0-9. */
 int s3_is_digit(unsigned char c);
+
+/* The value (0-15) of the hex digit c (0-9 A-F a-f), or -1. */
+int s3_hex_value(unsigned char c);
 
 /* A-Z a-z 0-9. */
 int s3_is_alnum(unsigned char c);

@@ -12,8 +12,9 @@ PKGS=(
   build-essential pkg-config clang libclang-rt-14-dev valgrind
   # libraries
   libfcgi-dev libssl-dev libcjson-dev libcurl4-openssl-dev libmagic-dev media-types
-  # tests: reference signer (Debian's botocore, for /usr/bin/python3), prove, curl
-  python3 python3-botocore perl curl strace
+  # tests: reference signer (Debian's botocore, for /usr/bin/python3), prove, curl;
+  # CPython embedded in the fuzz_json_strict target (tests/fuzz/fuzz.mk)
+  python3 python3-botocore perl curl strace python3-dev
   # responder tests and benchmarks
   nginx-light spawn-fcgi wrk
   # Apache examples (mod_cgid, mod_proxy_fcgi, mod_fcgid) and the CGI bundle

@@ -391,6 +391,21 @@ case('lone low surrogate escape', 400, body=b'{"file_name":"\\udc00.txt"}',
      msg='invalid JSON')
 case('lone high surrogate escape', 400, body=b'{"file_name":"\\ud800.txt"}',
      msg='invalid JSON')
+# issue 15: cJSON alone signed these as shell.php, text/html, file_name; RFC 8259 first
+case('\\u00GG in file_name (was signed as shell.php)', 400,
+     body=b'{"file_name":"shell.php\\u00GG.jpg","file_type":"image/jpeg"}', msg='invalid JSON')
+case('\\uZZZZ in file_type (was text/html)', 400,
+     body=b'{"file_name":"a.html","file_type":"text/html\\uZZZZ"}', msg='invalid JSON')
+case('\\uZZZZ in a member name (was file_name)', 400,
+     body=b'{"file_name\\uZZZZjunk":"shell.php"}', msg='invalid JSON')
+case('raw control character in a JSON string', 400, body=b'{"file_name":"a\x01.txt"}',
+     msg='invalid JSON')
+case('control bytes as JSON white space', 400, body=b'\x0b{"file_name":"a.txt"}\x0c',
+     msg='invalid JSON')
+case('JSON number with leading zeros', 400, body=b'{"file_name":"a.txt","n":0001}',
+     msg='invalid JSON')
+case('lone surrogate escape says why', 400, body=b'{"file_name":"a\\ud800.txt"}',
+     msg='invalid JSON: unpaired surrogate escape')
 case('\\u0000 in a JSON string', 400, body=b'{"file_name":"a\\u0000.txt"}',
      msg='NUL byte in request')
 case('raw NUL byte in the body', 400, body=b'{"file_name":"a\x00.txt"}',

@@ -24,7 +24,8 @@ LIB_CFLAGS := $(WARN) -O1 -g $(SAN) -fsanitize=fuzzer-no-link \
 TGT_CFLAGS := $(WARN) -Werror -Wno-missing-prototypes -O1 -g $(SAN) \
               -D_GNU_SOURCE -Icommon -Icgi -Itests/fuzz $(CJSON_CFLAGS)
 
-TARGETS := fuzz_form fuzz_json fuzz_filename fuzz_mime fuzz_config fuzz_uri
+TARGETS := fuzz_form fuzz_json fuzz_filename fuzz_mime fuzz_config fuzz_uri \
+           fuzz_json_strict
 # opt-in (make -f tests/fuzz/fuzz.mk fuzz_handler): the whole handler
 OPT_TARGETS := fuzz_handler
 
@@ -35,6 +36,16 @@ COMMON_LIB := $(FUZZ_OUT)/libcommon.a
 SRC_fuzz_form     := cgi/request.c
 SRC_fuzz_json     := cgi/request.c
 SRC_fuzz_handler  := cgi/handler.c cgi/response.c cgi/request.c
+
+# fuzz_json_strict embeds CPython: Debian's (python3-dev), never a python3
+# that comes first on PATH (pyenv). Only its include path from --includes
+# (as -isystem: its headers are not held to our warnings); --cflags would
+# add CPython's own build flags (-O2 -DNDEBUG -fwrapv ...). The prefix is
+# the interpreter's home, found without looking at PATH.
+PY_CONFIG ?= $(firstword $(wildcard /usr/bin/python3-config /usr/bin/python3.11-config))
+TGT_CFLAGS_fuzz_json_strict = $(patsubst -I%,-isystem %,$(shell $(PY_CONFIG) --includes)) \
+                              -DFUZZ_PY_HOME='"$(shell $(PY_CONFIG) --prefix)"'
+TGT_LIBS_fuzz_json_strict   = $(shell $(PY_CONFIG) --embed --ldflags)
 
 HDRS := $(wildcard common/*.h cgi/*.h tests/fuzz/*.h)
 
@@ -52,8 +63,8 @@ $(COMMON_LIB): $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(wildcard common/*.c))
 define target_rule
 $(FUZZ_OUT)/$(1): tests/fuzz/$(1).c $(SRC_$(1):%.c=$(FUZZ_OUT)/obj/%.o) $(COMMON_LIB) $(HDRS)
 	@mkdir -p $$(@D)
-	$(FUZZ_CC) $(TGT_CFLAGS) -fsanitize=fuzzer -o $$@ $$< \
-	    $(SRC_$(1):%.c=$(FUZZ_OUT)/obj/%.o) $(COMMON_LIB) $(FUZZ_LIBS)
+	$(FUZZ_CC) $(TGT_CFLAGS) $$(TGT_CFLAGS_$(1)) -fsanitize=fuzzer -o $$@ $$< \
+	    $(SRC_$(1):%.c=$(FUZZ_OUT)/obj/%.o) $(COMMON_LIB) $(FUZZ_LIBS) $$(TGT_LIBS_$(1))
 endef
 $(foreach t,$(TARGETS) $(OPT_TARGETS),$(eval $(call target_rule,$(t))))
 

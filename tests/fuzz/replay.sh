@@ -7,13 +7,19 @@
 # binary runs each once and exits, non-zero on any crash, sanitizer report,
 # leak or broken invariant. No fuzzing here: that is tests/fuzz/run.sh.
 # The opt-in fuzz_handler target is replayed too when it builds.
+# fuzz_json_strict embeds Debian's CPython: without /usr/bin/python3-config
+# (python3-dev) it is one skipped test, saying so.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cd "$repo" || exit 1
 unset MAKEFLAGS MFLAGS MAKELEVEL   # our own make, not a sub-make of make test
 out=build/fuzz
-core="fuzz_form fuzz_json fuzz_filename fuzz_mime fuzz_config fuzz_uri"
+core="fuzz_form fuzz_json fuzz_filename fuzz_mime fuzz_config fuzz_uri fuzz_json_strict"
+if [ ! -x /usr/bin/python3-config ] && [ ! -x /usr/bin/python3.11-config ]; then
+	core=${core% fuzz_json_strict}
+	skip_strict=1
+fi
 
 if ! command -v clang >/dev/null; then echo "1..0 # SKIP clang not installed"; exit 0; fi
 mkdir -p "$out"
@@ -58,6 +64,10 @@ for t in $targets; do
 		report $? "$t: $# seed inputs of tests/fuzz/corpus/$t"
 	fi
 done
+if [ "${skip_strict:-0}" = 1 ]; then
+	n=$((n + 1))
+	echo "ok $n - fuzz_json_strict # SKIP no /usr/bin/python3-config (Debian: python3-dev, scripts/deps.sh)"
+fi
 [ "${skip_handler:-0}" = 1 ] && echo "# fuzz_handler does not build (see $out/replay-build.log): not replayed"
 echo "1..$n"
 [ "$fail" = 0 ]

@@ -4,8 +4,10 @@
 #   tests/fuzz/run.sh [SECONDS] [TARGET...]      (make fuzz: FUZZ_SECONDS)
 #
 # SECONDS per target (default $FUZZ_SECONDS, else 60); TARGETs default to
-# the six of CI (fuzz_form fuzz_json fuzz_filename fuzz_mime fuzz_config
-# fuzz_uri); fuzz_handler (the whole handler, opt-in) may be named too.
+# the seven of CI (fuzz_form fuzz_json fuzz_filename fuzz_mime fuzz_config
+# fuzz_uri fuzz_json_strict); fuzz_handler (the whole handler, opt-in) may
+# be named too. fuzz_json_strict embeds Debian's CPython: without
+# /usr/bin/python3-config (python3-dev) it is skipped, saying so.
 # Each target is built into build/fuzz/ with clang (tests/fuzz/fuzz.mk) and
 # run with -max_total_time=SECONDS -timeout=5 -rss_limit_mb=2048, its
 # dictionary, and a copy of tests/fuzz/corpus/<target>/ plus
@@ -27,15 +29,20 @@ unset MAKEFLAGS MFLAGS MAKELEVEL   # our own make, not a sub-make of make fuzz
 secs=${1:-${FUZZ_SECONDS:-60}}
 [ $# -gt 0 ] && shift
 case $secs in ''|*[!0-9]*) echo "usage: $0 [SECONDS] [TARGET...]" >&2; exit 2;; esac
-all="fuzz_form fuzz_json fuzz_filename fuzz_mime fuzz_config fuzz_uri"
+all="fuzz_form fuzz_json fuzz_filename fuzz_mime fuzz_config fuzz_uri fuzz_json_strict"
 targets=${*:-$all}
+if [[ " $targets " == *" fuzz_json_strict "* ]] &&
+   [ ! -x /usr/bin/python3-config ] && [ ! -x /usr/bin/python3.11-config ]; then
+	echo "# fuzz_json_strict skipped: no /usr/bin/python3-config (Debian: python3-dev, scripts/deps.sh)"
+	targets=$(echo " $targets " | sed 's/ fuzz_json_strict / /')
+fi
 par=${FUZZ_PARALLEL:-1}
 out=build/fuzz
 
 # per-target input size limits (bytes): enough for every limit they test
 declare -A maxlen=([fuzz_form]=20000 [fuzz_json]=20000 [fuzz_filename]=5000
                    [fuzz_mime]=8192 [fuzz_config]=8192 [fuzz_uri]=4096
-                   [fuzz_handler]=20000)
+                   [fuzz_handler]=20000 [fuzz_json_strict]=16384)
 
 t0=$(date +%s)
 mkdir -p "$out"
@@ -75,7 +82,7 @@ done
 wait
 
 fail=0
-printf '%-14s %8s %12s %10s %6s %7s  %s\n' target seconds runs exec/s cov corpus result
+printf '%-16s %8s %12s %10s %6s %7s  %s\n' target seconds runs exec/s cov corpus result
 for t in $targets; do
 	w="$work/$t"; rc=$(cat "$w/rc" 2>/dev/null || echo 99)
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$w/log" | tail -1)
@@ -84,7 +91,7 @@ for t in $targets; do
 	corp=$(grep -oE 'corp: [0-9]+' "$w/log" | tail -1 | cut -d' ' -f2)
 	arts=$(ls "$w/artifacts" 2>/dev/null)
 	if [ "$rc" = 0 ] && [ -z "$arts" ]; then res=ok; else res="FAILED (exit $rc)"; fail=1; fi
-	printf '%-14s %8s %12s %10s %6s %7s  %s\n' "$t" "$secs" "${runs:-?}" "${eps:-?}" \
+	printf '%-16s %8s %12s %10s %6s %7s  %s\n' "$t" "$secs" "${runs:-?}" "${eps:-?}" \
 		"${cov:-?}" "${corp:-?}" "$res"
 	if [ -n "${FUZZ_KEEP_CORPUS:-}" ]; then
 		mkdir -p "$FUZZ_KEEP_CORPUS/$t" && cp -- "$w/corpus/"* "$FUZZ_KEEP_CORPUS/$t/" 2>/dev/null

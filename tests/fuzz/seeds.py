@@ -262,6 +262,29 @@ seed('fuzz_handler', bytes([4 | 0x80]) + b'bob\n' + js(file_name='a.png'))
 seed('fuzz_handler', bytes([4 | 0x80]) + b'bob\n' + js(file_name='a.png', file_head='A' * 5464))
 seed('fuzz_handler', bytes([4]) + js(file_name='a.png', file_head='iVBORw0KGgo='))
 
+# ---- fuzz_json_strict: the bytes of a JSON text, nothing else -------------
+# the cases of issue 15 (what cJSON 1.7.15 takes and reads otherwise), the
+# rules of RFC 8259 at their edges, and the request bodies above
+
+STRICT = [
+    b'{"file_name":"shell.php\\u00GG.jpg","file_type":"image/jpeg"}',
+    b'{"file_name":"a.html","file_type":"text/html\\uZZZZ"}',
+    b'{"file_name\\uZZZZjunk":"shell.php","file_name":"a.txt"}',
+    b'{"file_name":"a\x01.txt"}', b'{"file_name":"a\tb.txt"}',
+    b'\x0b{"file_name":"a.txt"}\x0c', b'{"file_name":"a.txt","n":0001}',
+    b'[0,-0,1,-1,1.5,-0.0e+5,1E-5,123456789012345678901234567890,1e999,true,false,null]',
+    b'[01]', b'[-]', b'[1.]', b'[.5]', b'[1e]', b'[+1]', b'[NaN]', b'[Infinity]',
+    b'[-Infinity]', b'["\\\'"]', b'["\\x41"]', b'["\\u12"]', b'["\\U0041"]',
+    b'{"a":1,}', b'[1,]', b'{} x', b'{}{}', b'{"a" 1}', b'"\\ud800"', b'"\\udc00\\ud800"',
+    b'"\\ud800\\u0041"', b'"\\ud83d\\ude00"', b'{"\\ud800":1}', b'"\\u0000"',
+    b'"\\"\\\\\\/\\b\\f\\n\\r\\t"', b'"\x7f"', b'\xef\xbb\xbf{}', b'\xef\xbb\xbf\xef\xbb\xbf{}',
+    b'[' * 32 + b']' * 32, b'[' * 33 + b']' * 33, b'{"a":' * 32 + b'1' + b'}' * 32,
+    b']]][[[[' + b'[' * 40, b'',
+]
+for b in STRICT + JSON_BODIES:
+    seed('fuzz_json_strict', b)
+
+
 def main():
     for target, items in sorted(SEEDS.items()):
         d = os.path.join(CORPUS, target)

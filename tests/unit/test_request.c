@@ -493,6 +493,65 @@ static void check_status(void)
 	}
 }
 
+/* Issue 15: bodies cJSON alone takes, and reads as something else than a
+ * strict parser would (the name cut at a bad escape, a member taken for
+ * file_name) or than RFC 8259 allows, are 400 "invalid JSON", exactly. */
+static void check_strict_json(void)
+{
+	static const struct { const char *name, *body; size_t len; } c[] = {
+		{ "\\u00GG in file_name (was signed as shell.php)",
+		  B("{\"file_name\":\"shell.php\\u00GG.jpg\",\"file_type\":\"image/jpeg\"}") },
+		{ "\\uZZZZ in file_type (was text/html)",
+		  B("{\"file_name\":\"a.html\",\"file_type\":\"text/html\\uZZZZ\"}") },
+		{ "\\uZZZZ in a member name (was file_name)",
+		  B("{\"file_name\\uZZZZjunk\":\"shell.php\"}") },
+		{ "\\uZZZZ in a member name, then file_name",
+		  B("{\"file_name\\uZZZZjunk\":\"shell.php\",\"file_name\":\"a.txt\"}") },
+		{ "\\u00G in an unknown member", B("{\"file_name\":\"a.txt\",\"x\":\"\\u00G\"}") },
+		{ "\\' escape", B("{\"file_name\":\"a\\'.txt\"}") },
+		{ "\\x escape", B("{\"file_name\":\"a\\x41.txt\"}") },
+		{ "raw 0x01 in file_name", B("{\"file_name\":\"a\x01.txt\"}") },
+		{ "raw tab in file_name", B("{\"file_name\":\"a\tb.txt\"}") },
+		{ "raw CR LF in file_type", B("{\"file_name\":\"a.txt\",\"file_type\":\"a/b\r\nX: 1\"}") },
+		{ "0x0b as white space", B("{\x0b\"file_name\":\"a.txt\"}") },
+		{ "0x0c as white space", B("\x0c{\"file_name\":\"a.txt\"}") },
+		{ "0x01 as white space", B("{\"file_name\":\x01\"a.txt\"}") },
+		{ "0x0c after the object", B("{\"file_name\":\"a.txt\"}\x0c") },
+		{ "number 0001", B("{\"file_name\":\"a.txt\",\"n\":0001}") },
+		{ "number -", B("{\"file_name\":\"a.txt\",\"n\":-}") },
+		{ "number 1.", B("{\"file_name\":\"a.txt\",\"n\":1.}") },
+		{ "number .5", B("{\"file_name\":\"a.txt\",\"n\":.5}") },
+		{ "number 1e", B("{\"file_name\":\"a.txt\",\"n\":1e}") },
+		{ "number +1", B("{\"file_name\":\"a.txt\",\"n\":+1}") },
+		{ "Infinity", B("{\"file_name\":\"a.txt\",\"n\":Infinity}") },
+		{ "-Infinity", B("{\"file_name\":\"a.txt\",\"n\":-Infinity}") },
+		{ "NaN", B("{\"file_name\":\"a.txt\",\"n\":NaN}") },
+	};
+	struct s3_req_fields f;
+	char msg[256];
+
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		memset(&f, 0xA5, sizeof f);
+		is_int(run("POST", JSON, NULL, c[i].body, c[i].len, &f, msg, sizeof msg),
+		       S3_REQ_BAD, "strict JSON: %s: 400", c[i].name);
+		is_str(msg, "invalid JSON", "strict JSON: %s: message", c[i].name);
+		ok(zeroed(&f), "strict JSON: %s: fields zeroed", c[i].name);
+	}
+	/* a lone surrogate is grammar, but no character: refused, saying why */
+	is_int(run("POST", JSON, NULL, B("{\"file_name\":\"a\\ud800.txt\"}"), &f, msg, sizeof msg),
+	       S3_REQ_BAD, "strict JSON: lone \\ud800: 400");
+	is_str(msg, "invalid JSON: unpaired surrogate escape", "strict JSON: lone \\ud800: message");
+	is_int(run("POST", JSON, NULL, B("{\"x\":\"\\udc00\",\"file_name\":\"a.txt\"}"), &f, msg,
+		   sizeof msg), S3_REQ_BAD, "strict JSON: lone \\udc00 in an unknown member: 400");
+	is_str(msg, "invalid JSON: unpaired surrogate escape",
+	       "strict JSON: lone \\udc00 in an unknown member: message");
+	/* what RFC 8259 allows still passes */
+	is_int(run("POST", JSON, NULL,
+		   B("\xef\xbb\xbf {\"n\":[-0.5e+3,0,1E2,true,false,null,{}],\"file_name\":\"a.txt\"}\r\n"),
+		   &f, msg, sizeof msg), S3_REQ_OK, "strict JSON: a BOM, numbers and literals: ok");
+	s3_req_fields_free(&f);
+}
+
 /* Odd arguments: NULL msg, tiny msg buffers, NULL body, free of zeroes. */
 static void check_edges(void)
 {
@@ -534,6 +593,7 @@ int main(void)
 	for (i = 0; i < sizeof len_cases / sizeof len_cases[0]; i++)
 		check_len_case(&len_cases[i]);
 	check_status();
+	check_strict_json();
 	check_edges();
 	return done_testing();
 }

@@ -1,6 +1,7 @@
 /* test_syntax.c - common/syntax.c: every byte is classified as RFC 9110's
  * tchar and RFC 6838's restricted-name-chars say (written out here, not
- * derived from the code), and the lengths stop where the rules do. */
+ * derived from the code), hex digits have their values, and the lengths
+ * stop where the rules do. */
 #include <string.h>
 #include "tap.h"
 #include "syntax.h"
@@ -35,6 +36,17 @@ int main(void)
 			bad++;
 	}
 	is_int(bad, 0, "every byte: digit and visible (0x21-0x7e) as written out");
+	bad = 0;
+	for (unsigned c = 0; c < 256; c++) {
+		const char *hex = "0123456789abcdef", *HEX = "0123456789ABCDEF";
+		const char *h = c ? memchr(hex, (int)c, 16) : NULL;
+		const char *H = c ? memchr(HEX, (int)c, 16) : NULL;
+		int want = h ? (int)(h - hex) : H ? (int)(H - HEX) : -1;
+
+		if (s3_hex_value((unsigned char)c) != want)
+			bad++;
+	}
+	is_int(bad, 0, "every byte: hex digit value (0-9 a-f A-F, else -1) as written out");
 	ok(!s3_is_visible("", 5), "visible: empty is refused");
 	ok(s3_is_visible("abcde", 5), "visible: max bytes");
 	ok(!s3_is_visible("abcdef", 5), "visible: one more is refused");
