@@ -1,8 +1,12 @@
 /* fcgi_null.c - the FastCGI transport ceiling for `make bench-http`: a
- * libfcgi responder that does no work. It reads each request's body (as
- * sign_s3 does) and answers with fixed bytes, the same head and body as a
- * real sign_s3 200 (captured by bench/http.sh from sign_s3 in CGI mode), so
- * nginx, the socket and libfcgi carry exactly what they carry for sign_s3.
+ * responder that does no work. It reads each request's body (as sign_s3
+ * does) and answers with fixed bytes, the same head and body as a real
+ * sign_s3 200 (captured by bench/http.sh from sign_s3 in CGI mode), so
+ * nginx and the socket carry exactly what they carry for sign_s3. Its
+ * loop is sign_s3's own (serve_fastcgi_loop, cgi/fcgi_conn.c), so the gap
+ * between the two is the handler alone; with FCGI_NULL_LOOP=libfcgi it is
+ * libfcgi's FCGX_Accept_r loop instead (what sign_s3 used before issue 15,
+ * and what a libfcgi responder can at best do).
  *
  *   fcgi_null RESPONSE_FILE                       FastCGI on fd 0 (spawn-fcgi)
  *   fcgi_null RESPONSE_FILE ADDR [WORKERS]        own socket, prefork
@@ -12,6 +16,8 @@
  * workers sharing it, then only waits, as sign_s3 --listen does, so the
  * two compare like for like. SIGTERM or SIGINT: the parent stops the
  * workers, removes a unix socket and exits. */
+#include "serve.h"
+
 #include <errno.h>
 #include <fcgiapp.h>
 #include <signal.h>
@@ -72,6 +78,32 @@ static int serve(int fd, const char *resp, int len)
 	return 0;
 }
 
+struct fixed {
+	const char *resp;
+	int len;
+};
+
+static enum fcgi_conn_end null_request(void *ctx, struct fcgi_conn *c, enum fcgi_conn_end e,
+                                       unsigned char *buf)
+{
+	const struct fixed *f = ctx;
+
+	(void)e;
+	return fcgi_conn_answer(c, f->resp, (size_t)f->len, "", 0, serve_stop, buf);
+}
+
+/* One worker on fd: sign_s3's loop, or libfcgi's. */
+static int work(int fd, const char *resp, int len, int own)
+{
+	struct fixed f = { resp, len };
+	struct serve_loop l = { 5000, 16385, null_request, &f };
+
+	if (!own)
+		return serve(fd, resp, len);
+	serve_install_signals();
+	return serve_fastcgi_loop(fd, &l);
+}
+
 static char *load(const char *path, int *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -97,6 +129,8 @@ int main(int argc, char **argv)
 	pid_t pids[MAX_WORKERS];
 	const char *addr, *path = NULL;
 	sigset_t block, old;
+	const char *loop = getenv("FCGI_NULL_LOOP");
+	int own = !loop || strcmp(loop, "libfcgi");
 	char *resp;
 	int len, fd, n = 1;
 
@@ -111,7 +145,7 @@ int main(int argc, char **argv)
 	if (argc == 2) {                 /* socket on fd 0, one process */
 		install(SIGTERM, on_stop);
 		install(SIGINT, on_stop);
-		return serve(0, resp, len);
+		return work(0, resp, len, own);
 	}
 
 	addr = argv[2];
@@ -143,11 +177,11 @@ int main(int argc, char **argv)
 		if (pids[i] == 0) {
 			sigprocmask(SIG_SETMASK, &old, NULL);
 			install(SIGCHLD, SIG_DFL);
-			_exit(serve(fd, resp, len));
+			_exit(work(fd, resp, len, own));
 		}
 	}
-	fprintf(stderr, "fcgi_null[%ld]: listening on %s with %d workers\n",
-	        (long)getpid(), argv[2], n);
+	fprintf(stderr, "fcgi_null[%ld]: listening on %s with %d workers (%s loop)\n",
+	        (long)getpid(), argv[2], n, own ? "sign_s3's" : "libfcgi's");
 	/* a worker that exits ends the run: the benchmark must not go on
 	 * with fewer workers than it says */
 	while (!stop && waitpid(-1, NULL, WNOHANG) == 0)

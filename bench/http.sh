@@ -3,9 +3,14 @@
 # beside its baselines, all in the same run, through the same nginx:
 #
 #   static     nginx's own `return 200` with the same JSON body (reference)
-#   fcgi_null  the FastCGI transport ceiling: a do-nothing libfcgi responder
-#              (bench/fcgi_null.c) answering the bytes of a real sign_s3 200,
-#              with as many prefork workers as sign_s3
+#   fcgi_null  the FastCGI transport ceiling: a do-nothing responder on
+#              sign_s3's own FastCGI loop (bench/fcgi_null.c) answering the
+#              bytes of a real sign_s3 200, with as many prefork workers
+#   sign_s3_keep  (KEEPCONN=1 only) sign_s3 through an nginx upstream with
+#              `keepalive 8` and `fastcgi_keep_conn on` (what README advises
+#              against, measured)
+#   libfcgi_null  the same on libfcgi's FCGX_Accept_r loop (informative: what
+#              sign_s3 used before issue 15, and a libfcgi responder's best)
 #   sign_s3    build/sign_s3 --listen unix:... --workers $WORKERS
 #   node1      the reference design on Node (bench/peers/node), 1 process,
 #              proxied by nginx (proxy_pass, upstream keepalive)
@@ -56,6 +61,7 @@ WORKERS=${WORKERS:-2}
 NGINX_WORKERS=${NGINX_WORKERS:-2}
 NODE=${NODE:-1}
 NODE_DIRECT=${NODE_DIRECT:-1}
+KEEPCONN=${KEEPCONN:-0}
 BENCH_STRICT=${BENCH_STRICT:-0}
 BUILD=${BUILD:-build}
 SIGN_S3=${SIGN_S3:-$root/$BUILD/sign_s3}
@@ -98,9 +104,7 @@ wait_quiet() {
 if [ -z "${SKIP_BUILD:-}" ]; then
 	make -C "$root" -s "$BUILD/sign_s3" >&2
 	mkdir -p "$root/$BUILD/bench"
-	# shellcheck disable=SC2046
-	cc -O2 -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-		-o "$NULL_BIN" "$here/fcgi_null.c" $(pkg-config --cflags --libs fcgi)
+	make -C "$root" -s "$BUILD/bench/fcgi_null" >&2
 fi
 [ -x "$SIGN_S3" ] || die "$SIGN_S3 missing"
 [ -x "$NULL_BIN" ] || die "$NULL_BIN missing"
@@ -114,7 +118,7 @@ if [ "$NODE" = 1 ]; then
 fi
 
 # ---- ports -----------------------------------------------------------------
-pick_ports P_STATIC P_NULL P_SIGN P_NODE1 P_NODE2 N1 N2
+pick_ports P_STATIC P_NULL P_LNULL P_SIGN P_KEEP P_NODE1 P_NODE2 N1 N2
 
 export AWS_EC2_METADATA_DISABLED=true
 app_env=(env -i PATH="$PATH" S3_BUCKET=examplebucket S3_REGION=us-east-1
@@ -133,14 +137,21 @@ resp_bytes=$(wc -c <"$tmp/response")
 # ---- backends --------------------------------------------------------------
 start sign_s3 "${app_env[@]}" "$SIGN_S3" --listen "unix:$tmp/sign_s3.sock" --workers "$WORKERS"
 start fcgi_null "$NULL_BIN" "$tmp/response" "unix:$tmp/null.sock" "$WORKERS"
+start libfcgi_null env FCGI_NULL_LOOP=libfcgi "$NULL_BIN" "$tmp/response" "unix:$tmp/lnull.sock" "$WORKERS"
 wait_for sign_s3 test -S "$tmp/sign_s3.sock"
 wait_for fcgi_null test -S "$tmp/null.sock"
+wait_for libfcgi_null test -S "$tmp/lnull.sock"
 if [ "$NODE" = 1 ]; then
 	start node1 "${app_env[@]}" PORT="$N1" WORKERS=1 NODE_NO_WARNINGS=1 node "$peer/server.js"
 	start node2 "${app_env[@]}" PORT="$N2" WORKERS=2 NODE_NO_WARNINGS=1 node "$peer/server.js"
 fi
 
 conf=$(nginx_conf_head; cat <<'EOF'
+	upstream sign_s3_keep { server unix:@TMP@/sign_s3.sock; keepalive 8; }
+	server {
+		listen 127.0.0.1:@P_KEEP@;
+		location = /api/sign_s3 { fastcgi_pass sign_s3_keep; fastcgi_keep_conn on; }
+	}
 	upstream node1 { server 127.0.0.1:@N1@; keepalive 64; keepalive_timeout 4s; }
 	upstream node2 { server 127.0.0.1:@N2@; keepalive 64; keepalive_timeout 4s; }
 	server {
@@ -155,6 +166,10 @@ conf=$(nginx_conf_head; cat <<'EOF'
 	server {
 		listen 127.0.0.1:@P_NULL@;
 		location = /api/sign_s3 { fastcgi_pass unix:@TMP@/null.sock; }
+	}
+	server {
+		listen 127.0.0.1:@P_LNULL@;
+		location = /api/sign_s3 { fastcgi_pass unix:@TMP@/lnull.sock; }
 	}
 	server {
 		listen 127.0.0.1:@P_SIGN@;
@@ -181,7 +196,7 @@ EOF
 )
 conf=${conf//@TMP@/"$tmp"}
 conf=${conf//@JSON@/"$json"}
-for v in P_STATIC P_NULL P_SIGN P_NODE1 P_NODE2 N1 N2; do
+for v in P_STATIC P_NULL P_LNULL P_SIGN P_KEEP P_NODE1 P_NODE2 N1 N2; do
 	conf=${conf//@$v@/"${!v}"}
 done
 nginx_start "$conf"
@@ -192,14 +207,16 @@ check() {   # check NAME PORT: one request must answer 200 with that backend's J
 		--data-binary "$BODY" "http://127.0.0.1:$2/api/sign_s3") || return 1
 	[ "$code" = 200 ] || return 1
 	case $1 in
-	static|fcgi_null) [ "$(cat "$f")" = "$json" ] ;;
-	sign_s3) [ "$(cat "$f")" != "$json" ] && grep -q 'X-Amz-SignedHeaders=content-type' "$f" &&
+	static|fcgi_null|libfcgi_null) [ "$(cat "$f")" = "$json" ] ;;
+	sign_s3|sign_s3_keep) [ "$(cat "$f")" != "$json" ] && grep -q 'X-Amz-SignedHeaders=content-type' "$f" &&
 		grep -q '"key":"uploads/' "$f" ;;
 	node*) grep -q '"signed_request":"https://examplebucket.*x-id=PutObject' "$f" ;;
 	esac
 }
-backends=(static fcgi_null sign_s3)
-declare -A PORT=([static]=$P_STATIC [fcgi_null]=$P_NULL [sign_s3]=$P_SIGN
+backends=(static fcgi_null libfcgi_null sign_s3)
+[ "$KEEPCONN" = 1 ] && backends+=(sign_s3_keep)
+declare -A PORT=([static]=$P_STATIC [fcgi_null]=$P_NULL [libfcgi_null]=$P_LNULL [sign_s3]=$P_SIGN
+	[sign_s3_keep]=$P_KEEP
 	[node1]=$P_NODE1 [node2]=$P_NODE2 [node2_direct]=$N2)
 if [ "$NODE" = 1 ]; then
 	backends+=(node1 node2)
@@ -247,7 +264,7 @@ child_ticks() {   # sets _ct: CPU of this shell's waited-for children, in ticks
 		printf "%.0f", t * hz }' "$f")
 }
 HZ=$(getconf CLK_TCK)
-declare -A GROUP=([static]="" [fcgi_null]=$fcgi_null_pid [sign_s3]=$sign_s3_pid
+declare -A GROUP=([static]="" [fcgi_null]=$fcgi_null_pid [libfcgi_null]=$libfcgi_null_pid [sign_s3]=$sign_s3_pid [sign_s3_keep]=$sign_s3_pid
 	[node1]=${node1_pid:-} [node2]=${node2_pid:-} [node2_direct]=${node2_pid:-})
 
 run_wrk() {   # run_wrk BACKEND CONNS SECONDS -> RESULT line with CPU figures
@@ -376,6 +393,8 @@ done
 for c in $CONNS; do
 	emit "ratio_sign_s3_vs_fcgi_null_c$c" "$(ratio sign_s3 fcgi_null "$c")"
 	emit "ratio_fcgi_null_vs_static_c$c" "$(ratio fcgi_null static "$c")"
+	emit "ratio_sign_s3_vs_libfcgi_null_c$c" "$(ratio sign_s3 libfcgi_null "$c")"
+	emit "ratio_fcgi_null_vs_libfcgi_null_c$c" "$(ratio fcgi_null libfcgi_null "$c")"
 	if [ "$NODE" = 1 ]; then
 		emit "ratio_sign_s3_vs_node1_c$c" "$(ratio sign_s3 node1 "$c")"
 		emit "ratio_sign_s3_vs_node2_c$c" "$(ratio sign_s3 node2 "$c")"
@@ -418,8 +437,9 @@ echo "(app_us/req, nginx_us/req: CPU per request of the backend's processes and 
 echo " other%: CPU used by the rest of the machine during the run, % of all cores)"
 echo
 for c in $CONNS; do
-	printf 'c=%-4s sign_s3/fcgi_null %s (goal >= 0.85; by CPU cost %s)' "$c" \
-		"$(val "ratio_sign_s3_vs_fcgi_null_c$c")" "$(val "cpu_ratio_sign_s3_vs_fcgi_null_c$c")"
+	printf 'c=%-4s sign_s3/fcgi_null %s (goal >= 0.85; by CPU cost %s)   sign_s3/libfcgi_null %s' "$c" \
+		"$(val "ratio_sign_s3_vs_fcgi_null_c$c")" "$(val "cpu_ratio_sign_s3_vs_fcgi_null_c$c")" \
+		"$(val "ratio_sign_s3_vs_libfcgi_null_c$c")"
 	[ "$NODE" = 1 ] && printf '   sign_s3/node1 %s   sign_s3/node2 %s (goal >= 10)   sign_s3/best-node %s' \
 		"$(val "ratio_sign_s3_vs_node1_c$c")" "$(val "ratio_sign_s3_vs_node2_c$c")" \
 		"$(val "ratio_sign_s3_vs_node_best_c$c")"

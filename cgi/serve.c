@@ -376,11 +376,12 @@ static void log_drop(enum fcgi_conn_end e, const struct fcgi_conn *c, unsigned t
 	log_line(stderr, 0, NULL, NULL, msg, now);
 }
 
-/* Answers the request c holds (READY, TOO_LARGE, MALFORMED or ABORTED)
- * and logs it; returns the connection's next state. */
-static enum fcgi_conn_end serve_request(struct s3_app *app, struct fcgi_conn *c,
-                                        enum fcgi_conn_end e)
+/* sign_s3's serve_request_fn: answers the request c holds with the
+ * handler, and logs it. */
+static enum fcgi_conn_end app_request(void *ctx, struct fcgi_conn *c, enum fcgi_conn_end e,
+                                      unsigned char *buf)
 {
+	struct s3_app *app = ctx;
 	char head[S3_RESP_HEAD_MAX];
 	struct s3_response r;
 	struct fcgi_vars v;
@@ -403,15 +404,16 @@ static enum fcgi_conn_end serve_request(struct s3_app *app, struct fcgi_conn *c,
 	hl = s3_response_head(&r, head, sizeof head);
 	if (e != FCGI_CONN_ABORTED && want_log(app, &r))
 		serve_log(stderr, &r, v.method, v.addr, now);
-	e = fcgi_conn_answer(c, head, hl, r.body, r.body_len, serve_stop, rbuf);
+	e = fcgi_conn_answer(c, head, hl, r.body, r.body_len, serve_stop, buf);
 	s3_response_free(&r);
 	return e;
 }
 
 /* Carries a connection on from state e until it must wait or has ended. */
-static void drive(struct s3_app *app, int ep, struct slot *s, enum fcgi_conn_end e,
-                  unsigned timeout_ms)
+static void drive(const struct serve_loop *l, int ep, struct slot *s, enum fcgi_conn_end e)
 {
+	unsigned timeout_ms = l->timeout_ms;
+
 	for (;;) {
 		switch (e) {
 		case FCGI_CONN_MORE:
@@ -428,7 +430,7 @@ static void drive(struct s3_app *app, int ep, struct slot *s, enum fcgi_conn_end
 		case FCGI_CONN_TOO_LARGE:
 		case FCGI_CONN_MALFORMED:
 		case FCGI_CONN_ABORTED:
-			e = serve_request(app, s->c, e);
+			e = l->fn(l->ctx, s->c, e, rbuf);
 			continue;
 		case FCGI_CONN_REFUSED:
 			log_drop(e, s->c, timeout_ms, time(NULL));
@@ -474,8 +476,7 @@ static int listen_watch(int ep, int fd, int *watched, int want)
 
 /* One accepted connection: read at once (under load its request is
  * usually there already), answered or put in the epoll set. */
-static void take(struct s3_app *app, int ep, int fd, const char *allowed,
-                 unsigned timeout_ms)
+static void take(const struct serve_loop *l, int ep, int fd, const char *allowed)
 {
 	struct slot *s = NULL;
 
@@ -486,12 +487,12 @@ static void take(struct s3_app *app, int ep, int fd, const char *allowed,
 	for (int i = 0; i < FCGI_CONN_MAX_PER_WORKER && !s; i++)
 		if (!slots[i].c)
 			s = &slots[i];
-	if (!s || !(s->c = fcgi_conn_new(fd, timeout_ms, app->cfg.max_body + 1))) {
+	if (!s || !(s->c = fcgi_conn_new(fd, l->timeout_ms, l->body_max))) {
 		close(fd);
 		return;
 	}
 	nslots++;
-	drive(app, ep, s, fcgi_conn_progress(s->c, rbuf), timeout_ms);
+	drive(l, ep, s, fcgi_conn_progress(s->c, rbuf));
 }
 
 /* The worker holds SIGTERM/SIGINT all the time and lets them in only in
@@ -510,11 +511,10 @@ static void take(struct s3_app *app, int ep, int fd, const char *allowed,
  * request already read, gives a peer still sending
  * FCGI_CONN_STOP_WAIT_MS, then stops. FCGI_WEB_SERVER_ADDRS is honoured
  * as libfcgi does. */
-int serve_fastcgi(struct s3_app *app, int listen_fd)
+int serve_fastcgi_loop(int listen_fd, const struct serve_loop *l)
 {
 	struct epoll_event evs[FCGI_CONN_MAX_PER_WORKER + 1];
 	const char *allowed = getenv("FCGI_WEB_SERVER_ADDRS");
-	unsigned timeout_ms = app->cfg.request_timeout * 1000u;
 	long long pause_until = 0;
 	sigset_t term, wait_mask;
 	int fl, ep = -1, watched = 0, backoff_logged = 0;
@@ -543,7 +543,7 @@ int serve_fastcgi(struct s3_app *app, int listen_fd)
 			int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 			if (fd >= 0) {
-				take(app, ep, fd, allowed, timeout_ms);
+				take(l, ep, fd, allowed);
 				reap();
 				if (!nslots)
 					continue;    /* answered at once: the next one */
@@ -592,14 +592,14 @@ int serve_fastcgi(struct s3_app *app, int listen_fd)
 
 			if (evs[i].data.ptr == &listen_tag || s->dead || !s->c)
 				continue;    /* the listening socket: accept above */
-			drive(app, ep, s, fcgi_conn_progress(s->c, rbuf), timeout_ms);
+			drive(l, ep, s, fcgi_conn_progress(s->c, rbuf));
 		}
 		now = fcgi_conn_now_ms();
 		for (int i = 0; i < FCGI_CONN_MAX_PER_WORKER; i++) {
 			struct slot *s = &slots[i];
 
 			if (s->c && !s->dead && fcgi_conn_deadline(s->c, serve_stop) <= now)
-				drive(app, ep, s, fcgi_conn_expire(s->c, serve_stop), timeout_ms);
+				drive(l, ep, s, fcgi_conn_expire(s->c, serve_stop));
 		}
 		reap();
 	}
@@ -611,4 +611,16 @@ int serve_fastcgi(struct s3_app *app, int listen_fd)
 	nslots = 0;
 	close(ep);
 	return 0;
+}
+
+int serve_fastcgi(struct s3_app *app, int listen_fd)
+{
+	struct serve_loop l = {
+		.timeout_ms = app->cfg.request_timeout * 1000u,
+		.body_max = app->cfg.max_body + 1,    /* one byte over is enough to refuse */
+		.fn = app_request,
+		.ctx = app,
+	};
+
+	return serve_fastcgi_loop(listen_fd, &l);
 }

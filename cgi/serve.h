@@ -23,6 +23,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include "fcgi_conn.h"
 #include "handler.h"
 
 /* Set by SIGTERM / SIGINT (see serve_install_signals). */
@@ -42,8 +43,23 @@ int serve_cgi(struct s3_app *app);
  * drained as serve_cgi does. Returns as serve_cgi. */
 int serve_cgi_config_error(const char *why);
 
-/* FastCGI accept loop on listen_fd until serve_stop. Returns 0. */
+/* FastCGI accept loop on listen_fd until serve_stop, answering with the
+ * handler. Returns 0 (1 when the loop cannot be set up). */
 int serve_fastcgi(struct s3_app *app, int listen_fd);
+
+/* The same loop with another answer (bench/fcgi_null.c: the transport
+ * alone). fn answers the request c holds, in state e (READY, TOO_LARGE,
+ * MALFORMED or ABORTED), with fcgi_conn_answer(..., serve_stop, buf) and
+ * returns what that returns. */
+typedef enum fcgi_conn_end (*serve_request_fn)(void *ctx, struct fcgi_conn *c,
+                                               enum fcgi_conn_end e, unsigned char *buf);
+struct serve_loop {
+	unsigned timeout_ms;        /* S3_REQUEST_TIMEOUT */
+	size_t body_max;            /* body bytes kept per request */
+	serve_request_fn fn;
+	void *ctx;
+};
+int serve_fastcgi_loop(int listen_fd, const struct serve_loop *l);
 
 /* Writes one log line for r (see above). */
 void serve_log(FILE *f, const struct s3_response *r, const char *method,
