@@ -24,12 +24,14 @@
 #            it (unanswered, within 6.5 s), while the other (--workers 2)
 #            keeps serving curl through nginx.
 #   phase 5  pinning peers: wrk -c128 through nginx for DURATION s while
-#            WORKERS raw connections straight to the FastCGI socket each hold
-#            a worker the ways issue 15 found (4 bytes of a record header; a
+#            PINS (100) raw connections straight to the FastCGI socket each
+#            try to hold a worker the ways issue 15 found (4 bytes of a record header; a
 #            PARAMS record declaring 100 bytes and sending 1; PARAMS and no
 #            STDIN; a bare connect), each reopened, the next kind, as soon as
 #            the worker drops it at S3_REQUEST_TIMEOUT (5 s): the share of
 #            wrk's requests that fail must stay under 0.1 % (run before 4).
+#            A worker holds 64 connections at once, so 100 pins take 100 of
+#            the 128 slots of --workers 2.
 #   phase 4  SIGTERM drain: wrk -c4 through nginx, SIGTERM to the listener
 #            after 2 s: it must exit within 5 s, no worker left, socket
 #            removed, no request dropped in flight (nginx's error log tells
@@ -37,7 +39,7 @@
 #            after the SIGTERM) from answers lost mid-request).
 #
 # Output: "name value" lines (faults_*; goal_* 1|0), then a summary table.
-# Environment: DURATION (60), KILL_EVERY (3), WORKERS (2), NGINX_WORKERS (2),
+# Environment: DURATION (60), KILL_EVERY (3), WORKERS (2), NGINX_WORKERS (2), PINS (100),
 # THREADS (2), SIGN_S3 (binary), SKIP_BUILD, BENCH_OUT (copy of the lines),
 # BENCH_STRICT (0; 1: a missed goal exits 1). Nothing leaves 127.0.0.1.
 set -euo pipefail
@@ -49,6 +51,7 @@ KILL_EVERY=${KILL_EVERY:-3}
 WORKERS=${WORKERS:-2}
 NGINX_WORKERS=${NGINX_WORKERS:-2}
 THREADS=${THREADS:-2}
+PINS=${PINS:-100}
 BENCH_STRICT=${BENCH_STRICT:-0}
 BUILD=${BUILD:-build}
 SIGN_S3=${SIGN_S3:-$root/$BUILD/sign_s3}
@@ -351,7 +354,7 @@ while time.monotonic() < end:
             sel.unregister(key.fileobj); key.fileobj.close(); dropped += 1; pin()
 print("pins %d dropped %d" % (opened, dropped))
 EOF
-"$PY" "$tmp/pin.py" "$sock" "$WORKERS" "$(( DURATION + 2 ))" >"$tmp/pin.out" 2>&1 &
+"$PY" "$tmp/pin.py" "$sock" "$PINS" "$(( DURATION + 2 ))" >"$tmp/pin.out" 2>&1 &
 pp=$!
 bg_pids+=("$pp")
 sleep 1
@@ -370,7 +373,7 @@ emit faults_pin_failed_pct "$pin_pct"
 pin_ok=$(lt "$pin_pct" 0.1)
 [ "${R[requests]}" -gt 0 ] && [ "$pdropped" -gt 0 ] || pin_ok=0
 goal pin "$pin_ok" \
-	"phase 5: with $WORKERS pinning peers, $(val faults_pin_failed) of $(val faults_pin_requests) requests failed ($pin_pct %; goal < 0.1 %), $pdropped pins dropped at the deadline"
+	"phase 5: with $PINS pinning peers, $(val faults_pin_failed) of $(val faults_pin_requests) requests failed ($pin_pct %; goal < 0.1 %), $pdropped pins dropped at the deadline"
 
 # ---- phase 4: SIGTERM drain under load -------------------------------------
 mark=$(nginx_log_mark)
@@ -429,7 +432,7 @@ printf '%-34s %s\n' "3 slow body via nginx" \
 	"slow client $(val faults_slow_nginx_client_status) after $(val faults_slow_nginx_client_seconds) s; $(val faults_slow_nginx_curls) curls meanwhile, max $(val faults_slow_nginx_curl_max_ms) ms, non-200 $(val faults_slow_nginx_curls_non200)"
 printf '%-34s %s\n' "3 slow body on the FastCGI socket" \
 	"slow client $(val faults_slow_fcgi_client_status) after $(val faults_slow_fcgi_client_seconds) s; $(val faults_slow_fcgi_curls) curls meanwhile, max $(val faults_slow_fcgi_curl_max_ms) ms, non-200 $(val faults_slow_fcgi_curls_non200)"
-printf '%-34s %s\n' "5 pinning peers, wrk -c128 ${DURATION}s" \
+printf '%-34s %s\n' "5 $PINS pinning peers, wrk -c128 ${DURATION}s" \
 	"$(val faults_pin_failed) failed of $(val faults_pin_requests) ($(val faults_pin_failed_pct) %), $(val faults_pin_rps) req/s, $(val faults_pin_pins_dropped) pins dropped"
 printf '%-34s %s\n' "4 SIGTERM under wrk -c4" \
 	"exit in $(val faults_drain_exit_ms) ms, workers left $(val faults_drain_workers_left), socket left $(val faults_drain_socket_left), $(val faults_drain_requests) req, non-2xx $(val faults_drain_non2xx) (connect() failed after close: $(val faults_drain_nginx_connect_failed), lost in flight: $(val faults_drain_nginx_lost_in_flight))"

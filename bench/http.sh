@@ -147,7 +147,7 @@ if [ "$NODE" = 1 ]; then
 fi
 
 conf=$(nginx_conf_head; cat <<'EOF'
-	upstream sign_s3_keep { server unix:@TMP@/sign_s3.sock; keepalive 8; }
+	upstream sign_s3_keep { server unix:@TMP@/sign_s3.sock; keepalive 8; keepalive_timeout 4s; }
 	server {
 		listen 127.0.0.1:@P_KEEP@;
 		location = /api/sign_s3 { fastcgi_pass sign_s3_keep; fastcgi_keep_conn on; }

@@ -275,14 +275,14 @@ static const char *param(const char *e, const char *name, size_t n)
 	return !strncmp(e, name, n) && e[n] == '=' ? e + n + 1 : NULL;
 }
 
-/* As FCGX_GetParam, the first of a parameter sent twice wins, except for
- * REMOTE_USER. nginx sends a parameter once per fastcgi_param line, and
- * Debian's fastcgi_params already has "REMOTE_USER $remote_user" (the
- * Basic user name from the request, checked or not): a second line after
- * it, e.g. with auth_request's user, adds a second value. The last one
- * wins, as in PHP-FPM; two different non-empty values are a conflict that
- * S3_REQUIRE_USER=1 refuses, so a configuration with the lines the other
- * way round fails closed. */
+/* As with libfcgi's FCGX_GetParam, the first of a parameter sent twice
+ * wins, except for REMOTE_USER. nginx sends a parameter once per
+ * fastcgi_param line, and Debian's fastcgi_params already has
+ * "REMOTE_USER $remote_user" (the Basic user name from the request,
+ * checked or not): a second line after it, e.g. with auth_request's user,
+ * adds a second value. The last one wins, as in PHP-FPM; two different
+ * non-empty values are a conflict that S3_REQUIRE_USER=1 refuses, so a
+ * configuration with the lines the other way round fails closed. */
 static void fcgi_vars(char *const *envp, struct fcgi_vars *v)
 {
 #define P(s) s, sizeof s - 1
@@ -496,9 +496,8 @@ static void take(const struct serve_loop *l, int ep, int fd, const char *allowed
 }
 
 /* The worker holds SIGTERM/SIGINT all the time and lets them in only in
- * epoll_pwait, its one wait (libfcgi is not in the loop any more, but a
- * signal must still never land inside a request; holding them costs no
- * system call per request). It holds up to FCGI_CONN_MAX_PER_WORKER
+ * epoll_pwait, its one wait (a signal must never land inside a request,
+ * and holding them costs no system call per request). It holds up to FCGI_CONN_MAX_PER_WORKER
  * connections at once, each read as its bytes come (fcgi_conn.h), so a
  * peer that sends nothing holds a descriptor, not the worker, until
  * S3_REQUEST_TIMEOUT drops it. The listening socket is non-blocking and a

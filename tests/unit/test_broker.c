@@ -24,6 +24,7 @@
 #include "broker.h"
 #include "creds.h"
 #include "tap.h"
+#include "child.h"
 
 static char out[S3_CREDS_MAX_PROCESS_OUT + 1];
 static char why[S3_CREDS_WHY_MAX];
@@ -37,60 +38,6 @@ static enum s3_err run(const char *cmd, long timeout_ms)
 
 /* ---- children ---------------------------------------------------------- */
 
-static int report_fd = -1;
-
-static void cok(int cond, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void cok(int cond, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	int n = snprintf(line, sizeof line, "%d ", !!cond);
-
-	va_start(ap, fmt);
-	n += vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	if (n > (int)sizeof line - 2)
-		n = (int)sizeof line - 2;
-	for (int i = 2; i < n; i++)
-		if (line[i] == '\n')
-			line[i] = ' ';
-	line[n++] = '\n';
-	if (write(report_fd, line, (size_t)n) != n)
-		_exit(99);
-}
-
-static int in_child(void (*fn)(void))
-{
-	int fds[2], st = 0;
-	static char buf[16384];
-	size_t n = 0;
-	ssize_t r;
-	pid_t pid;
-
-	fflush(stdout);
-	if (pipe(fds)) {
-		perror("pipe");
-		exit(1);
-	}
-	pid = fork();
-	if (pid == 0) {
-		close(fds[0]);
-		report_fd = fds[1];
-		fn();
-		_exit(0);
-	}
-	close(fds[1]);
-	while ((r = read(fds[0], buf + n, sizeof buf - 1 - n)) > 0)
-		n += (size_t)r;
-	close(fds[0]);
-	buf[n] = '\0';
-	waitpid(pid, &st, 0);
-	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
-		ok(line[0] == '1', "%s", line + 2);
-	return st;
-}
 
 /* ---- the environment ---------------------------------------------------- */
 

@@ -25,6 +25,7 @@
 #include "creds.h"
 #include "sandbox.h"
 #include "tap.h"
+#include "child.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SANITIZER 1
@@ -132,49 +133,6 @@ static void test_plan(void)
 
 /* ---- children ---------------------------------------------------------- */
 
-static int report_fd = -1;
-
-static void cok(int cond, const char *name)
-{
-	char line[256];
-	int n = snprintf(line, sizeof line, "%d %s\n", !!cond, name);
-
-	if (write(report_fd, line, (size_t)n) != n)
-		_exit(99);
-}
-
-/* Runs fn in a child with the pipe as report_fd; relays its lines as TAP.
- * Returns the child's wait status. */
-static int in_child(void (*fn)(void))
-{
-	int fds[2], st = 0;
-	char buf[8192];
-	size_t len = 0;
-	ssize_t r;
-	pid_t pid;
-
-	fflush(stdout);
-	if (pipe(fds)) {
-		perror("pipe");
-		exit(1);
-	}
-	pid = fork();
-	if (pid == 0) {
-		close(fds[0]);
-		report_fd = fds[1];
-		fn();
-		_exit(0);
-	}
-	close(fds[1]);
-	while ((r = read(fds[0], buf + len, sizeof buf - 1 - len)) > 0)
-		len += (size_t)r;
-	close(fds[0]);
-	buf[len] = '\0';
-	waitpid(pid, &st, 0);
-	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
-		ok(line[0] == '1', "%s", line + 2);
-	return st;
-}
 
 static int status_field(const char *field)
 {
