@@ -25,6 +25,9 @@
 #     idle kept connection is closed at the deadline.
 #  8. A parameter name holding '=' is 400 JSON; FCGI_WEB_SERVER_ADDRS is
 #     honoured as libfcgi did.
+#  9. The same loop with the listening socket on stdin (spawn-fcgi,
+#     mod_fcgid): a bare connect holds nothing and is dropped at the
+#     deadline; SIGTERM with a pin ends the process at once.
 
 import json
 import os
@@ -341,6 +344,43 @@ def web_server_addrs():
     itest.stop_proc(p)
 
 
+def stdin_socket():
+    path = os.path.join(itest.TMP, 'stdin.sock')
+    ls = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    ls.bind(path)
+    ls.listen(16)
+    log = os.path.join(itest.TMP, 'stdin.log')
+    env = itest.sign_s3_env()
+    env['S3_REQUEST_TIMEOUT'] = str(TIMEOUT)
+    with open(log, 'w') as lf:
+        p = itest.start([itest.SIGN_S3], env=env, stdin=ls.fileno(), stdout=lf, stderr=lf)
+    ls.close()
+    addr = 'unix:' + path
+    pin = fc.Raw(addr, timeout=TIMEOUT + 5)
+    time.sleep(0.2)
+    secs, diag = timed_request(addr, 'stdin.png')
+    ok(not diag and secs < 1, 'socket on stdin (spawn-fcgi): with a bare connect held, a '
+       'request is answered 200 in %.2f s' % secs, diag + itest.read_lines(log))
+    recs = pin.read_records(timeout=TIMEOUT + 5)
+    pin.close()
+    ok(pin.closed and not recs, 'socket on stdin: the bare connect is dropped at the deadline')
+    ok(itest.wait_for(lambda: any('no request within' in ln for ln in itest.read_lines(log)), 3),
+       'socket on stdin: ... with one log line', itest.read_lines(log))
+    pin = fc.Raw(addr, timeout=10)
+    pin.send(pin_bytes('params'))
+    time.sleep(0.2)
+    t0 = time.monotonic()
+    p.send_signal(signal.SIGTERM)
+    try:
+        rc = p.wait(TIMEOUT + 3)
+    except subprocess.TimeoutExpired:
+        rc = None
+    pin.close()
+    ok(rc == 0 and time.monotonic() - t0 < 1, 'socket on stdin: SIGTERM with a pin: exit 0 '
+       'in %.2f s' % (time.monotonic() - t0), ['exit %r' % rc])
+    itest.stop_proc(p)
+
+
 def main():
     t0 = time.monotonic()
     itest.need_exe(itest.SIGN_S3, 'sign_s3')
@@ -349,6 +389,7 @@ def main():
     memory()
     records()
     web_server_addrs()
+    stdin_socket()
     return itest.finish(t0)
 
 
