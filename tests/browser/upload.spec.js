@@ -189,12 +189,19 @@ async function caseA(ctx) {
   await page.close();
 }
 
+// n bytes that start with a format's magic and go on at random: the page
+// sends the first 4 KiB as file_head, and bare random bytes now and then
+// look to libmagic like some other format (then 415, a contradiction)
+function withMagic(magic, n) {
+  return Buffer.concat([Buffer.from(magic, 'latin1'), crypto.randomBytes(n - magic.length)]);
+}
+
 // (b) two files chosen at once
 async function caseB(ctx) {
   const { page, seen } = await open(ctx, PAGE_URL);
   const files = [
     { name: 'notes ü.txt', mimeType: 'text/plain', buffer: Buffer.from('héllo\n'.repeat(2000)) },
-    { name: 'Résumé final (v2).pdf', mimeType: 'application/pdf', buffer: crypto.randomBytes(300 * 1024) },
+    { name: 'Résumé final (v2).pdf', mimeType: 'application/pdf', buffer: withMagic('%PDF-1.7\n', 300 * 1024) },
   ];
   const keyNames = ['notes_ü.txt', 'résumé_final_(v2).pdf'];   // as sign_s3 sanitizes them
   await page.setInputFiles('#files', files);
@@ -217,7 +224,7 @@ async function caseDrop(ctx) {
   const { page, seen } = await open(ctx, PAGE_URL);
   const files = [
     { name: 'dropped.csv', type: 'text/csv', buffer: Buffer.from('a,b\n1,' + crypto.randomBytes(8).toString('hex') + '\n') },
-    { name: 'chart.png', type: '', buffer: crypto.randomBytes(200 * 1024) },
+    { name: 'chart.png', type: '', buffer: withMagic('\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x02\0\0\0', 200 * 1024) },
   ];
   await page.evaluate((fs) => {
     const dt = new DataTransfer();
