@@ -3,10 +3,8 @@
 #define _GNU_SOURCE 1          /* ppoll */
 #include "fcgi_conn.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fastcgi.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -664,38 +662,4 @@ const char *fcgi_conn_why(enum fcgi_conn_end e, int got_bytes)
 	case FCGI_CONN_MORE:      break;
 	}
 	return "reading";
-}
-
-int fcgi_conn_peer_allowed(int fd, const char *list)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-	char addr[INET6_ADDRSTRLEN];
-	const void *a;
-	size_t n;
-
-	if (!list || !*list || getpeername(fd, (struct sockaddr *)&ss, &sl) != 0)
-		return 1;
-	if (ss.ss_family == AF_INET)
-		a = &((struct sockaddr_in *)&ss)->sin_addr;
-	else if (ss.ss_family == AF_INET6)
-		a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
-	else
-		return 1;
-	if (!inet_ntop(ss.ss_family, a, addr, sizeof addr))
-		return 0;
-	n = strlen(addr);
-	while (*list) {
-		size_t k = strcspn(list, ",");
-		const char *s = list, *e = list + k;
-
-		while (s < e && (*s == ' ' || *s == '\t'))
-			s++;
-		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-			e--;
-		if ((size_t)(e - s) == n && !memcmp(s, addr, n))
-			return 1;
-		list += k + (list[k] == ',');
-	}
-	return 0;
 }

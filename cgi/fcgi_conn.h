@@ -141,9 +141,4 @@ const char *fcgi_conn_why(enum fcgi_conn_end e, int got_bytes);
 /* Bytes read since the request began (0: nothing of a request yet). */
 size_t fcgi_conn_got(const struct fcgi_conn *c);
 
-/* FCGI_WEB_SERVER_ADDRS (as libfcgi): list is a comma-separated list of
- * IP addresses; 1 when list is NULL or empty, or fd's peer is not an IP
- * socket, or its address is in the list. */
-int fcgi_conn_peer_allowed(int fd, const char *list);
-
 #endif

@@ -2,10 +2,12 @@
 #define _GNU_SOURCE 1          /* ppoll, accept4 */
 #include "serve.h"
 #include "date.h"
-
-#include <errno.h>
 #include "fcgi_conn.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -474,13 +476,50 @@ static int listen_watch(int ep, int fd, int *watched, int want)
 	return 0;
 }
 
+/* FCGI_WEB_SERVER_ADDRS (as libfcgi): list is a comma-separated list of
+ * IP addresses; 1 when list is NULL or empty, or fd's peer is not an IP
+ * socket, or its address is in the list. */
+static int peer_allowed(int fd, const char *list)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	char addr[INET6_ADDRSTRLEN];
+	const void *a;
+	size_t n;
+
+	if (!list || !*list || getpeername(fd, (struct sockaddr *)&ss, &sl) != 0)
+		return 1;
+	if (ss.ss_family == AF_INET)
+		a = &((struct sockaddr_in *)&ss)->sin_addr;
+	else if (ss.ss_family == AF_INET6)
+		a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+	else
+		return 1;
+	if (!inet_ntop(ss.ss_family, a, addr, sizeof addr))
+		return 0;
+	n = strlen(addr);
+	while (*list) {
+		size_t k = strcspn(list, ",");
+		const char *s = list, *e = list + k;
+
+		while (s < e && (*s == ' ' || *s == '\t'))
+			s++;
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if ((size_t)(e - s) == n && !memcmp(s, addr, n))
+			return 1;
+		list += k + (list[k] == ',');
+	}
+	return 0;
+}
+
 /* One accepted connection: read at once (under load its request is
  * usually there already), answered or put in the epoll set. */
 static void take(const struct serve_loop *l, int ep, int fd, const char *allowed)
 {
 	struct slot *s = NULL;
 
-	if (!fcgi_conn_peer_allowed(fd, allowed)) {
+	if (!peer_allowed(fd, allowed)) {
 		close(fd);    /* as libfcgi: not one of the web servers */
 		return;
 	}
