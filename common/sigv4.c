@@ -12,6 +12,7 @@
  *   UNSIGNED-PAYLOAD           (payload hash)
  */
 #include "sigv4.h"
+#include "sigv4_int.h"
 #include "date.h"
 #include "uri.h"
 
@@ -23,8 +24,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#define ALGORITHM       "AWS4-HMAC-SHA256"
-#define SCOPE_TERM      "aws4_request"
+#define ALGORITHM       SIGV4_ALGORITHM
+#define SCOPE_TERM      SIGV4_SCOPE_TERM
 #define MAX_QPARAMS     (SIGV4_MAX_PARAMS + 6)   /* extras + X-Amz-* */
 #define QUERY_MAX       (SIGV4_URL_MAX)
 #define STS_MAX         512
@@ -34,7 +35,7 @@
 
 /* ---- small validators ------------------------------------------------ */
 
-static int is_label(const char *s, size_t max)
+int sigv4__label(const char *s, size_t max)
 {
 	size_t n = 0;
 
@@ -50,7 +51,7 @@ static int is_label(const char *s, size_t max)
 	return n <= max;
 }
 
-static int is_visible(const char *s, size_t max, int allow_slash)
+int sigv4__visible(const char *s, size_t max, int allow_slash)
 {
 	size_t n = 0;
 
@@ -65,7 +66,7 @@ static int is_visible(const char *s, size_t max, int allow_slash)
 	return n <= max;
 }
 
-static int is_method(const char *m)
+int sigv4__method(const char *m)
 {
 	size_t n = 0;
 
@@ -78,7 +79,7 @@ static int is_method(const char *m)
 }
 
 /* A signed header's value: visible ASCII and spaces, no controls. */
-static int is_header_value(const char *s, size_t max)
+int sigv4__header_ok(const char *s, size_t max)
 {
 	size_t n = 0;
 
@@ -93,26 +94,26 @@ static int is_header_value(const char *s, size_t max)
 
 static enum s3_err check_request(const struct sigv4_request *r, const struct s3_creds *c)
 {
-	if (!r || !c || !is_method(r->method) || !r->host || !*r->host ||
+	if (!r || !c || !sigv4__method(r->method) || !r->host || !*r->host ||
 	    !r->path || r->path[0] != '/' || !r->payload_hash)
 		return S3_ERR_INVAL;
 	if (strlen(r->host) > SIGV4_MAX_HOST)
 		return S3_ERR_TOOLONG;
-	if (!is_label(r->region, SIGV4_MAX_REGION) ||
-	    !is_label(r->service, SIGV4_MAX_SERVICE))
+	if (!sigv4__label(r->region, SIGV4_MAX_REGION) ||
+	    !sigv4__label(r->service, SIGV4_MAX_SERVICE))
 		return S3_ERR_INVAL;
-	if (!is_visible(c->access_key, SIGV4_MAX_ACCESS_KEY, 0) ||
-	    !is_visible(c->secret_key, SIGV4_MAX_SECRET, 1))
+	if (!sigv4__visible(c->access_key, SIGV4_MAX_ACCESS_KEY, 0) ||
+	    !sigv4__visible(c->secret_key, SIGV4_MAX_SECRET, 1))
 		return S3_ERR_NOCREDS;
 	if (c->session_token && *c->session_token &&
-	    !is_visible(c->session_token, SIGV4_MAX_TOKEN, 1))
+	    !sigv4__visible(c->session_token, SIGV4_MAX_TOKEN, 1))
 		return S3_ERR_NOCREDS;
 	if (r->expires < SIGV4_EXPIRES_MIN || r->expires > SIGV4_EXPIRES_MAX)
 		return S3_ERR_RANGE;
-	if (r->content_type && !is_header_value(r->content_type, SIGV4_MAX_CONTENT_TYPE))
+	if (r->content_type && !sigv4__header_ok(r->content_type, SIGV4_MAX_CONTENT_TYPE))
 		return S3_ERR_INVAL;
 	if (r->content_disposition &&
-	    !is_header_value(r->content_disposition, SIGV4_MAX_DISPOSITION))
+	    !sigv4__header_ok(r->content_disposition, SIGV4_MAX_DISPOSITION))
 		return S3_ERR_INVAL;
 	if (r->nparams > SIGV4_MAX_PARAMS || (r->nparams && !r->params))
 		return S3_ERR_INVAL;
@@ -247,6 +248,8 @@ static enum s3_err auth_values(struct auth_values *v, const struct sigv4_request
 	return S3_OK;
 }
 
+static enum s3_err join_sorted(struct sbuf *out, struct qparam *q, size_t n);
+
 static enum s3_err canonical_query(struct sbuf *out, const struct sigv4_request *r,
                                    const struct s3_creds *c, const struct auth_values *v)
 {
@@ -268,8 +271,33 @@ static enum s3_err canonical_query(struct sbuf *out, const struct sigv4_request 
 	bad |= qparam_set(&q[n++], &s, "X-Amz-SignedHeaders", v->signed_headers_enc, 1);
 	if (bad)
 		return S3_ERR_TOOLONG;
+	return join_sorted(out, q, n);
+}
 
-	/* insertion sort: at most MAX_QPARAMS entries, X-Amz-* already in order */
+enum s3_err sigv4_query(struct sbuf *out, const struct sigv4_param *p, size_t n)
+{
+	char scratch[2 * 3 * SIGV4_MAX_PARAM * SIGV4_MAX_PARAMS + 64];
+	struct qparam q[SIGV4_MAX_PARAMS];
+	struct sbuf s;
+	int bad = 0;
+
+	if (n > SIGV4_MAX_PARAMS || (n && !p))
+		return S3_ERR_INVAL;
+	sbuf_init(&s, scratch, sizeof scratch);
+	for (size_t i = 0; i < n; i++) {
+		if (!p[i].name || !*p[i].name || !p[i].value)
+			return S3_ERR_INVAL;
+		if (strlen(p[i].name) > SIGV4_MAX_PARAM || strlen(p[i].value) > SIGV4_MAX_PARAM)
+			return S3_ERR_TOOLONG;
+		bad |= qparam_set(&q[i], &s, p[i].name, p[i].value, 0);
+	}
+	return bad ? S3_ERR_TOOLONG : join_sorted(out, q, n);
+}
+
+/* Sorts q (insertion sort: a few entries, X-Amz-* already in order) and
+ * joins it name=value&... into out. */
+static enum s3_err join_sorted(struct sbuf *out, struct qparam *q, size_t n)
+{
 	for (size_t i = 1; i < n; i++) {
 		struct qparam t = q[i];
 		size_t j = i;
@@ -303,7 +331,7 @@ enum s3_err sigv4_canonical_query(struct sbuf *out, const struct sigv4_request *
 
 /* Header value as SigV4 canonicalizes it: trimmed, inner runs of spaces
  * folded to one. */
-static void add_header_value(struct sbuf *out, const char *v)
+void sigv4__header_value(struct sbuf *out, const char *v)
 {
 	int pending = 0;
 
@@ -334,7 +362,7 @@ static enum s3_err canonical_request(struct sbuf *out, const struct sigv4_reques
 	for (size_t i = 0; i < v->nheaders; i++) {
 		sbuf_adds(out, v->headers[i].name);
 		sbuf_addc(out, ':');
-		add_header_value(out, v->headers[i].value);
+		sigv4__header_value(out, v->headers[i].value);
 		sbuf_addc(out, '\n');
 	}
 	sbuf_adds(out, "host:");
@@ -375,7 +403,7 @@ static void hex32(char *out, const unsigned char *in)
 	out[64] = '\0';
 }
 
-static enum s3_err sha256_hex(struct sigv4_cache *k, const char *s, size_t n, char hex[65])
+enum s3_err sigv4__sha256_hex(struct sigv4_cache *k, const char *s, size_t n, char hex[65])
 {
 	unsigned char md[32];
 	unsigned int mdlen = 0;
@@ -390,7 +418,7 @@ static enum s3_err sha256_hex(struct sigv4_cache *k, const char *s, size_t n, ch
 
 /* ---- stage 3: string to sign ------------------------------------------- */
 
-static enum s3_err string_to_sign(struct sbuf *out, const struct sigv4_request *r,
+enum s3_err sigv4__string_to_sign(struct sbuf *out, const char *region, const char *service,
                                   const char *amz_date, const char *creq_hash)
 {
 	sbuf_adds(out, ALGORITHM "\n");
@@ -398,9 +426,9 @@ static enum s3_err string_to_sign(struct sbuf *out, const struct sigv4_request *
 	sbuf_addc(out, '\n');
 	sbuf_addn(out, amz_date, 8);
 	sbuf_addc(out, '/');
-	sbuf_adds(out, r->region);
+	sbuf_adds(out, region);
 	sbuf_addc(out, '/');
-	sbuf_adds(out, r->service);
+	sbuf_adds(out, service);
 	sbuf_adds(out, "/" SCOPE_TERM "\n");
 	sbuf_addn(out, creq_hash, 64);
 	return sbuf_ok(out) ? S3_OK : S3_ERR_TOOLONG;
@@ -413,18 +441,18 @@ enum s3_err sigv4_string_to_sign(struct sbuf *out, const struct sigv4_request *r
 	char amz_date[17], hash[65];
 	enum s3_err e;
 
-	if (!r || !canonical_request || !is_label(r->region, SIGV4_MAX_REGION) ||
-	    !is_label(r->service, SIGV4_MAX_SERVICE))
+	if (!r || !canonical_request || !sigv4__label(r->region, SIGV4_MAX_REGION) ||
+	    !sigv4__label(r->service, SIGV4_MAX_SERVICE))
 		return S3_ERR_INVAL;
 	if ((e = s3_date_amz(r->when, amz_date)))
 		return e;
 	if ((e = sigv4_cache_init(&k)))
 		return e;
-	e = sha256_hex(&k, canonical_request, len, hash);
+	e = sigv4__sha256_hex(&k, canonical_request, len, hash);
 	sigv4_cache_clear(&k);
 	if (e)
 		return e;
-	return string_to_sign(out, r, amz_date, hash);
+	return sigv4__string_to_sign(out, r->region, r->service, amz_date, hash);
 }
 
 /* ---- stages 4 and 5: HMAC-SHA256 -------------------------------------- */
@@ -485,7 +513,7 @@ enum s3_err sigv4_signing_key(struct sigv4_cache *k, const char *secret,
 		return S3_OK;   /* the four were checked when they were stored */
 
 	k->valid = 0;
-	if (!is_label(region, SIGV4_MAX_REGION) || !is_label(service, SIGV4_MAX_SERVICE))
+	if (!sigv4__label(region, SIGV4_MAX_REGION) || !sigv4__label(service, SIGV4_MAX_SERVICE))
 		return S3_ERR_INVAL;
 	if (slen > SIGV4_MAX_SECRET)
 		return S3_ERR_TOOLONG;
@@ -566,10 +594,10 @@ static enum s3_err presign_query(struct sbuf *out, const struct sigv4_request *r
 	sbuf_init(&cb, creq, sizeof creq);
 	if ((e = canonical_request(&cb, r, out->p + qstart, out->len - qstart, &v)))
 		return e;
-	if ((e = sha256_hex(k, cb.p, cb.len, hash)))
+	if ((e = sigv4__sha256_hex(k, cb.p, cb.len, hash)))
 		return e;
 	sbuf_init(&sb, sts, sizeof sts);
-	if ((e = string_to_sign(&sb, r, v.amz_date, hash)))
+	if ((e = sigv4__string_to_sign(&sb, r->region, r->service, v.amz_date, hash)))
 		return e;
 	memcpy(date8, v.amz_date, 8);
 	date8[8] = '\0';

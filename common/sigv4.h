@@ -123,4 +123,56 @@ enum s3_err sigv4_signature(char hex[65], struct sigv4_cache *k, const char *sts
 enum s3_err sigv4_presign_query(struct sbuf *out, const struct sigv4_request *r,
                                 const struct s3_creds *c, struct sigv4_cache *cache);
 
+/* The canonical query of n raw parameters: each name and value encoded,
+ * sorted by name then value, joined name=value&... (a parameter without
+ * a value is "name="). It is also the query a request's URL carries. */
+enum s3_err sigv4_query(struct sbuf *out, const struct sigv4_param *p, size_t n);
+
+/* ---- the Authorization header style (the S3 client) ------------------ */
+
+#define SIGV4_MAX_HEADERS      16        /* headers signed besides host, x-amz-* */
+#define SIGV4_MAX_HEADER_VALUE 2048
+#define SIGV4_AUTH_MAX         (SIGV4_MAX_ACCESS_KEY + SIGV4_MAX_REGION + SIGV4_MAX_SERVICE \
+                                + 32 * (SIGV4_MAX_HEADERS + 4) + 256)
+
+/* A header to sign: any-case name (a token), raw value. */
+struct sigv4_header {
+	const char *name;
+	const char *value;
+};
+
+struct sigv4_hrequest {
+	const char *method;
+	const char *host;          /* Host header, with :port when not default */
+	const char *path;          /* canonical path, already URI-encoded */
+	const struct sigv4_param *params;  /* query parameters, raw */
+	size_t nparams;
+	const struct sigv4_header *headers;  /* signed besides host and x-amz-* */
+	size_t nheaders;
+	const char *service;
+	const char *region;
+	const char *payload_hash;  /* hex SHA-256 of the body, or UNSIGNED-PAYLOAD */
+	int content_sha256;        /* 1: sent and signed as x-amz-content-sha256 (S3) */
+	time_t when;
+};
+
+/* What the request must carry: X-Amz-Date, Authorization (and, as the
+ * caller sends them, X-Amz-Security-Token with the credentials' token and
+ * x-amz-content-sha256 with payload_hash when asked). */
+struct sigv4_hauth {
+	char amz_date[17];
+	char authorization[SIGV4_AUTH_MAX];
+};
+
+/* Stage 2, header style: METHOD, path, canonical query, the signed
+ * headers (lowercase names, sorted; values trimmed, spaces folded) each
+ * "name:value", a blank line, their names joined by ';', payload hash. */
+enum s3_err sigv4_header_canonical_request(struct sbuf *out, const struct sigv4_hrequest *r,
+                                           const struct s3_creds *c);
+
+/* All stages into a; cache as for sigv4_presign_query (NULL: none). The
+ * Authorization value is never logged (it names the access key). */
+enum s3_err sigv4_sign_headers(struct sigv4_hauth *a, const struct sigv4_hrequest *r,
+                               const struct s3_creds *c, struct sigv4_cache *cache);
+
 #endif

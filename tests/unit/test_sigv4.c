@@ -7,10 +7,13 @@
 #include "uri.h"
 
 #include <cjson/cJSON.h>
+#include <openssl/evp.h>
+#include <stdio.h>
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define VEC_DIR "tests/vectors/aws-sigv4-suite"
 #define FILE_MAX 65536
@@ -102,46 +105,61 @@ static time_t iso_time(const char *s)
 	return timegm(&tm);
 }
 
-static void vector_case(const char *name)
-{
-	char dir[512], path[1024], host[256], method[16], rawq[2048] = "";
-	char *ctx_txt, *req_txt, *want_creq, *want_sts, *want_sig, *want_signed;
-	char *names[SIGV4_MAX_PARAMS] = {0}, qbuf[2048], *save = NULL;
+/* One case of the suite, parsed: the request line, Host, the other
+ * headers, the query as raw parameters, the context. */
+struct vec {
+	char dir[512], path[1024], host[256], method[16], target[2048], qbuf[2048];
+	char hbuf[4096];
 	struct sigv4_param params[SIGV4_MAX_PARAMS];
-	size_t np = 0;
-	cJSON *ctx, *cr;
+	size_t np;
+	struct sigv4_header headers[SIGV4_MAX_HEADERS];
+	size_t nh;
+	char *ctx_txt, *req_txt;
+	cJSON *ctx;
 	struct s3_creds c;
-	struct sigv4_request r;
-	static char out[SIGV4_CANON_MAX];
-	struct sbuf b;
-	struct sigv4_cache key;
-	char sig[65], date8[9], target[2048];
+	const char *service, *region;
+	time_t when;
+	unsigned expires;
+};
 
-	snprintf(dir, sizeof dir, "%s/%s", VEC_DIR, name);
-	ctx_txt = slurp(dir, "context.json");
-	req_txt = slurp(dir, "request.txt");
-	want_creq = slurp(dir, "query-canonical-request.txt");
-	want_sts = slurp(dir, "query-string-to-sign.txt");
-	want_sig = slurp(dir, "query-signature.txt");
-	want_signed = slurp(dir, "query-signed-request.txt");
-	if (!ok(ctx_txt && req_txt && want_creq && want_sts && want_sig && want_signed,
-	        "%s: vector files present", name))
-		return;
-	chomp(want_sig);
-	ctx = cJSON_Parse(ctx_txt);
-	cr = cJSON_GetObjectItem(ctx, "credentials");
+static int load(const char *name, struct vec *v)
+{
+	char rawq[2048] = "", *save = NULL;
+	cJSON *cr;
+	struct sbuf b;
+
+	memset(v, 0, sizeof *v);
+	snprintf(v->dir, sizeof v->dir, "%s/%s", VEC_DIR, name);
+	v->ctx_txt = slurp(v->dir, "context.json");
+	v->req_txt = slurp(v->dir, "request.txt");
+	if (!v->ctx_txt || !v->req_txt)
+		return -1;
+	v->ctx = cJSON_Parse(v->ctx_txt);
+	cr = cJSON_GetObjectItem(v->ctx, "credentials");
 
 	/* "GET /path?query HTTP/1.1\nHost:example.amazonaws.com" */
 	/* the target runs to " HTTP/" (it may hold spaces) */
-	sscanf(req_txt, "%15s", method);
+	sscanf(v->req_txt, "%15s", v->method);
 	{
-		const char *t0 = strchr(req_txt, ' ') + 1, *t1 = strstr(t0, " HTTP/");
+		const char *t0 = strchr(v->req_txt, ' ') + 1, *t1 = strstr(t0, " HTTP/");
 
-		snprintf(target, sizeof target, "%.*s", (int)(t1 - t0), t0);
+		snprintf(v->target, sizeof v->target, "%.*s", (int)(t1 - t0), t0);
 	}
-	sscanf(strstr(req_txt, "Host:") + 5, "%255s", host);
+	sscanf(strstr(v->req_txt, "Host:") + 5, "%255s", v->host);
+	/* the headers other than Host, "Name:value" lines after the first */
+	snprintf(v->hbuf, sizeof v->hbuf, "%s", strchr(v->req_txt, '\n') + 1);
+	for (char *l = strtok_r(v->hbuf, "\n", &save); l && v->nh < SIGV4_MAX_HEADERS;
+	     l = strtok_r(NULL, "\n", &save)) {
+		char *colon = strchr(l, ':');
+
+		chomp(l);
+		if (!colon || !strncmp(l, "Host:", 5))
+			continue;
+		*colon = '\0';
+		v->headers[v->nh++] = (struct sigv4_header){ l, colon + 1 };
+	}
 	{
-		char *q = strchr(target, '?');
+		char *q = strchr(v->target, '?');
 
 		if (q) {
 			*q = '\0';
@@ -149,42 +167,71 @@ static void vector_case(const char *name)
 		}
 	}
 	/* path: raw (decoded) bytes, encoded once as S3 does */
-	pct_decode(target);
-	sbuf_init(&b, path, sizeof path);
-	uri_encode(&b, target, strlen(target), URI_KEEP_SLASH);
+	pct_decode(v->target);
+	sbuf_init(&b, v->path, sizeof v->path);
+	uri_encode(&b, v->target, strlen(v->target), URI_KEEP_SLASH);
 
-	snprintf(qbuf, sizeof qbuf, "%s", rawq);
-	for (char *p = strtok_r(qbuf, "&", &save); p && np < SIGV4_MAX_PARAMS;
+	snprintf(v->qbuf, sizeof v->qbuf, "%s", rawq);
+	save = NULL;
+	for (char *p = strtok_r(v->qbuf, "&", &save); p && v->np < SIGV4_MAX_PARAMS;
 	     p = strtok_r(NULL, "&", &save)) {
 		char *eq = strchr(p, '=');
 
-		names[np] = p;
 		if (eq)
 			*eq = '\0';
 		pct_decode(p);
-		params[np].name = p;
-		params[np].value = eq ? eq + 1 : "";
+		v->params[v->np].name = p;
+		v->params[v->np].value = eq ? eq + 1 : "";
 		if (eq)
 			pct_decode(eq + 1);
-		np++;
+		v->np++;
 	}
+	v->c.access_key = cJSON_GetObjectItem(cr, "access_key_id")->valuestring;
+	v->c.secret_key = cJSON_GetObjectItem(cr, "secret_access_key")->valuestring;
+	v->c.session_token = cJSON_GetObjectItem(cr, "token") ?
+	                     cJSON_GetObjectItem(cr, "token")->valuestring : NULL;
+	v->service = cJSON_GetObjectItem(v->ctx, "service")->valuestring;
+	v->region = cJSON_GetObjectItem(v->ctx, "region")->valuestring;
+	v->when = iso_time(cJSON_GetObjectItem(v->ctx, "timestamp")->valuestring);
+	v->expires = (unsigned)cJSON_GetObjectItem(v->ctx, "expiration_in_seconds")->valueint;
+	return 0;
+}
 
-	c.access_key = cJSON_GetObjectItem(cr, "access_key_id")->valuestring;
-	c.secret_key = cJSON_GetObjectItem(cr, "secret_access_key")->valuestring;
-	c.session_token = cJSON_GetObjectItem(cr, "token") ?
-	                  cJSON_GetObjectItem(cr, "token")->valuestring : NULL;
+static void unload(struct vec *v)
+{
+	cJSON_Delete(v->ctx);
+	free(v->ctx_txt);
+	free(v->req_txt);
+}
+
+static void vector_case(const char *name)
+{
+	char *want_creq, *want_sts, *want_sig, *want_signed;
+	static struct vec v;
+	static char out[SIGV4_CANON_MAX];
+	struct sigv4_request r;
+	struct sbuf b;
+	struct sigv4_cache key;
+	char sig[65], date8[9];
+
+	load(name, &v);
+	want_creq = slurp(v.dir, "query-canonical-request.txt");
+	want_sts = slurp(v.dir, "query-string-to-sign.txt");
+	want_sig = slurp(v.dir, "query-signature.txt");
+	want_signed = slurp(v.dir, "query-signed-request.txt");
+	if (!ok(v.ctx_txt && v.req_txt && want_creq && want_sts && want_sig && want_signed,
+	        "%s: vector files present", name))
+		return;
+	chomp(want_sig);
 	r = (struct sigv4_request){
-		.method = method, .host = host, .path = path,
-		.params = params, .nparams = np, .content_type = NULL,
-		.service = cJSON_GetObjectItem(ctx, "service")->valuestring,
-		.region = cJSON_GetObjectItem(ctx, "region")->valuestring,
-		.payload_hash = SIGV4_EMPTY_SHA256,
-		.when = iso_time(cJSON_GetObjectItem(ctx, "timestamp")->valuestring),
-		.expires = (unsigned)cJSON_GetObjectItem(ctx, "expiration_in_seconds")->valueint,
+		.method = v.method, .host = v.host, .path = v.path,
+		.params = v.params, .nparams = v.np, .content_type = NULL,
+		.service = v.service, .region = v.region,
+		.payload_hash = SIGV4_EMPTY_SHA256, .when = v.when, .expires = v.expires,
 	};
 
 	sbuf_init(&b, out, sizeof out);
-	is_int(sigv4_canonical_request(&b, &r, &c), S3_OK, "%s: canonical request built", name);
+	is_int(sigv4_canonical_request(&b, &r, &v.c), S3_OK, "%s: canonical request built", name);
 	is_str(out, want_creq, "%s: canonical request", name);
 
 	sbuf_init(&b, out, sizeof out);
@@ -194,7 +241,7 @@ static void vector_case(const char *name)
 
 	snprintf(date8, sizeof date8, "%.8s", want_sts + strlen("AWS4-HMAC-SHA256\n"));
 	sigv4_cache_init(&key);
-	is_int(sigv4_signing_key(&key, c.secret_key, date8, r.region, r.service), S3_OK,
+	is_int(sigv4_signing_key(&key, v.c.secret_key, date8, r.region, r.service), S3_OK,
 	       "%s: signing key", name);
 	is_int(sigv4_signature(sig, &key, want_sts, strlen(want_sts)), S3_OK,
 	       "%s: signature computed", name);
@@ -206,7 +253,7 @@ static void vector_case(const char *name)
 		char got[8192], want[8192], *q, *sp;
 
 		sbuf_init(&b, out, sizeof out);
-		is_int(sigv4_presign_query(&b, &r, &c, NULL), S3_OK, "%s: presign", name);
+		is_int(sigv4_presign_query(&b, &r, &v.c, NULL), S3_OK, "%s: presign", name);
 		sorted_params(out, got, sizeof got, 1);
 		q = strchr(want_signed, '?');
 		sp = q ? strchr(q, ' ') : NULL;
@@ -218,10 +265,50 @@ static void vector_case(const char *name)
 		ok(strstr(out, want_sig) != NULL, "%s: presigned query carries the signature", name);
 		is_str(got, want, "%s: X-Amz-* parameters as in the signed request", name);
 	}
-	(void)names;
-	cJSON_Delete(ctx);
-	free(ctx_txt); free(req_txt); free(want_creq); free(want_sts);
-	free(want_sig); free(want_signed);
+	unload(&v);
+	free(want_creq); free(want_sts); free(want_sig); free(want_signed);
+}
+
+/* The same case in the Authorization header style (header-* files). */
+static void header_case(const char *name)
+{
+	char *want_creq, *want_sts, *want_sig, *want_signed, *auth;
+	static struct vec v;
+	static char out[SIGV4_CANON_MAX];
+	struct sigv4_hrequest r;
+	struct sigv4_hauth a;
+	struct sbuf b;
+
+	load(name, &v);
+	want_creq = slurp(v.dir, "header-canonical-request.txt");
+	want_sts = slurp(v.dir, "header-string-to-sign.txt");
+	want_sig = slurp(v.dir, "header-signature.txt");
+	want_signed = slurp(v.dir, "header-signed-request.txt");
+	if (!ok(v.ctx_txt && want_creq && want_sts && want_sig && want_signed,
+	        "%s: header vector files present", name))
+		return;
+	chomp(want_sig);
+	r = (struct sigv4_hrequest){
+		.method = v.method, .host = v.host, .path = v.path,
+		.params = v.params, .nparams = v.np, .headers = v.headers, .nheaders = v.nh,
+		.service = v.service, .region = v.region,
+		.payload_hash = SIGV4_EMPTY_SHA256, .content_sha256 = 0, .when = v.when,
+	};
+	sbuf_init(&b, out, sizeof out);
+	is_int(sigv4_header_canonical_request(&b, &r, &v.c), S3_OK,
+	       "%s: header style: canonical request built", name);
+	is_str(out, want_creq, "%s: header style: canonical request", name);
+	is_int(sigv4_sign_headers(&a, &r, &v.c, NULL), S3_OK, "%s: header style: signed", name);
+	auth = strstr(want_signed, "Authorization:");
+	if (auth) {
+		auth += strlen("Authorization:");
+		auth[strcspn(auth, "\r\n")] = '\0';
+	}
+	is_str(a.authorization, auth, "%s: header style: Authorization as in the signed request",
+	       name);
+	ok(strstr(a.authorization, want_sig) != NULL, "%s: header style: the signature", name);
+	unload(&v);
+	free(want_creq); free(want_sts); free(want_sig); free(want_signed);
 }
 
 static void suite(void)
@@ -241,6 +328,7 @@ static void suite(void)
 	ok(n >= 13, "at least 13 suite cases (%zu)", n);
 	for (size_t i = 0; i < n; i++) {
 		vector_case(names[i]);
+		header_case(names[i]);
 		free(names[i]);
 	}
 }
@@ -642,6 +730,140 @@ static void refusals(void)
 	}
 }
 
+/* ---- the header style against botocore ---------------------------------- */
+
+/* A case: as the S3 client would send it (path encoded, params and
+ * headers raw); botocore's S3SigV4Auth signs the same request
+ * (tests/lib/botocore_header.py) and the Authorization values must match. */
+struct hcase {
+	const char *method, *host, *path, *region, *token, *body;
+	struct sigv4_param params[3];
+	size_t np;
+	struct sigv4_header headers[4];
+	size_t nh;
+};
+
+static const struct hcase hcases[] = {
+	{ "PUT", "bkt.s3.amazonaws.com", "/a%20b.txt", "us-east-1", NULL, "hello",
+	  { { 0 } }, 0, { { "Content-Type", "text/plain" } }, 1 },
+	{ "POST", "bkt.s3.eu-west-1.amazonaws.com", "/photos/x.jpg", "eu-west-1",
+	  "FQoGZXIvYXdzEXAMPLE//token+=", "",
+	  { { "uploads", "" } }, 1,
+	  { { "Content-Type", "image/jpeg" }, { "x-amz-acl", "private" },
+	    { "X-Amz-Meta-Owner", "Ann  Lee " } }, 3 },
+	{ "GET", "bkt.s3.ap-southeast-2.amazonaws.com", "/k", "ap-southeast-2", NULL, "",
+	  { { "uploadId", "2~abc.def_-/+=" }, { "part-number-marker", "5" } }, 2, { { 0 } }, 0 },
+	{ "DELETE", "bkt.s3.amazonaws.com", "/dir/%E2%82%AC.txt", "us-east-1", NULL, "",
+	  { { "uploadId", "xyz" } }, 1, { { 0 } }, 0 },
+	{ "POST", "127.0.0.1:8080", "/bucket/big.bin", "us-east-1", NULL,
+	  "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber>"
+	  "<ETag>\"a54357aff0632cce46d942af68356b38\"</ETag></Part></CompleteMultipartUpload>",
+	  { { "uploadId", "VXBsb2FkIElE" } }, 1,
+	  { { "Content-Type", "application/xml" }, { "Content-MD5", "XrY7u+Ae7tCTyyK7j1rNww==" } }, 2 },
+};
+
+#define HCASE_TIME 1796378410   /* 20261204T100010Z */
+
+static void sha256_hex_of(const char *s, char hex[65])
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+
+	EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+static void botocore_headers(void)
+{
+	static const struct s3_creds base = { "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL };
+	const size_t n = sizeof hcases / sizeof hcases[0];
+	char in[] = "/tmp/test_sigv4_hdr.XXXXXX", cmd[256], line[4096];
+	FILE *f, *p;
+	int fd = mkstemp(in);
+	size_t i = 0;
+
+	if (fd < 0 || access("/usr/bin/python3", X_OK) != 0) {
+		ok(1, "# SKIP botocore header parity: no /usr/bin/python3");
+		return;
+	}
+	f = fdopen(fd, "w");
+	for (size_t k = 0; k < n; k++) {
+		const struct hcase *h = &hcases[k];
+
+		fprintf(f, "%s\thttp://%s%s\t20261204T100010Z\t%s\t%s\t%s\t%s\t%s\t",
+		        h->method, h->host, h->path, h->region, base.access_key, base.secret_key,
+		        h->token ? h->token : "-", h->body);
+		for (size_t j = 0; j < h->np; j++)
+			fprintf(f, "%s%s=%s", j ? "&" : "", h->params[j].name, h->params[j].value);
+		fprintf(f, "%s\t", h->np ? "" : "-");
+		for (size_t j = 0; j < h->nh; j++)
+			fprintf(f, "%s%s:%s", j ? "|" : "", h->headers[j].name, h->headers[j].value);
+		fprintf(f, "%s\n", h->nh ? "" : "-");
+	}
+	fclose(f);
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 tests/lib/botocore_header.py < %s 2>&1", in);
+	if (!(p = popen(cmd, "r"))) {
+		ok(0, "botocore_header.py runs");
+		unlink(in);
+		return;
+	}
+	while (i < n && fgets(line, sizeof line, p)) {
+		const struct hcase *h = &hcases[i];
+		struct s3_creds c = base;
+		struct sigv4_hrequest r;
+		struct sigv4_hauth a;
+		char hash[65], *tab = strchr(line, '\t');
+
+		chomp(line);
+		if (tab)
+			*tab++ = '\0';
+		c.session_token = h->token;
+		sha256_hex_of(h->body, hash);
+		r = (struct sigv4_hrequest){
+			.method = h->method, .host = h->host, .path = h->path,
+			.params = h->params, .nparams = h->np, .headers = h->headers, .nheaders = h->nh,
+			.service = "s3", .region = h->region, .payload_hash = hash,
+			.content_sha256 = 1, .when = HCASE_TIME,
+		};
+		is_int(sigv4_sign_headers(&a, &r, &c, NULL), S3_OK, "botocore %zu (%s %s): signed",
+		       i, h->method, h->path);
+		is_str(a.authorization, line, "botocore %zu: Authorization = S3SigV4Auth's", i);
+		is_str(hash, tab ? tab : "", "botocore %zu: x-amz-content-sha256 = botocore's", i);
+		i++;
+	}
+	pclose(p);
+	unlink(in);
+	ok(i == n, "botocore answered every case (%zu of %zu)", i, n);
+}
+
+/* Header-style refusals: what the signer must not sign. */
+static void header_refusals(void)
+{
+	const struct s3_creds c = { "AKID", "secret", NULL };
+	struct sigv4_header bad_name[] = { { "Bad Name", "x" } };
+	struct sigv4_header ctl[] = { { "x-amz-meta-a", "a\r\nb" } };
+	struct sigv4_header twice[] = { { "Content-Type", "a" }, { "content-type", "b" } };
+	struct sigv4_header host[] = { { "Host", "evil" } };
+	struct sigv4_hrequest r = {
+		.method = "GET", .host = "h", .path = "/k", .service = "s3", .region = "us-east-1",
+		.payload_hash = SIGV4_EMPTY_SHA256, .content_sha256 = 1, .when = HCASE_TIME,
+	};
+	struct sigv4_hauth a;
+
+	is_int(sigv4_sign_headers(&a, &r, &c, NULL), S3_OK, "header style: a plain GET signs");
+	r.headers = bad_name, r.nheaders = 1;
+	is_int(sigv4_sign_headers(&a, &r, &c, NULL), S3_ERR_INVAL, "header style: a name with a space: refused");
+	r.headers = ctl;
+	is_int(sigv4_sign_headers(&a, &r, &c, NULL), S3_ERR_INVAL, "header style: CR LF in a value: refused");
+	r.headers = twice, r.nheaders = 2;
+	is_int(sigv4_sign_headers(&a, &r, &c, NULL), S3_ERR_INVAL, "header style: a name twice: refused");
+	r.headers = host, r.nheaders = 1;
+	is_int(sigv4_sign_headers(&a, &r, &c, NULL), S3_ERR_INVAL, "header style: a second Host: refused");
+	r.headers = NULL, r.nheaders = 0, r.path = "k";
+	is_int(sigv4_sign_headers(&a, &r, &c, NULL), S3_ERR_INVAL, "header style: a path without '/': refused");
+}
+
 int main(void)
 {
 	suite();
@@ -654,5 +876,7 @@ int main(void)
 	signed_parts();
 	disposition();
 	refusals();
+	botocore_headers();
+	header_refusals();
 	return done_testing();
 }

@@ -1,0 +1,22 @@
+/* sigv4_int.h - the pieces sigv4.c (query style) and sigv4_header.c
+ * (Authorization header style) share; not an API for anything else. */
+#ifndef SIGN_S3_SIGV4_INT_H
+#define SIGN_S3_SIGV4_INT_H
+
+#include "sigv4.h"
+
+#define SIGV4_ALGORITHM  "AWS4-HMAC-SHA256"
+#define SIGV4_SCOPE_TERM "aws4_request"
+
+int sigv4__label(const char *s, size_t max);       /* region, service */
+int sigv4__visible(const char *s, size_t max, int allow_slash);   /* keys, tokens */
+int sigv4__method(const char *m);
+int sigv4__header_ok(const char *s, size_t max);   /* a signed header's value */
+/* A header value as SigV4 canonicalizes it: trimmed, inner runs of
+ * spaces folded to one. */
+void sigv4__header_value(struct sbuf *out, const char *v);
+enum s3_err sigv4__sha256_hex(struct sigv4_cache *k, const char *s, size_t n, char hex[65]);
+enum s3_err sigv4__string_to_sign(struct sbuf *out, const char *region, const char *service,
+                                  const char *amz_date, const char *creq_hash);
+
+#endif
