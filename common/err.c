@@ -16,6 +16,7 @@ static const char *const messages[S3_ERR__COUNT] = {
 	[S3_ERR_CONFIG]  = "invalid configuration",
 	[S3_ERR_IO]      = "input/output error",
 	[S3_ERR_NOTFOUND] = "not found",
+	[S3_ERR_PARSE]   = "malformed answer",
 };
 
 const char *s3_strerror(enum s3_err e)

@@ -20,6 +20,7 @@ enum s3_err {
 	S3_ERR_CONFIG,     /* bad configuration value */
 	S3_ERR_IO,         /* file or socket error */
 	S3_ERR_NOTFOUND,   /* a file that does not exist */
+	S3_ERR_PARSE,      /* an answer that is not what it must be (S3's XML) */
 	S3_ERR__COUNT
 };
 

@@ -11,7 +11,7 @@ PKGS=(
   # build; libFuzzer's runtime; valgrind for the leak tests
   build-essential pkg-config clang libclang-rt-14-dev valgrind
   # libraries
-  libfcgi-dev libssl-dev libcjson-dev libcurl4-openssl-dev libmagic-dev media-types
+  libfcgi-dev libssl-dev libcjson-dev libcurl4-openssl-dev libmagic-dev libexpat1-dev media-types
   # tests: reference signer (Debian's botocore, for /usr/bin/python3), prove, curl;
   # CPython embedded in the fuzz_json_strict target (tests/fuzz/fuzz.mk)
   python3 python3-botocore perl curl strace python3-dev

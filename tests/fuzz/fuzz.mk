@@ -10,7 +10,7 @@ FUZZ_OUT   ?= build/fuzz
 PKG_CONFIG ?= pkg-config
 CJSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcjson 2>/dev/null) \
                 $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
-FUZZ_LIBS    := $(shell $(PKG_CONFIG) --libs libcjson libcrypto libmagic 2>/dev/null || echo -lcjson -lcrypto -lmagic)
+FUZZ_LIBS    := $(shell $(PKG_CONFIG) --libs libcjson libcrypto libmagic expat 2>/dev/null || echo -lcjson -lcrypto -lmagic -lexpat)
 
 SAN        := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
               -fno-omit-frame-pointer
@@ -25,7 +25,7 @@ TGT_CFLAGS := $(WARN) -Werror -Wno-missing-prototypes -O1 -g $(SAN) \
               -D_GNU_SOURCE -Icommon -Icgi -Itests/fuzz $(CJSON_CFLAGS)
 
 TARGETS := fuzz_form fuzz_json fuzz_filename fuzz_mime fuzz_config fuzz_uri \
-           fuzz_json_strict
+           fuzz_s3xml fuzz_json_strict
 # opt-in (make -f tests/fuzz/fuzz.mk fuzz_handler): the whole handler
 OPT_TARGETS := fuzz_handler
 

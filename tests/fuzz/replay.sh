@@ -15,7 +15,7 @@ repo=$(cd "$here/../.." && pwd)
 cd "$repo" || exit 1
 unset MAKEFLAGS MFLAGS MAKELEVEL   # our own make, not a sub-make of make test
 out=build/fuzz
-core="fuzz_form fuzz_json fuzz_filename fuzz_mime fuzz_config fuzz_uri fuzz_json_strict"
+core="fuzz_form fuzz_json fuzz_filename fuzz_mime fuzz_config fuzz_uri fuzz_s3xml fuzz_json_strict"
 if [ ! -x /usr/bin/python3-config ] && [ ! -x /usr/bin/python3.11-config ]; then
 	core=${core% fuzz_json_strict}
 	skip_strict=1

@@ -5,7 +5,7 @@
 #
 # SECONDS per target (default $FUZZ_SECONDS, else 60); TARGETs default to
 # the seven of CI (fuzz_form fuzz_json fuzz_filename fuzz_mime fuzz_config
-# fuzz_uri fuzz_json_strict); fuzz_handler (the whole handler, opt-in) may
+# fuzz_uri fuzz_s3xml fuzz_json_strict); fuzz_handler (the whole handler, opt-in) may
 # be named too. fuzz_json_strict embeds Debian's CPython: without
 # /usr/bin/python3-config (python3-dev) it is skipped, saying so.
 # Each target is built into build/fuzz/ with clang (tests/fuzz/fuzz.mk) and
@@ -29,7 +29,7 @@ unset MAKEFLAGS MFLAGS MAKELEVEL   # our own make, not a sub-make of make fuzz
 secs=${1:-${FUZZ_SECONDS:-60}}
 [ $# -gt 0 ] && shift
 case $secs in ''|*[!0-9]*) echo "usage: $0 [SECONDS] [TARGET...]" >&2; exit 2;; esac
-all="fuzz_form fuzz_json fuzz_filename fuzz_mime fuzz_config fuzz_uri fuzz_json_strict"
+all="fuzz_form fuzz_json fuzz_filename fuzz_mime fuzz_config fuzz_uri fuzz_s3xml fuzz_json_strict"
 targets=${*:-$all}
 if [[ " $targets " == *" fuzz_json_strict "* ]] &&
    [ ! -x /usr/bin/python3-config ] && [ ! -x /usr/bin/python3.11-config ]; then
@@ -42,7 +42,7 @@ out=build/fuzz
 # per-target input size limits (bytes): enough for every limit they test
 declare -A maxlen=([fuzz_form]=20000 [fuzz_json]=20000 [fuzz_filename]=5000
                    [fuzz_mime]=8192 [fuzz_config]=8192 [fuzz_uri]=4096
-                   [fuzz_handler]=20000 [fuzz_json_strict]=16384)
+                   [fuzz_handler]=20000 [fuzz_json_strict]=16384 [fuzz_s3xml]=65536)
 
 t0=$(date +%s)
 mkdir -p "$out"
