@@ -349,29 +349,41 @@ void sigv4__header_value(struct sbuf *out, const char *v)
 	}
 }
 
+enum s3_err sigv4__canonical(struct sbuf *out, const char *method, const char *path,
+                             const char *query, size_t qlen, const struct sigv4__hdr *h,
+                             size_t n, const char *signed_list, const char *payload_hash)
+{
+	sbuf_adds(out, method);
+	sbuf_addc(out, '\n');
+	sbuf_adds(out, path);
+	sbuf_addc(out, '\n');
+	sbuf_addn(out, query, qlen);
+	sbuf_addc(out, '\n');
+	for (size_t i = 0; i < n; i++) {
+		sbuf_adds(out, h[i].name);
+		sbuf_addc(out, ':');
+		sigv4__header_value(out, h[i].value);
+		sbuf_addc(out, '\n');
+	}
+	sbuf_addc(out, '\n');
+	sbuf_adds(out, signed_list);
+	sbuf_addc(out, '\n');
+	sbuf_adds(out, payload_hash);
+	return sbuf_ok(out) ? S3_OK : S3_ERR_TOOLONG;
+}
+
 static enum s3_err canonical_request(struct sbuf *out, const struct sigv4_request *r,
                                      const char *query, size_t qlen,
                                      const struct auth_values *v)
 {
-	sbuf_adds(out, r->method);
-	sbuf_addc(out, '\n');
-	sbuf_adds(out, r->path);
-	sbuf_addc(out, '\n');
-	sbuf_addn(out, query, qlen);
-	sbuf_addc(out, '\n');
-	for (size_t i = 0; i < v->nheaders; i++) {
-		sbuf_adds(out, v->headers[i].name);
-		sbuf_addc(out, ':');
-		sigv4__header_value(out, v->headers[i].value);
-		sbuf_addc(out, '\n');
-	}
-	sbuf_adds(out, "host:");
-	sbuf_adds(out, r->host);
-	sbuf_adds(out, "\n\n");
-	sbuf_adds(out, v->signed_headers);
-	sbuf_addc(out, '\n');
-	sbuf_adds(out, r->payload_hash);
-	return sbuf_ok(out) ? S3_OK : S3_ERR_TOOLONG;
+	struct sigv4__hdr h[MAX_HEADERS + 1];
+	size_t n = 0;
+
+	for (size_t i = 0; i < v->nheaders; i++)
+		h[n++] = (struct sigv4__hdr){ v->headers[i].name, v->headers[i].value };
+	h[n++] = (struct sigv4__hdr){ "host", r->host };    /* sorts after both */
+	return sigv4__canonical(out, r->method, r->path, query, qlen, h, n, v->signed_headers,
+	                        r->payload_hash);
 }
 
 enum s3_err sigv4_canonical_request(struct sbuf *out, const struct sigv4_request *r,

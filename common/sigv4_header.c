@@ -117,26 +117,18 @@ static enum s3_err collect(struct hstate *st, const struct sigv4_hrequest *r,
 static enum s3_err canonical(struct sbuf *out, const struct sigv4_hrequest *r,
                              const struct hstate *st)
 {
+	char query[SIGV4_URL_MAX];
+	struct sigv4__hdr h[ALL_HEADERS];
+	struct sbuf q;
 	enum s3_err e;
 
-	sbuf_adds(out, r->method);
-	sbuf_addc(out, '\n');
-	sbuf_adds(out, r->path);
-	sbuf_addc(out, '\n');
-	if ((e = sigv4_query(out, r->params, r->nparams)))
+	sbuf_init(&q, query, sizeof query);
+	if ((e = sigv4_query(&q, r->params, r->nparams)))
 		return e;
-	sbuf_addc(out, '\n');
-	for (size_t i = 0; i < st->n; i++) {
-		sbuf_adds(out, st->h[i].name);
-		sbuf_addc(out, ':');
-		sigv4__header_value(out, st->h[i].value);
-		sbuf_addc(out, '\n');
-	}
-	sbuf_addc(out, '\n');
-	sbuf_adds(out, st->signed_list);
-	sbuf_addc(out, '\n');
-	sbuf_adds(out, r->payload_hash);
-	return sbuf_ok(out) ? S3_OK : S3_ERR_TOOLONG;
+	for (size_t i = 0; i < st->n; i++)
+		h[i] = (struct sigv4__hdr){ st->h[i].name, st->h[i].value };
+	return sigv4__canonical(out, r->method, r->path, q.p, q.len, h, st->n, st->signed_list,
+	                        r->payload_hash);
 }
 
 enum s3_err sigv4_header_canonical_request(struct sbuf *out, const struct sigv4_hrequest *r,

@@ -15,6 +15,16 @@ int sigv4__header_ok(const char *s, size_t max);   /* a signed header's value */
 /* A header value as SigV4 canonicalizes it: trimmed, inner runs of
  * spaces folded to one. */
 void sigv4__header_value(struct sbuf *out, const char *v);
+/* A signed header of the canonical request: lowercase name, raw value. */
+struct sigv4__hdr {
+	const char *name;
+	const char *value;
+};
+/* Stage 2 of both styles: METHOD, path, query, the n headers (sorted by
+ * name) "name:value", a blank line, signed_list, payload hash. */
+enum s3_err sigv4__canonical(struct sbuf *out, const char *method, const char *path,
+                             const char *query, size_t qlen, const struct sigv4__hdr *h,
+                             size_t n, const char *signed_list, const char *payload_hash);
 enum s3_err sigv4__sha256_hex(struct sigv4_cache *k, const char *s, size_t n, char hex[65]);
 enum s3_err sigv4__string_to_sign(struct sbuf *out, const char *region, const char *service,
                                   const char *amz_date, const char *creq_hash);

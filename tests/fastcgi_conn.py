@@ -115,6 +115,17 @@ def timed_request(addr, name, timeout=10.0):
     return time.monotonic() - t0, diag
 
 
+def term_and_wait(p):
+    """SIGTERM to p: (exit status or None, seconds it took)."""
+    t0 = time.monotonic()
+    p.send_signal(signal.SIGTERM)
+    try:
+        rc = p.wait(TIMEOUT + 3)
+    except subprocess.TimeoutExpired:
+        rc = None
+    return rc, time.monotonic() - t0
+
+
 def rss_kb(pid):
     with open('/proc/%d/status' % pid) as f:
         for ln in f:
@@ -176,13 +187,7 @@ def pins():
     for c in conns:
         c.send(pin_bytes('params'))
     time.sleep(0.3)
-    t0 = time.monotonic()
-    p.send_signal(signal.SIGTERM)
-    try:
-        rc = p.wait(TIMEOUT + 3)
-    except subprocess.TimeoutExpired:
-        rc = None
-    secs = time.monotonic() - t0
+    rc, secs = term_and_wait(p)
     ok(rc == 0 and secs < TIMEOUT, 'SIGTERM with both workers pinned: the pool exits 0 in '
        '%.2f s (under the %d s deadline)' % (secs, TIMEOUT), ['exit %r' % rc])
     for c in conns:
@@ -369,15 +374,10 @@ def stdin_socket():
     pin = fc.Raw(addr, timeout=10)
     pin.send(pin_bytes('params'))
     time.sleep(0.2)
-    t0 = time.monotonic()
-    p.send_signal(signal.SIGTERM)
-    try:
-        rc = p.wait(TIMEOUT + 3)
-    except subprocess.TimeoutExpired:
-        rc = None
+    rc, secs = term_and_wait(p)
     pin.close()
-    ok(rc == 0 and time.monotonic() - t0 < 1, 'socket on stdin: SIGTERM with a pin: exit 0 '
-       'in %.2f s' % (time.monotonic() - t0), ['exit %r' % rc])
+    ok(rc == 0 and secs < 1, 'socket on stdin: SIGTERM with a pin: exit 0 in %.2f s' % secs,
+       ['exit %r' % rc])
     itest.stop_proc(p)
 
 
