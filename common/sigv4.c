@@ -622,20 +622,38 @@ static enum s3_err presign_query(struct sbuf *out, const struct sigv4_request *r
 	return sbuf_ok(out) ? S3_OK : S3_ERR_TOOLONG;
 }
 
-enum s3_err sigv4_presign_query(struct sbuf *out, const struct sigv4_request *r,
-                                const struct s3_creds *c, struct sigv4_cache *cache)
+enum s3_err sigv4__cache_get(struct sigv4_cache *cache, struct sigv4_cache *local,
+                             struct sigv4_cache **k)
 {
-	struct sigv4_cache local;
 	enum s3_err e;
 
 	if (cache) {
 		if (!cache->mac && (e = sigv4_cache_init(cache)))
 			return e;
-		return presign_query(out, r, c, cache);
+		*k = cache;
+		return S3_OK;
 	}
-	if ((e = sigv4_cache_init(&local)))
+	if ((e = sigv4_cache_init(local)))
 		return e;
-	e = presign_query(out, r, c, &local);
-	sigv4_cache_clear(&local);
+	*k = local;
+	return S3_OK;
+}
+
+void sigv4__cache_done(struct sigv4_cache *k, struct sigv4_cache *local)
+{
+	if (k == local)
+		sigv4_cache_clear(local);
+}
+
+enum s3_err sigv4_presign_query(struct sbuf *out, const struct sigv4_request *r,
+                                const struct s3_creds *c, struct sigv4_cache *cache)
+{
+	struct sigv4_cache local, *k;
+	enum s3_err e;
+
+	if ((e = sigv4__cache_get(cache, &local, &k)))
+		return e;
+	e = presign_query(out, r, c, k);
+	sigv4__cache_done(k, &local);
 	return e;
 }

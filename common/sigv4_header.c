@@ -185,19 +185,14 @@ static enum s3_err sign(struct sigv4_hauth *a, const struct sigv4_hrequest *r,
 enum s3_err sigv4_sign_headers(struct sigv4_hauth *a, const struct sigv4_hrequest *r,
                                const struct s3_creds *c, struct sigv4_cache *cache)
 {
-	struct sigv4_cache local;
+	struct sigv4_cache local, *k;
 	enum s3_err e;
 
 	if (!a || !r)
 		return S3_ERR_INVAL;
-	if (cache) {
-		if (!cache->mac && (e = sigv4_cache_init(cache)))
-			return e;
-		return sign(a, r, c, cache);
-	}
-	if ((e = sigv4_cache_init(&local)))
+	if ((e = sigv4__cache_get(cache, &local, &k)))
 		return e;
-	e = sign(a, r, c, &local);
-	sigv4_cache_clear(&local);
+	e = sign(a, r, c, k);
+	sigv4__cache_done(k, &local);
 	return e;
 }

@@ -29,4 +29,11 @@ enum s3_err sigv4__sha256_hex(struct sigv4_cache *k, const char *s, size_t n, ch
 enum s3_err sigv4__string_to_sign(struct sbuf *out, const char *region, const char *service,
                                   const char *amz_date, const char *creq_hash);
 
+/* The cache to sign with: cache itself (initialized on first use), or
+ * local, initialized here when cache is NULL; sigv4__cache_done then
+ * clears local if it was the one used. */
+enum s3_err sigv4__cache_get(struct sigv4_cache *cache, struct sigv4_cache *local,
+                             struct sigv4_cache **k);
+void sigv4__cache_done(struct sigv4_cache *k, struct sigv4_cache *local);
+
 #endif
