@@ -102,9 +102,18 @@ static int want_log(const struct s3_app *app, const struct s3_response *r)
 	return r->status != 200 || r->warn || app->cfg.log_requests;
 }
 
-/* The part shared by both modes: length check, body, handler. read_body
+/* The part shared by both modes: length check, body, handler. A read_fn
  * reads up to n bytes into buf and returns how many it got. */
 typedef size_t (*read_fn)(void *ctx, char *buf, size_t n);
+
+/* Where the body comes from: a stream read here (CGI's stdin), or memory
+ * that already holds it (FastCGI: fcgi_conn keeps the request whole). */
+struct body_src {
+	read_fn rd;            /* NULL: mem, memlen */
+	void *ctx;
+	const char *mem;
+	size_t memlen;
+};
 
 /* Who the web server says the caller is (S3_REQUIRE_USER, policy.h). */
 struct remote_user {
@@ -114,9 +123,10 @@ struct remote_user {
 
 static void answer(struct s3_app *app, const char *method, const char *ctype,
                    const char *query, const char *clen, const struct remote_user *ru,
-                   read_fn rd, void *rctx, time_t now, struct s3_response *out)
+                   const struct body_src *src, time_t now, struct s3_response *out)
 {
-	char msg[128], num[24], *body = NULL, small[SERVE_BODY_STACK];
+	char msg[128], num[24], *buf = NULL, small[SERVE_BODY_STACK];
+	const char *body = NULL;
 	size_t max = app->cfg.max_body, want = 0, len = 0;
 	int streamed = 0;
 	enum s3_req_status st;
@@ -138,14 +148,19 @@ static void answer(struct s3_app *app, const char *method, const char *ctype,
 			want = max + 1;
 		}
 	}
-	if (want && want <= sizeof small)
-		body = small;
-	else if (want && !(body = malloc(want))) {
-		s3_response_error(out, 500, S3_MSG_INTERNAL);
-		return;
+	if (want && !src->rd) {
+		body = src->mem;
+		len = src->memlen < want ? src->memlen : want;
+	} else if (want) {
+		if (want <= sizeof small)
+			buf = small;
+		else if (!(buf = malloc(want))) {
+			s3_response_error(out, 500, S3_MSG_INTERNAL);
+			return;
+		}
+		len = src->rd(src->ctx, buf, want);
+		body = buf;
 	}
-	if (want)
-		len = rd(rctx, body, want);
 	if (streamed && len > max) {
 		snprintf(num, sizeof num, "%zu", len);
 		st = s3_req_check_length(num, max, &want, msg, sizeof msg);
@@ -160,8 +175,8 @@ static void answer(struct s3_app *app, const char *method, const char *ctype,
 		};
 		s3_handle(app, &in, now, out);
 	}
-	if (body != small)
-		free(body);
+	if (buf != small)
+		free(buf);
 }
 
 /* ---- CGI ----------------------------------------------------------------- */
@@ -235,12 +250,13 @@ int serve_cgi(struct s3_app *app)
 	struct s3_response r;
 	const char *method = getenv("REQUEST_METHOD");
 	struct remote_user ru = { getenv("REMOTE_USER"), 0 };
+	struct body_src src = { read_stdin, NULL, NULL, 0 };
 	time_t now = time(NULL);
 	int rc;
 
 	s3_response_init(&r);
 	answer(app, method, getenv("CONTENT_TYPE"), getenv("QUERY_STRING"),
-	       getenv("CONTENT_LENGTH"), &ru, read_stdin, NULL, now, &r);
+	       getenv("CONTENT_LENGTH"), &ru, &src, now, &r);
 	rc = cgi_write(&r, method);
 	if (want_log(app, &r))
 		serve_log(stderr, &r, method, getenv("REMOTE_ADDR"), now);
@@ -339,24 +355,6 @@ static char env[FCGI_CONN_PARAMS_MAX];
 static char *envp[FCGI_CONN_PARAMS_COUNT_MAX + 1];
 static char listen_tag;                  /* the listening socket's epoll data */
 
-/* A body already in memory, as answer()'s read_fn. */
-struct mem {
-	const char *p;
-	size_t n;
-};
-
-static size_t read_mem(void *ctx, char *buf, size_t n)
-{
-	struct mem *m = ctx;
-
-	if (n > m->n)
-		n = m->n;
-	memcpy(buf, m->p, n);
-	m->p += n;
-	m->n -= n;
-	return n;
-}
-
 /* A connection that ended without an answer: one log line, except for a
  * web server that went away (nginx logs its client's abort, 499, itself)
  * or closed between requests. */
@@ -387,7 +385,7 @@ static enum fcgi_conn_end app_request(void *ctx, struct fcgi_conn *c, enum fcgi_
 	char head[S3_RESP_HEAD_MAX];
 	struct s3_response r;
 	struct fcgi_vars v;
-	struct mem m;
+	struct body_src src = { NULL, NULL, NULL, 0 };
 	time_t now = time(NULL);
 	size_t hl;
 
@@ -396,8 +394,8 @@ static enum fcgi_conn_end app_request(void *ctx, struct fcgi_conn *c, enum fcgi_
 	if (e == FCGI_CONN_READY) {
 		fcgi_conn_params(c, env, envp);
 		fcgi_vars(envp, &v);
-		m.p = fcgi_conn_body(c, &m.n);
-		answer(app, v.method, v.ctype, v.query, v.clen, &v.ru, read_mem, &m, now, &r);
+		src.mem = fcgi_conn_body(c, &src.memlen);
+		answer(app, v.method, v.ctype, v.query, v.clen, &v.ru, &src, now, &r);
 	} else if (e == FCGI_CONN_TOO_LARGE) {
 		s3_response_error(&r, 431, "request header fields too large");
 	} else if (e == FCGI_CONN_MALFORMED) {
@@ -536,8 +534,8 @@ static void take(const struct serve_loop *l, int ep, int fd, const char *allowed
 
 /* The worker holds SIGTERM/SIGINT all the time and lets them in only in
  * epoll_pwait, its one wait (a signal must never land inside a request,
- * and holding them costs no system call per request). It holds up to FCGI_CONN_MAX_PER_WORKER
- * connections at once, each read as its bytes come (fcgi_conn.h), so a
+ * and holding them costs no system call per request). It holds up to
+ * FCGI_CONN_MAX_PER_WORKER connections at once, each read as its bytes come (fcgi_conn.h), so a
  * peer that sends nothing holds a descriptor, not the worker, until
  * S3_REQUEST_TIMEOUT drops it. The listening socket is non-blocking and a
  * worker tries accept first: under load a connection is usually queued,
