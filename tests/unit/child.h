@@ -2,7 +2,8 @@
  * filter, say, which the parent must not get) and relays what it checked
  * as TAP lines of the parent: in the child, cok(cond, fmt, ...) writes
  * "1 name" or "0 name" to report_fd; in_child(fn) reads them and calls ok()
- * for each. Include after tap.h; used by test_sandbox.c and test_broker.c. */
+ * for each (child_run(fn, buf, cap) hands back the raw text instead).
+ * Include after tap.h; used by test_sandbox.c and test_broker.c. */
 #ifndef SIGN_S3_TEST_CHILD_H
 #define SIGN_S3_TEST_CHILD_H
 
@@ -38,11 +39,11 @@ static void cok(int cond, const char *fmt, ...)
 		_exit(99);
 }
 
-/* Runs fn in a child with the pipe as report_fd; relays its lines as TAP.
- * Returns the child's wait status. */
-static int in_child(void (*fn)(void))
+/* Runs fn in a child with a pipe as report_fd and collects what it wrote
+ * there into buf (cap bytes, NUL-terminated). Returns the child's wait
+ * status. */
+static int child_run(void (*fn)(void), char *buf, size_t cap)
 {
-	static char buf[CHILD_REPORT_MAX];
 	int fds[2], st = 0;
 	size_t n = 0;
 	ssize_t r;
@@ -61,11 +62,20 @@ static int in_child(void (*fn)(void))
 		_exit(0);
 	}
 	close(fds[1]);
-	while ((r = read(fds[0], buf + n, sizeof buf - 1 - n)) > 0)
+	while (n < cap - 1 && (r = read(fds[0], buf + n, cap - 1 - n)) > 0)
 		n += (size_t)r;
 	close(fds[0]);
 	buf[n] = '\0';
 	waitpid(pid, &st, 0);
+	return st;
+}
+
+/* child_run, with the child's cok() lines relayed as TAP. */
+static int in_child(void (*fn)(void))
+{
+	static char buf[CHILD_REPORT_MAX];
+	int st = child_run(fn, buf, sizeof buf);
+
 	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
 		ok(line[0] == '1', "%s", line + 2);
 	return st;

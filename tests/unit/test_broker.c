@@ -257,29 +257,11 @@ static int gone_or_zombie(pid_t pid)
 
 static void test_eof(void)
 {
-	int fds[2], st;
 	char buf[256] = "";
-	ssize_t n;
-	pid_t pid, bp = -1;
+	pid_t bp = -1;
 	int gone = 0;
 
-	if (pipe(fds))
-		exit(1);
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		close(fds[0]);
-		report_fd = fds[1];
-		eof_child();
-		_exit(0);
-	}
-	close(fds[1]);
-	n = 0;
-	for (ssize_t r; (r = read(fds[0], buf + n, sizeof buf - 1 - (size_t)n)) > 0;)
-		n += r;
-	buf[n] = '\0';
-	close(fds[0]);
-	waitpid(pid, &st, 0);
+	child_run(eof_child, buf, sizeof buf);
 	buf[strcspn(buf, "\n")] = '\0';
 	if (strstr(buf, "pid "))
 		bp = (pid_t)atol(strstr(buf, "pid ") + 4);
