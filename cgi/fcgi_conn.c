@@ -2,6 +2,7 @@
  * waiting for them (see fcgi_conn.h). */
 #define _GNU_SOURCE 1          /* ppoll */
 #include "fcgi_conn.h"
+#include "date.h"
 
 #include <errno.h>
 #include <fastcgi.h>
@@ -51,14 +52,6 @@ struct fcgi_conn {
 	size_t plen;
 };
 
-long long fcgi_conn_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void set(struct fcgi_conn *c, enum fcgi_conn_end e)
 {
 	if (c->st == FCGI_CONN_MORE)
@@ -83,14 +76,14 @@ static void put_header(unsigned char *h, unsigned type, unsigned id, size_t len)
  * room (SIGTERM stays blocked). 0, or -1 with the error state in *e. */
 static int write_all(int fd, struct iovec *iov, int n, enum fcgi_conn_end *e)
 {
-	long long end = fcgi_conn_now_ms() + FCGI_CONN_WRITE_WAIT_MS;
+	long long end = s3_mono_ms() + FCGI_CONN_WRITE_WAIT_MS;
 
 	while (n > 0) {
 		ssize_t k = writev(fd, iov, n);
 
 		if (k < 0) {
 			struct pollfd p = { .fd = fd, .events = POLLOUT };
-			long long left = end - fcgi_conn_now_ms();
+			long long left = end - s3_mono_ms();
 			struct timespec ts;
 
 			if (errno == EINTR)
@@ -480,7 +473,7 @@ struct fcgi_conn *fcgi_conn_new(int fd, unsigned timeout_ms, size_t body_max)
 	c->fd = fd;
 	c->st = FCGI_CONN_MORE;
 	c->timeout_ms = timeout_ms;
-	c->deadline = fcgi_conn_now_ms() + timeout_ms;
+	c->deadline = s3_mono_ms() + timeout_ms;
 	c->body_max = body_max;
 	return c;
 }
@@ -549,7 +542,7 @@ long long fcgi_conn_deadline(struct fcgi_conn *c, int stop)
 {
 	if (stop && c->st == FCGI_CONN_MORE) {
 		if (!c->stop_at)
-			c->stop_at = fcgi_conn_now_ms() + FCGI_CONN_STOP_WAIT_MS;
+			c->stop_at = s3_mono_ms() + FCGI_CONN_STOP_WAIT_MS;
 		if (c->stop_at < c->deadline)
 			return c->stop_at;
 	}
@@ -578,7 +571,7 @@ static void next_request(struct fcgi_conn *c)
 	c->rawlen = 0;
 	c->blen = 0;
 	c->stop_at = 0;
-	c->deadline = fcgi_conn_now_ms() + c->timeout_ms;
+	c->deadline = s3_mono_ms() + c->timeout_ms;
 }
 
 enum fcgi_conn_end fcgi_conn_answer(struct fcgi_conn *c, const char *head, size_t hl,
@@ -638,7 +631,7 @@ enum fcgi_conn_end fcgi_conn_linger(struct fcgi_conn *c, unsigned char *buf)
 	c->plen = 0;
 	shutdown(c->fd, SHUT_WR);
 	c->st = FCGI_CONN_LINGER;
-	c->deadline = fcgi_conn_now_ms() + FCGI_CONN_LINGER_MS;
+	c->deadline = s3_mono_ms() + FCGI_CONN_LINGER_MS;
 	return fcgi_conn_progress(c, buf);
 }
 

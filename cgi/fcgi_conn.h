@@ -108,9 +108,6 @@ enum fcgi_conn_end fcgi_conn_expire(struct fcgi_conn *c, int stop);
  * FCGI_CONN_STOP_WAIT_MS after the first call that saw it. */
 long long fcgi_conn_deadline(struct fcgi_conn *c, int stop);
 
-/* CLOCK_MONOTONIC, ms. */
-long long fcgi_conn_now_ms(void);
-
 /* A READY request's parameters decoded into env (FCGI_CONN_PARAMS_MAX
  * bytes) as NULL-terminated "NAME=value" strings in envp
  * (FCGI_CONN_PARAMS_COUNT_MAX + 1 entries). */

@@ -1,5 +1,6 @@
 /* listen.c - own listener with prefork workers (see listen.h). */
 #include "broker.h"
+#include "date.h"
 #include "listen.h"
 #include "serve.h"
 
@@ -315,14 +316,6 @@ struct pool {
 	const struct sandbox_plan *plan;
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* At most LISTEN_RESPAWN_BURST respawns a second; one more starts a pause
  * of LISTEN_RESPAWN_PAUSE_MS for every slot. */
 static int respawn_allowed(struct pool *p, int64_t now)
@@ -349,7 +342,7 @@ static int respawn_allowed(struct pool *p, int64_t now)
  * slot still empty, or -1 when the pool is full. */
 static int64_t pool_fill(struct pool *p, int initial)
 {
-	int64_t now = now_ms(), next = -1;
+	int64_t now = s3_mono_ms(), next = -1;
 
 	for (int i = 0; i < p->n; i++) {
 		struct slot *s = &p->slot[i];
@@ -393,7 +386,7 @@ static void pool_reap(struct pool *p)
 			        WIFSIGNALED(status) ? "signal" : "status",
 			        WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 			p->slot[i].pid = 0;
-			p->slot[i].due = now_ms();
+			p->slot[i].due = s3_mono_ms();
 		}
 	}
 }
@@ -416,7 +409,7 @@ int listen_run(struct s3_app *app, const struct listen_opts *o)
 	pool.n = n;
 	pool.app = app;
 	pool.plan = o->sandbox;
-	pool.window = now_ms();
+	pool.window = s3_mono_ms();
 	if ((pool.fd = open_socket(o)) < 0)
 		return 1;
 	if (o->user && drop_privileges(o) != 0)
@@ -460,7 +453,7 @@ int listen_run(struct s3_app *app, const struct listen_opts *o)
 		if (next < 0) {
 			sigsuspend(&old);
 		} else {
-			int64_t left = next - now_ms();
+			int64_t left = next - s3_mono_ms();
 			struct timespec ts;
 
 			if (left < 0)

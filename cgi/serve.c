@@ -571,7 +571,7 @@ int serve_fastcgi_loop(int listen_fd, const struct serve_loop *l)
 	sigdelset(&wait_mask, SIGTERM);
 	sigdelset(&wait_mask, SIGINT);
 	for (;;) {
-		long long now = fcgi_conn_now_ms(), next = -1;
+		long long now = s3_mono_ms(), next = -1;
 		int accepting = now >= pause_until && nslots < FCGI_CONN_MAX_PER_WORKER;
 		int k, wait_ms, stop = serve_stop;
 
@@ -630,7 +630,7 @@ int serve_fastcgi_loop(int listen_fd, const struct serve_loop *l)
 				continue;    /* the listening socket: accept above */
 			drive(l, ep, s, fcgi_conn_progress(s->c, rbuf));
 		}
-		now = fcgi_conn_now_ms();
+		now = s3_mono_ms();
 		for (int i = 0; i < FCGI_CONN_MAX_PER_WORKER; i++) {
 			struct slot *s = &slots[i];
 

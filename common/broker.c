@@ -21,6 +21,7 @@
 #include <openssl/crypto.h>
 
 #include "creds_int.h"
+#include "date.h"
 
 #define SPAWN_POLL_MS  10      /* waitpid polling step for a child */
 #define BROKER_FD      3       /* the broker's socket, in the broker */
@@ -77,7 +78,7 @@ static int reap(pid_t pid, long deadline, int *killed)
 			return st;
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (r == 0 && creds_mono_ms() >= deadline && !*killed) {
+		if (r == 0 && s3_mono_ms() >= deadline && !*killed) {
 			kill(-pid, SIGKILL);
 			*killed = 1;
 			continue;
@@ -101,7 +102,7 @@ static enum s3_err spawn_and_read(const char *cmd, long timeout_ms, char *out, s
 	char sh[] = "sh", dash_c[] = "-c";
 	char *argv[] = { sh, dash_c, NULL, NULL };
 	int fds[2] = { -1, -1 }, st, killed = 0, fa_ok = 0, at_ok = 0, over = 0;
-	long deadline = creds_mono_ms() + timeout_ms;
+	long deadline = s3_mono_ms() + timeout_ms;
 	enum s3_err rc = S3_ERR_IO;
 	pid_t pid = -1;
 	size_t n = 0;
@@ -148,7 +149,7 @@ static enum s3_err spawn_and_read(const char *cmd, long timeout_ms, char *out, s
 	fds[1] = -1;
 	for (;;) {
 		struct pollfd pfd = { fds[0], POLLIN, 0 };
-		long left = deadline - creds_mono_ms();
+		long left = deadline - s3_mono_ms();
 		ssize_t r;
 		int pr;
 
@@ -170,7 +171,7 @@ static enum s3_err spawn_and_read(const char *cmd, long timeout_ms, char *out, s
 			break;
 		}
 	}
-	if (over || creds_mono_ms() >= deadline) {
+	if (over || s3_mono_ms() >= deadline) {
 		kill(-pid, SIGKILL);
 		killed = 1;
 	}
@@ -275,7 +276,7 @@ static int recv_all(int fd, void *buf, size_t n, long deadline)
 
 		if (deadline) {
 			struct pollfd pfd = { fd, POLLIN, 0 };
-			long left = deadline - creds_mono_ms();
+			long left = deadline - s3_mono_ms();
 			int pr;
 
 			if (left <= 0)
@@ -452,7 +453,7 @@ static enum s3_err ask(const char *cmd, size_t n, long timeout_ms, char *out, si
                        char *why, size_t cap)
 {
 	uint32_t rq[3] = { BROKER_MAGIC, (uint32_t)timeout_ms, (uint32_t)n }, rp[3];
-	long deadline = creds_mono_ms() + timeout_ms + BROKER_SLACK_MS;
+	long deadline = s3_mono_ms() + timeout_ms + BROKER_SLACK_MS;
 	char msg[BROKER_MAX_WHY];
 	const char *bad = NULL;
 	int r;

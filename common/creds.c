@@ -117,14 +117,6 @@ const char *creds_lookup(const struct s3_creds_chain *ch, const char *name)
 	return v && *v ? v : NULL;     /* "" is unset, as the SDKs treat it */
 }
 
-long creds_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- refresh times ------------------------------------------------- */
 
 unsigned s3_creds_clamp_expires(unsigned want, time_t now, time_t expiration)

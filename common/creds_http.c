@@ -25,6 +25,7 @@
 #include <openssl/rand.h>
 
 #include "creds_int.h"
+#include "date.h"
 #include "file.h"
 #include "syntax.h"
 #include "url.h"
@@ -249,7 +250,7 @@ fail:
 /* What is left of the IMDS budget; 0 when spent. */
 static long budget_left(long deadline)
 {
-	long left = deadline - creds_mono_ms();
+	long left = deadline - s3_mono_ms();
 
 	return left > 0 ? left : 0;
 }
@@ -278,7 +279,7 @@ enum s3_err creds_source_imds(struct s3_creds_chain *ch, struct s3_cred_value *v
 	struct s3_http_header h = { IMDS_TTL_HEADER, S3_STR(S3_CREDS_IMDS_TOKEN_TTL) };
 	struct s3_http_request rq = { "PUT", url, &h, 1, 0, 0 };
 	struct s3_http_response rs = { 0, NULL, 0 };
-	long deadline = creds_mono_ms() + S3_HTTP_TIMEOUT_MS;
+	long deadline = s3_mono_ms() + S3_HTTP_TIMEOUT_MS;
 	struct s3_url pu;
 	enum s3_err rc;
 	size_t n;

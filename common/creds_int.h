@@ -1,6 +1,5 @@
 /* creds_int.h - what the credential sources share (creds.c, creds_file.c,
- * creds_http.c, and broker.c for creds_mono_ms); not part of the library's
- * API (see creds.h). */
+ * creds_http.c); not part of the library's API (see creds.h). */
 #ifndef SIGN_S3_CREDS_INT_H
 #define SIGN_S3_CREDS_INT_H
 
@@ -68,9 +67,6 @@ void creds_free_secret(char *s, size_t n);
 
 /* The chain's lookup of a setting; NULL for unset or "". */
 const char *creds_lookup(const struct s3_creds_chain *ch, const char *name);
-
-/* CLOCK_MONOTONIC in milliseconds (deadlines). */
-long creds_mono_ms(void);
 
 /* A source: fills v, or says why it could not (at most cap bytes). */
 typedef enum s3_err (*source_fn)(struct s3_creds_chain *ch, struct s3_cred_value *v,

@@ -161,3 +161,11 @@ enum s3_err s3_date_parse_rfc3339(const char *s, time_t *out)
 	return from_fields(num(s, 4), num(s + 5, 2), num(s + 8, 2), num(s + 11, 2),
 	                   num(s + 14, 2), num(s + 17, 2), 60, off, out);
 }
+
+long long s3_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

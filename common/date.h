@@ -1,5 +1,5 @@
 /* date.h - the one date codec: UTC times written and read in the two
- * forms sign_s3 meets. Years 1970..9999 only; no locale, no TZ, no
+ * forms sign_s3 meets; and the one monotonic clock reading (deadlines). Years 1970..9999 only; no locale, no TZ, no
  * normalization (Feb 30 is refused, not moved to March).
  *
  *   amz       "YYYYMMDDTHHMMSSZ" (ISO 8601 basic): SigV4's X-Amz-Date and
@@ -36,5 +36,9 @@ enum s3_err s3_date_parse_amz(const char *s, time_t *out);
  * is the next second. S3_ERR_INVAL when malformed, not a real date, or
  * before 1970-01-01T00:00:00Z. */
 enum s3_err s3_date_parse_rfc3339(const char *s, time_t *out);
+
+/* CLOCK_MONOTONIC in milliseconds: deadlines and back-offs, which a
+ * change of the wall clock must not move. */
+long long s3_mono_ms(void);
 
 #endif

@@ -13,6 +13,7 @@
 #include "sigv4.h"
 #include "sigv4_int.h"
 #include "date.h"
+#include "syntax.h"
 
 #include <string.h>
 
@@ -30,12 +31,6 @@ struct hstate {
 	char signed_list[ALL_HEADERS * (NAME_MAX_LEN + 1)];
 };
 
-static int token_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
 /* Adds one header, lowercased; refuses a bad or repeated name. */
 static enum s3_err add(struct hstate *st, const char *name, const char *value)
 {
@@ -52,7 +47,7 @@ static enum s3_err add(struct hstate *st, const char *name, const char *value)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)name[i];
 
-		if (!token_char(c))
+		if (!s3_is_tchar(c))
 			return S3_ERR_INVAL;
 		h->name[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 	}
