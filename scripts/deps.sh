@@ -25,14 +25,19 @@ PKGS=(
   chromium
 )
 
-# npm packages of the browser test (tests/browser/package-lock.json), when missing
-browser_npm() {
+# npm packages, pinned by their lock files, when missing: playwright-core for the
+# browser tests (tests/browser/), Uppy's prebuilt bundles for www/uppy.html (www/)
+npm_dir() {  # npm_dir DIR MARKER WHAT
   local dir
-  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
-  [ -f "$dir/node_modules/playwright-core/package.json" ] && return 0
-  command -v npm >/dev/null 2>&1 || { echo "deps: no npm: tests/browser.sh will skip" >&2; return 0; }
-  echo "deps: npm ci in tests/browser (playwright-core)"
+  dir="$(cd "$(dirname "$0")/.." && pwd)/$1"
+  [ -f "$dir/node_modules/$2" ] && return 0
+  command -v npm >/dev/null 2>&1 || { echo "deps: no npm: $3" >&2; return 0; }
+  echo "deps: npm ci in $1"
   (cd "$dir" && npm ci --no-audit --no-fund)
+}
+browser_npm() {
+  npm_dir tests/browser playwright-core/package.json "tests/browser.sh will skip"
+  npm_dir www uppy6/dist/uppy.min.js "www/uppy.html will not find Uppy"
 }
 
 missing=()

@@ -1,6 +1,6 @@
 /* upload.js - direct-to-S3 uploads through sign_s3, no framework, no build step.
  *
- * For each chosen or dropped file:
+ * For each chosen or dropped file up to the multipart threshold:
  *   1. POST /api/sign_s3 {"file_name": file.name, "file_type": file.type,
  *      "file_head": base64 of the file's first 4096 bytes}; sign_s3 checks
  *      the declared type against what those bytes are (libmagic) and fills
@@ -12,8 +12,28 @@
  *   3. show progress (XHR upload progress), then complete with a link to
  *      answer.url, or failed with the signer's or S3's error in words.
  *
+ * A larger file goes up in parts (S3 multipart upload) through sign_s3's
+ * /api/s3/multipart routes (the same protocol as Uppy Companion's):
+ *   1. POST /api/s3/multipart {filename, type, metadata} -> {key, uploadId}
+ *   2. GET  /api/s3/multipart/ID/batch?key=K&partNumbers=1,2,3
+ *      -> {presignedUrls: {"1": url, ...}}, a few parts at a time, just
+ *      before they go (the URLs expire)
+ *   3. PUT each part (a slice of the file) to its URL, four at a time; a
+ *      failed part is tried again alone (3 times, 0.5 s then 1 s then 2 s,
+ *      each with a fresh URL from GET /api/s3/multipart/ID/N?key=K); S3's
+ *      answer has the part's ETag header (the bucket's CORS rule must
+ *      expose it: ExposeHeaders ["ETag"])
+ *   4. POST /api/s3/multipart/ID/complete?key=K {parts: [{PartNumber, ETag}]}
+ *      -> {location, key, bucket}
+ *   Cancel aborts the PUTs in flight and calls DELETE /api/s3/multipart/ID?key=K,
+ *   which makes S3 drop the parts already sent.
+ * The threshold is the form's data-multipart-threshold (bytes; the demo's
+ * index.html says 8 MiB), else 100 MiB, sign_s3's S3_MULTIPART_THRESHOLD
+ * default; the routes are under the form's data-api (default /api).
+ *
  * Copy it into your application: signFile() and putFile() are the two
- * steps; the rest is the page. */
+ * steps of a small file, uploadMultipart() the steps of a large one; the
+ * rest is the page. */
 (function () {
   'use strict';
 
@@ -22,8 +42,16 @@
   var drop = document.getElementById('drop');
   var list = document.getElementById('uploads');
   var signUrl = form.getAttribute('data-sign-url') || '/api/sign_s3';
+  var api = form.getAttribute('data-api') || '/api';    /* the /s3/... routes */
 
+  var MIB = 1048576;
   var HEAD_BYTES = 4096;   /* sign_s3's limit for file_head, decoded */
+  var THRESHOLD = Number(form.getAttribute('data-multipart-threshold')) || 100 * MIB;
+  var PARALLEL = 4;        /* parts in flight at once (also signed per call) */
+  var RETRIES = 3;         /* tries again of one failed part */
+  var RETRY_DELAY = 500;   /* ms before the first, doubling */
+  var MIN_PART = 5 * MIB;  /* S3's smallest part (all but the last) */
+  var MAX_PARTS = 1000;    /* what S3-compatible stores accept (AWS: 10,000) */
 
   /* The first bytes of a Blob as an ArrayBuffer (Blob.arrayBuffer where it
    * exists, FileReader elsewhere). */
@@ -55,6 +83,27 @@
     });
   }
 
+  /* The signer's JSON answer; an error answer ({statusCode, error,
+   * message}) becomes an Error with the signer's message. */
+  function readAnswer(res) {
+    return res.text().then(function (text) {
+      var body = null;
+      try { body = JSON.parse(text); } catch (e) { /* not JSON */ }
+      if (!res.ok) {
+        var msg = body && body.message ? body.message : 'HTTP ' + res.status;
+        throw new Error('The signer refused: ' + msg + ' (' + res.status + ')');
+      }
+      if (!body) throw new Error('The signer sent an unexpected answer');
+      return body;
+    });
+  }
+
+  function cancelled() {
+    var e = new Error('The upload was cancelled');
+    e.cancelled = true;
+    return e;
+  }
+
   /* Step 1: ask sign_s3 for a presigned PUT. Resolves to its JSON answer;
    * rejects with an Error whose message is the signer's message. */
   function signFile(file) {
@@ -68,19 +117,9 @@
       }).then(null, function () {
         throw new Error('Could not reach the signer at ' + signUrl);
       });
-    }).then(function (res) {
-      return res.text().then(function (text) {
-        var body = null;
-        try { body = JSON.parse(text); } catch (e) { /* not JSON */ }
-        if (!res.ok) {
-          var msg = body && body.message ? body.message : 'HTTP ' + res.status;
-          throw new Error('The signer refused: ' + msg + ' (' + res.status + ')');
-        }
-        if (!body || !body.signed_request) {
-          throw new Error('The signer sent an unexpected answer');
-        }
-        return body;
-      });
+    }).then(readAnswer).then(function (body) {
+      if (!body.signed_request) throw new Error('The signer sent an unexpected answer');
+      return body;
     });
   }
 
@@ -100,20 +139,22 @@
     return new Error(words);
   }
 
-  /* Step 2: PUT the bytes with exactly the signed headers (every one in
-   * signed.headers: S3 refuses the PUT if one is missing), no credentials. */
-  function putFile(file, signed, onProgress) {
+  /* One upload to S3: body sent to url with exactly headers, no
+   * credentials. Resolves to the XHR (its response headers) on a 2xx;
+   * stops when signal is aborted (the Cancel button). */
+  function send(method, url, body, headers, onProgress, signal) {
     return new Promise(function (resolve, reject) {
+      if (signal && signal.aborted) { reject(cancelled()); return; }
       var xhr = new XMLHttpRequest();
-      xhr.open(signed.method || 'PUT', signed.signed_request);
+      xhr.open(method, url);
       xhr.withCredentials = false;
-      var headers = signed.headers || { 'Content-Type': signed.file_type };
       Object.keys(headers).forEach(function (h) { xhr.setRequestHeader(h, headers[h]); });
       xhr.upload.onprogress = function (e) {
         if (e.lengthComputable) onProgress(e.loaded, e.total);
       };
+      if (signal) signal.addEventListener('abort', function () { xhr.abort(); });
       xhr.onload = function () {
-        if (xhr.status >= 200 && xhr.status < 300) resolve(signed);
+        if (xhr.status >= 200 && xhr.status < 300) resolve(xhr);
         else reject(s3Error(xhr));
       };
       xhr.onerror = function () {
@@ -124,9 +165,124 @@
           'or a refusal without CORS headers (an expired or wrong upload link, ' +
           'or no CORS rule on the bucket for this page)'));
       };
-      xhr.onabort = function () { reject(new Error('The upload was cancelled')); };
-      xhr.send(file);
+      xhr.onabort = function () { reject(cancelled()); };
+      xhr.send(body);
     });
+  }
+
+  /* Step 2: PUT the bytes with exactly the signed headers (every one in
+   * signed.headers: S3 refuses the PUT if one is missing), no credentials. */
+  function putFile(file, signed, onProgress, signal) {
+    var headers = signed.headers || { 'Content-Type': signed.file_type };
+    return send(signed.method || 'PUT', signed.signed_request, file, headers, onProgress, signal)
+      .then(function () { return signed; });
+  }
+
+  /* ------------------------------------------------- multipart (large files) */
+
+  /* A call to one of sign_s3's /api/s3 routes: JSON in and out. */
+  function callApi(method, path, body, signal) {
+    return fetch(api + path, {
+      method: method,
+      headers: body ? { 'Content-Type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+      credentials: 'same-origin',
+      signal: signal
+    }).then(readAnswer, function () {
+      throw signal && signal.aborted ? cancelled() : new Error('Could not reach the signer at ' + api);
+    });
+  }
+
+  function wait(ms, signal) {
+    return new Promise(function (resolve, reject) {
+      var t = setTimeout(resolve, ms);
+      signal.addEventListener('abort', function () { clearTimeout(t); reject(cancelled()); });
+    });
+  }
+
+  /* Steps 1-4 of a large file (see the top). Resolves to {key, url};
+   * rejects with the first error that retries did not cure, after
+   * telling S3 to drop the parts (DELETE), as Cancel (signal) does. */
+  function uploadMultipart(file, onProgress, signal) {
+    var q = encodeURIComponent;
+    var size = Math.max(MIN_PART, Math.ceil(file.size / MAX_PARTS / MIB) * MIB);
+    var count = Math.ceil(file.size / size);
+    var stop = new AbortController();   /* Cancel, or a part that failed for good */
+    signal.addEventListener('abort', function () { stop.abort(); });
+    var up, path;                       /* the answer to create; its routes' prefix */
+    var sent = [], parts = [], batches = [], next = 1;
+
+    function progress(n, bytes) {       /* one bar over all the parts' bytes */
+      sent[n] = bytes;
+      onProgress(sent.reduce(function (a, b) { return a + (b || 0); }, 0), file.size);
+    }
+
+    /* Step 2: part n's URL, signed with the rest of its batch of PARALLEL
+     * in one call, when the first of them is about to go. */
+    function batchUrl(n) {
+      var b = Math.floor((n - 1) / PARALLEL), nums = [];
+      if (!batches[b]) {
+        for (var i = b * PARALLEL + 1; i <= Math.min(count, (b + 1) * PARALLEL); i++) nums.push(i);
+        batches[b] = callApi('GET', path + '/batch?key=' + q(up.key) + '&partNumbers=' + nums.join(','),
+          null, stop.signal);
+      }
+      return batches[b].then(function (r) { return r.presignedUrls[n]; });
+    }
+
+    /* Step 3: PUT part n; on failure again alone, with a fresh URL. */
+    function putPart(n, attempt) {
+      var blob = file.slice((n - 1) * size, Math.min(file.size, n * size));
+      var url = attempt === 0 ? batchUrl(n) :
+        callApi('GET', path + '/' + n + '?key=' + q(up.key), null, stop.signal)
+          .then(function (r) { return r.url; });
+      return url.then(function (u) {
+        if (!u) throw new Error('The signer sent no URL for part ' + n);
+        return send('PUT', u, blob, {}, function (loaded) { progress(n, loaded); }, stop.signal);
+      }).then(function (xhr) {
+        var etag = xhr.getResponseHeader('ETag');
+        if (!etag) {
+          throw new Error('S3 sent no ETag this page may read: the bucket\'s CORS rule must ' +
+            'expose it (ExposeHeaders: ["ETag"])');
+        }
+        progress(n, blob.size);
+        parts.push({ PartNumber: n, ETag: etag });
+      }, function (err) {
+        if (err.cancelled || attempt >= RETRIES) throw err;
+        progress(n, 0);
+        return wait(RETRY_DELAY * Math.pow(2, attempt), stop.signal)
+          .then(function () { return putPart(n, attempt + 1); });
+      });
+    }
+
+    function worker() {                 /* takes the next part until none is left */
+      if (next > count) return Promise.resolve();
+      return putPart(next++, 0).then(worker);
+    }
+
+    /* Step 1 (not cancelled midway, so that a created upload is always known) */
+    return callApi('POST', '/s3/multipart', { filename: file.name, type: file.type, metadata: {} })
+      .then(function (r) {
+        if (!r.uploadId || !r.key) throw new Error('The signer sent an unexpected answer');
+        up = r;
+        path = '/s3/multipart/' + q(r.uploadId);
+        if (stop.signal.aborted) throw cancelled();
+        onProgress(0, file.size);
+        var workers = [];
+        for (var i = 0; i < Math.min(PARALLEL, count); i++) workers.push(worker());
+        return Promise.all(workers);
+      }).then(function () {
+        /* Step 4: S3 joins the parts, in order, into the object */
+        parts.sort(function (a, b) { return a.PartNumber - b.PartNumber; });
+        return callApi('POST', path + '/complete?key=' + q(up.key), { parts: parts }, stop.signal);
+      }).then(function (done) {
+        return { key: done.key || up.key, url: done.location };
+      }, function (err) {
+        stop.abort();                   /* the other parts stop too */
+        if (!up) throw err;
+        /* abort: S3 drops the parts it has */
+        var rethrow = function () { throw err; };
+        return callApi('DELETE', path + '?key=' + q(up.key)).then(rethrow, rethrow);
+      });
   }
 
   function formatSize(n) {
@@ -140,18 +296,30 @@
     var name = document.createElement('div');
     var bar = document.createElement('progress');
     var state = document.createElement('div');
+    var cancel = document.createElement('button');
     name.className = 'name';
     name.textContent = file.name + ' (' + formatSize(file.size) + ')';
     bar.max = 100;
     bar.value = 0;
     bar.setAttribute('aria-label', 'Upload progress of ' + file.name);
     state.className = 'state';
+    cancel.type = 'button';
+    cancel.className = 'cancel';
+    cancel.textContent = 'Cancel';
+    cancel.setAttribute('aria-label', 'Cancel the upload of ' + file.name);
     li.appendChild(name);
     li.appendChild(bar);
+    li.appendChild(cancel);
     li.appendChild(state);
     list.appendChild(li);
     return {
-      set: function (s, text) { li.setAttribute('data-state', s); state.textContent = text; },
+      set: function (s, text) {
+        li.setAttribute('data-state', s);
+        state.textContent = text;
+        if (s === 'complete' || s === 'failed' || s === 'cancelled') cancel.remove();
+      },
+      state: function () { return li.getAttribute('data-state'); },
+      onCancel: function (f) { cancel.addEventListener('click', f); },
       progress: function (p) { bar.value = p; },
       link: function (url, key) {
         var a = document.createElement('a');
@@ -172,20 +340,32 @@
 
   function upload(file) {
     var row = addRow(file);
+    var cancel = new AbortController();
+    row.onCancel(function () { cancel.abort(); });
+    function progress(loaded, total) {
+      if (row.state() === 'signing') row.set('uploading', 'Uploading…');
+      row.progress(Math.round(loaded * 100 / total));
+    }
     row.set('signing', 'Signing…');
-    return signFile(file).then(function (signed) {
-      row.set('uploading', 'Uploading…');
-      return putFile(file, signed, function (loaded, total) {
-        row.progress(Math.round(loaded * 100 / total));
+    var done;
+    if (file.size > THRESHOLD) {
+      row.el.setAttribute('data-multipart', '1');
+      done = uploadMultipart(file, progress, cancel.signal);
+    } else {
+      done = signFile(file).then(function (signed) {
+        row.set('uploading', 'Uploading…');
+        return putFile(file, signed, progress, cancel.signal);
       });
-    }).then(function (signed) {
+    }
+    return done.then(function (up) {
       row.progress(100);
       row.set('complete', 'Upload complete.');
-      row.el.setAttribute('data-key', signed.key);
-      row.el.setAttribute('data-url', signed.url);
-      row.link(signed.url, signed.key);
+      row.el.setAttribute('data-key', up.key);
+      row.el.setAttribute('data-url', up.url);
+      row.link(up.url, up.key);
     }, function (err) {
-      row.set('failed', 'Upload failed: ' + err.message);
+      if (err.cancelled) row.set('cancelled', 'Upload cancelled.');
+      else row.set('failed', 'Upload failed: ' + err.message);
     });
   }
 
