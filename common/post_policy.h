@@ -41,13 +41,14 @@
  *
  * Limits and errors (nothing is ever truncated; on any error the form is
  * wiped and n is 0):
- *  - key: 1..SIGV4_MAX_KEY bytes of UTF-8 without NUL (S3_ERR_TOOLONG,
- *    S3_ERR_UTF8); a key holding "${filename}" is S3_ERR_INVAL (S3 would
- *    replace it with the browser's file name: not the key pinned here);
- *  - content_type: required, SIGV4_MAX_CONTENT_TYPE bytes of visible ASCII
- *    and spaces; content_disposition (SIGV4_MAX_DISPOSITION) the same when
- *    set; acl one of s3_acl_valid()'s; NULL or "" means none for both;
- *    otherwise S3_ERR_INVAL;
+ *  - key: 1..SIGV4_MAX_KEY bytes (none: S3_ERR_INVAL, more:
+ *    S3_ERR_TOOLONG) of UTF-8 without NUL (S3_ERR_UTF8); controls are
+ *    escaped, not refused; a key holding "${filename}" is S3_ERR_INVAL (S3
+ *    would replace it with the browser's file name: not the key pinned);
+ *  - content_type: required, visible ASCII and spaces (S3_ERR_INVAL), at
+ *    most SIGV4_MAX_CONTENT_TYPE bytes (S3_ERR_TOOLONG); the same for
+ *    content_disposition (SIGV4_MAX_DISPOSITION) when set; acl one of
+ *    s3_acl_valid()'s (S3_ERR_INVAL); NULL or "" is none for both;
  *  - max_size at most S3_POST_SIZE_MAX (S3's ceiling for a POST upload):
  *    S3_ERR_RANGE;
  *  - expires SIGV4_EXPIRES_MIN..SIGV4_EXPIRES_MAX, and now and now +
