@@ -179,9 +179,47 @@ static enum s3_err locate(const struct s3_target *t, struct where *w)
 	return sbuf_ok(&h) ? S3_OK : S3_ERR_TOOLONG;
 }
 
+/* Appends SCHEME://HOST of w: the origin both URL forms start with. */
+static void add_origin(struct sbuf *u, const struct where *w)
+{
+	sbuf_adds(u, w->scheme);
+	sbuf_adds(u, "://");
+	sbuf_adds(u, w->host);
+}
+
+static int target_ok(const struct s3_target *t)
+{
+	return t && !s3_bucket_check(t->bucket, t->endpoint != NULL) && t->region;
+}
+
+enum s3_err s3_bucket_url(const struct s3_target *t, char *url, size_t cap)
+{
+	struct where w;
+	struct sbuf u;
+	enum s3_err e;
+
+	if (!url || cap == 0)
+		return S3_ERR_INVAL;
+	url[0] = '\0';
+	if (!target_ok(t))
+		return S3_ERR_INVAL;
+	if ((e = locate(t, &w)))
+		return e;
+	sbuf_init(&u, url, cap);
+	add_origin(&u, &w);
+	sbuf_addc(&u, '/');
+	if (!w.virtual_host)
+		sbuf_adds(&u, t->bucket);
+	if (!sbuf_ok(&u)) {
+		url[0] = '\0';
+		return S3_ERR_TOOLONG;
+	}
+	return S3_OK;
+}
+
 static enum s3_err check_input(const struct s3_target *t, const struct s3_presign_in *in)
 {
-	if (!t || !in || s3_bucket_check(t->bucket, t->endpoint != NULL) || !t->region || !valid_method(in->method))
+	if (!target_ok(t) || !in || !valid_method(in->method))
 		return S3_ERR_INVAL;
 	if (!in->key || in->key_len == 0)
 		return S3_ERR_INVAL;
@@ -235,9 +273,7 @@ enum s3_err s3_presign(const struct s3_target *t, const struct s3_creds *c,
 	};
 
 	sbuf_init(&u, url, cap);
-	sbuf_adds(&u, w.scheme);
-	sbuf_adds(&u, "://");
-	sbuf_adds(&u, w.host);
+	add_origin(&u, &w);
 	sbuf_addn(&u, p.p, p.len);
 	if (object_url) {
 		struct sbuf o;

@@ -64,6 +64,17 @@ const char *s3_bucket_check(const char *bucket, int legacy);
 /* 1 when the bucket name can be a DNS label under this scheme. */
 int s3_bucket_virtual_ok(const char *bucket, int https);
 
+/* The bucket's own URL, in the addressing s3_presign() uses for its
+ * objects (one decision, locate() in presign.c): SCHEME://BUCKET.HOST/
+ * virtual-hosted, SCHEME://HOST/BUCKET path-style (no trailing slash:
+ * botocore's form for a presigned POST, which is where this is used:
+ * post_policy.h). Writes url (cap bytes, NUL-terminated, "" on error).
+ * S3_ERR_INVAL for a bucket s3_bucket_check() refuses, no region or an
+ * endpoint that is not "http[s]://host[:port]"; S3_ERR_TOOLONG when it
+ * does not fit in cap. The region is not checked beyond being there:
+ * callers that sign check it as SigV4 does. */
+enum s3_err s3_bucket_url(const struct s3_target *t, char *url, size_t cap);
+
 /* Writes the presigned URL to url (cap bytes, NUL-terminated). When
  * object_url is not NULL, also the unsigned object URL in the same
  * addressing style. */
