@@ -52,7 +52,7 @@
 #define S3_HTTP_LIBCURL            "libcurl.so.4"
 #define S3_HTTP_MAX_BODY           (64 * 1024)  /* bytes of an answer's body, default */
 #define S3_HTTP_MAX_BODY_LIMIT     (1024 * 1024) /* the most max_body may ask for */
-#define S3_HTTP_MAX_REQUEST_BODY   (4 * 1024 * 1024) /* bytes of a request's body */
+#define S3_HTTP_MAX_REQUEST_BODY   (8 * 1024 * 1024) /* bytes of a request's body */
 #define S3_HTTP_MAX_URL            S3_URL_MAX   /* bytes of a URL (url.h) */
 #define S3_HTTP_MAX_HEADERS        16           /* request headers */
 #define S3_HTTP_MAX_WANT           8            /* response headers asked for */
