@@ -3,7 +3,7 @@
  * CompleteMultipartUpload (route.h), after the key and uploadId checks
  * (multipart.h).
  *
- * The body (at most S3_MP_COMPLETE_MAX bytes, route.c) must hold 1 to
+ * The body (at most S3_ROUTE_BODY_MAX bytes, route.h) must hold 1 to
  * S3_MAX_PARTS parts, part numbers whole numbers 1..S3_MAX_PARTS in
  * strictly ascending order, ETags as S3 writes them: '"', 1 to
  * S3_MP_ETAG_MAX hex digits or '-', '"' (the quotes may be left off: some

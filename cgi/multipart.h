@@ -16,7 +16,6 @@
 
 #define S3_MP_UPLOAD_ID_MAX 512     /* bytes of an uploadId (<= SIGV4_MAX_PARAM) */
 #define S3_MP_BATCH_MAX     1000    /* part numbers in one batch */
-#define S3_MP_COMPLETE_MAX  (1024 * 1024)   /* bytes of a complete's body */
 
 _Static_assert(S3_MP_UPLOAD_ID_MAX <= SIGV4_MAX_PARAM, "an uploadId is a signed parameter");
 

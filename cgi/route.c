@@ -20,15 +20,16 @@ static void h_sts(struct s3_app *app, const struct s3_req_in *in, const struct s
 }
 
 static const struct s3_route routes[] = {
-	{ "/sign_s3",                   S3_M_GET | S3_M_POST, h_sign_s3,       0 },
-	{ "/s3/params",                 S3_M_GET,             h_params,        0 },
-	{ "/s3/multipart",              S3_M_POST,            h_mp_create,     1 },
-	{ "/s3/multipart/:id/batch",    S3_M_GET,             h_mp_sign_batch, 1 },
-	{ "/s3/multipart/:id/complete", S3_M_POST,            h_mp_complete,   1 },
-	{ "/s3/multipart/:id/:n",       S3_M_GET,             h_mp_sign_part,  1 },
-	{ "/s3/multipart/:id",          S3_M_GET,             h_mp_list,       1 },
-	{ "/s3/multipart/:id",          S3_M_DELETE,          h_mp_abort,      1 },
-	{ "/s3/sts",                    S3_M_GET,             h_sts,           0 },
+	{ "/sign_s3",                   S3_M_GET | S3_M_POST, h_sign_s3,       0, 0 },
+	{ "/s3/params",                 S3_M_GET,             h_params,        0, 0 },
+	{ "/s3/multipart",              S3_M_POST,            h_mp_create,     1, 0 },
+	{ "/s3/multipart/:id/batch",    S3_M_GET,             h_mp_sign_batch, 1, 0 },
+	{ "/s3/multipart/:id/complete", S3_M_POST,            h_mp_complete,   1,
+	  S3_ROUTE_BODY_MAX },
+	{ "/s3/multipart/:id/:n",       S3_M_GET,             h_mp_sign_part,  1, 0 },
+	{ "/s3/multipart/:id",          S3_M_GET,             h_mp_list,       1, 0 },
+	{ "/s3/multipart/:id",          S3_M_DELETE,          h_mp_abort,      1, 0 },
+	{ "/s3/sts",                    S3_M_GET,             h_sts,           0, 0 },
 };
 
 #define NROUTES (sizeof routes / sizeof routes[0])
@@ -152,6 +153,26 @@ const struct s3_route *s3_route_find(const char *method, const char *path,
 	}
 	*allow = have ? allow_text(have) : NULL;
 	return NULL;
+}
+
+size_t s3_route_body_max(const struct s3_app *app, const char *method, const char *path)
+{
+	struct s3_route_args a;
+	const char *allow;
+	const struct s3_route *r = s3_route_find(method, path, &a, &allow);
+
+	return r && r->body_max > app->cfg.max_body && (!r->s3 || app->cfg.multipart) ?
+	       r->body_max : app->cfg.max_body;
+}
+
+size_t s3_route_body_max_any(const struct s3_app *app)
+{
+	size_t m = app->cfg.max_body;
+
+	for (size_t i = 0; i < NROUTES; i++)
+		if (routes[i].body_max > m && (!routes[i].s3 || app->cfg.multipart))
+			m = routes[i].body_max;
+	return m;
 }
 
 void s3_route(struct s3_app *app, const struct s3_req_in *in, time_t now,

@@ -60,11 +60,21 @@ struct s3_route {
 	unsigned methods;
 	s3_route_fn fn;
 	int s3;              /* calls S3: off with S3_MULTIPART=0 */
+	size_t body_max;     /* its body limit when above S3_MAX_BODY (0: S3_MAX_BODY) */
 };
 
 /* Answers in (in->path picks the route) at time now into out. */
 void s3_route(struct s3_app *app, const struct s3_req_in *in, time_t now,
               struct s3_response *out);
+
+/* The body limit of the route method and path pick: S3_MAX_BODY, or the
+ * route's own when larger (a complete's list of parts, S3_ROUTE_BODY_MAX). */
+size_t s3_route_body_max(const struct s3_app *app, const char *method, const char *path);
+
+/* The largest body limit of any route: what a FastCGI connection keeps. */
+size_t s3_route_body_max_any(const struct s3_app *app);
+
+#define S3_ROUTE_BODY_MAX (1024 * 1024)   /* a complete's body (10,000 parts) */
 
 /* The table's entry for method and path, or NULL; *allow gets the 405's
  * Allow text when the path matches with other methods only (else NULL).

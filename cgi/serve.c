@@ -128,7 +128,7 @@ static void answer(struct s3_app *app, const char *method, const char *path, con
 {
 	char msg[128], num[24], *buf = NULL, small[SERVE_BODY_STACK];
 	const char *body = NULL;
-	size_t max = app->cfg.max_body, want = 0, len = 0;
+	size_t max = s3_route_body_max(app, method, path), want = 0, len = 0;
 	int streamed = 0;
 	enum s3_req_status st;
 	struct s3_req_in in;
@@ -683,7 +683,7 @@ int serve_fastcgi(struct s3_app *app, int listen_fd)
 {
 	struct serve_loop l = {
 		.timeout_ms = app->cfg.request_timeout * 1000u,
-		.body_max = app->cfg.max_body + 1,    /* one byte over is enough to refuse */
+		.body_max = s3_route_body_max_any(app) + 1,   /* one byte over is enough to refuse */
 		.fn = app_request,
 		.ctx = app,
 	};
