@@ -3,6 +3,7 @@
 #include "base64.h"
 #include "date.h"
 #include "filename.h"
+#include "key.h"
 #include "policy.h"
 #include "uri.h"
 #include "uuid.h"
@@ -12,7 +13,6 @@
 #include <unistd.h>
 
 #define UUID_PART  37       /* "<uuid v4>/" */
-#define PREFIX_MAX (S3_CONFIG_MAX_PREFIX + S3_USER_KEY_MAX)   /* {user} expanded */
 #define KEY_MAX    (SIGV4_MAX_KEY + 1)
 #define MSG_MAX    128
 #define TYPE_MSG_MAX (2 * S3_TYPE_BASE_MAX + 128)   /* a 415 naming two types */
@@ -21,7 +21,7 @@
 /* The log message of a 200, "signed <key>", always fits. */
 _Static_assert(sizeof "signed " + SIGV4_MAX_KEY <= S3_RESP_MSG_MAX, "message budget");
 /* The longest prefix still leaves room for a name of 1 byte or more. */
-_Static_assert(PREFIX_MAX + UUID_PART < SIGV4_MAX_KEY, "key budget");
+_Static_assert(S3_PREFIX_MAX + UUID_PART < SIGV4_MAX_KEY, "key budget");
 
 enum s3_err s3_app_init(struct s3_app *app, s3_lookup_fn get, void *ctx,
                         int preload, char *err, size_t errcap)
@@ -84,7 +84,7 @@ void s3_app_free(struct s3_app *app)
 }
 
 /* An internal failure: the client gets a generic message, the log the why. */
-static void internal(struct s3_response *out, int status, const char *client,
+void s3_internal(struct s3_response *out, int status, const char *client,
                      const char *why, enum s3_err e)
 {
 	s3_response_error(out, status, client);
@@ -177,7 +177,7 @@ static int need_mime(struct s3_app *app, struct s3_response *out)
 	enum s3_err e;
 
 	if (!app->mime && (e = s3_mime_load(&app->mime, app->mime_path))) {
-		internal(out, 500, S3_MSG_INTERNAL, "cannot load the MIME table", e);
+		s3_internal(out, 500, S3_MSG_INTERNAL, "cannot load the MIME table", e);
 		return -1;
 	}
 	return 0;
@@ -303,7 +303,7 @@ static void sign(struct s3_app *app, const char *key, size_t key_len,
 	s3_config_target(cfg, &t);
 	e = s3_presign(&t, c, &in, &app->cache, url, sizeof url, object, sizeof object);
 	if (e) {
-		internal(out, 500, S3_MSG_INTERNAL, "presign failed", e);
+		s3_internal(out, 500, S3_MSG_INTERNAL, "presign failed", e);
 		return;
 	}
 	if (cfg->public_url) {
@@ -314,7 +314,7 @@ static void sign(struct s3_app *app, const char *key, size_t key_len,
 		sbuf_addc(&b, '/');
 		uri_encode(&b, key, key_len, URI_KEEP_SLASH);
 		if (!sbuf_ok(&b)) {
-			internal(out, 500, S3_MSG_INTERNAL, "public URL", S3_ERR_TOOLONG);
+			s3_internal(out, 500, S3_MSG_INTERNAL, "public URL", S3_ERR_TOOLONG);
 			return;
 		}
 	}
@@ -334,84 +334,142 @@ static void sign(struct s3_app *app, const char *key, size_t key_len,
 	}
 }
 
-void s3_handle(struct s3_app *app, const struct s3_req_in *in, time_t now,
-               struct s3_response *out)
+int s3_caller_prefix(struct s3_app *app, const struct s3_req_in *in,
+                     char prefix[S3_PREFIX_MAX + 1], size_t *plen, struct s3_response *out)
 {
-	struct s3_req_fields f;
-	char msg[MSG_MAX], name[S3_FILENAME_MAX + 1], key[KEY_MAX], uuid[37];
-	char seg[S3_USER_KEY_MAX + 1], prefix[PREFIX_MAX + 1];
-	char sniffed[S3_SNIFF_TYPE_MAX + 1];
-	unsigned char head[S3_SNIFF_HEAD_MAX];
-	char why[S3_CREDS_WHY_MAX];
-	struct s3_creds c;
-	time_t cexp = 0;
-	unsigned expires;
-	const char *type, *disposition;
-	size_t plen, head_len, name_max;
-	enum s3_req_status st;
-	enum s3_err e;
-	int have_head;
+	char seg[S3_USER_KEY_MAX + 1];
 
-	seg[0] = why[0] = '\0';
-	/* who, before anything of the request is looked at */
+	seg[0] = '\0';
 	if (app->cfg.require_user && user_segment(in, seg, out))
-		return;
-	st = s3_req_parse(in, &f, msg, sizeof msg);
-	if (st != S3_REQ_OK) {
-		s3_response_error(out, s3_req_status_http(st), msg);
-		return;
+		return -1;
+	if (s3_prefix_expand(app->cfg.key_prefix, seg, prefix, S3_PREFIX_MAX + 1, plen)) {
+		s3_internal(out, 500, S3_MSG_INTERNAL, "key prefix", S3_ERR_TOOLONG);
+		return -1;
 	}
-	if (s3_prefix_expand(app->cfg.key_prefix, seg, prefix, sizeof prefix, &plen)) {
-		internal(out, 500, S3_MSG_INTERNAL, "key prefix", S3_ERR_TOOLONG);
-		goto done;
-	}
+	return 0;
+}
+
+size_t s3_name_max(const struct s3_app *app, size_t plen)
+{
 	/* the name gets what the key (at most 1024 bytes) leaves */
-	name_max = SIGV4_MAX_KEY - plen - UUID_PART;
-	if (name_max > app->cfg.max_name_bytes)
-		name_max = app->cfg.max_name_bytes;
-	e = s3_filename_sanitize(f.file_name, f.file_name_len, name_max, name, sizeof name);
-	if (e) {
-		s3_response_error(out, 400, name_error(e));
-		goto done;
-	}
-	if (file_head(app, &f, head, &head_len, &have_head, out))
-		goto done;
-	if (content_type(app, &f, name, head, head_len, have_head, sniffed, &type, out))
-		goto done;
-	if (active_content(app, type, &disposition, out))
-		goto done;
-	e = s3_creds_get(app->creds, now, &c, &cexp, why, sizeof why);
-	expires = e ? 0 : s3_creds_clamp_expires(app->cfg.expires, now, cexp);
-	if (e || !expires) {
+	size_t name_max = SIGV4_MAX_KEY - plen - UUID_PART;
+
+	return name_max > app->cfg.max_name_bytes ? app->cfg.max_name_bytes : name_max;
+}
+
+int s3_app_creds(struct s3_app *app, time_t now, struct s3_creds *c, unsigned *expires,
+                 char why[S3_CREDS_WHY_MAX], struct s3_response *out)
+{
+	time_t cexp = 0;
+	enum s3_err e;
+
+	why[0] = '\0';
+	e = s3_creds_get(app->creds, now, c, &cexp, why, S3_CREDS_WHY_MAX);
+	*expires = e ? 0 : s3_creds_clamp_expires(app->cfg.expires, now, cexp);
+	if (e || !*expires) {
 		s3_response_error(out, e == S3_ERR_NOMEM ? 500 : 503,
 		                  e == S3_ERR_NOMEM ? S3_MSG_INTERNAL : S3_MSG_NOCREDS);
 		snprintf(out->message, sizeof out->message, "no credentials: %s",
 		         e ? why : "expired");
-		goto done;
+		return -1;
 	}
-	if ((e = app->uuid(uuid))) {
-		internal(out, 500, S3_MSG_INTERNAL, "uuid", e);
-		goto done;
-	}
-	{
-		struct sbuf kb;
+	return 0;
+}
 
-		sbuf_init(&kb, key, sizeof key);
-		sbuf_addn(&kb, prefix, plen);
-		sbuf_addn(&kb, uuid, S3_UUID_LEN);
-		sbuf_addc(&kb, '/');
-		sbuf_adds(&kb, name);
-		if (!sbuf_ok(&kb) || kb.len > SIGV4_MAX_KEY) {
-			internal(out, 500, S3_MSG_INTERNAL, "key", S3_ERR_TOOLONG);
-			goto done;
-		}
-		sign(app, key, kb.len, type, disposition, now, &c, expires, out);
-	}
+void s3_creds_warn(const char *why, struct s3_response *out)
+{
 	if (why[0] && out->status == 200) {
 		/* a refresh failed; the current credentials are still valid */
 		snprintf(out->message, sizeof out->message, "%s", why);
 		out->warn = 1;
 	}
-done:
+}
+
+int s3_upload_prepare(struct s3_app *app, const struct s3_req_in *in,
+                      const struct s3_req_fields *f, time_t now, struct s3_upload *u,
+                      struct s3_response *out)
+{
+	char name[S3_FILENAME_MAX + 1], uuid[37], prefix[S3_PREFIX_MAX + 1];
+	char sniffed[S3_SNIFF_TYPE_MAX + 1];
+	unsigned char head[S3_SNIFF_HEAD_MAX];
+	const char *type;
+	size_t plen, head_len, tlen;
+	enum s3_err e;
+	int have_head;
+
+	memset(u, 0, sizeof *u);
+	if (s3_caller_prefix(app, in, prefix, &plen, out))
+		return -1;
+	e = s3_filename_sanitize(f->file_name, f->file_name_len, s3_name_max(app, plen),
+	                         name, sizeof name);
+	if (e) {
+		s3_response_error(out, 400, name_error(e));
+		return -1;
+	}
+	if (file_head(app, f, head, &head_len, &have_head, out))
+		return -1;
+	if (content_type(app, f, name, head, head_len, have_head, sniffed, &type, out))
+		return -1;
+	if (active_content(app, type, &u->disposition, out))
+		return -1;
+	tlen = strlen(type);
+	if (tlen >= sizeof u->type) {
+		s3_internal(out, 500, S3_MSG_INTERNAL, "type", S3_ERR_TOOLONG);
+		return -1;
+	}
+	memcpy(u->type, type, tlen + 1);
+	if (s3_app_creds(app, now, &u->creds, &u->expires, u->why, out))
+		return -1;
+	if ((e = app->uuid(uuid))) {
+		s3_internal(out, 500, S3_MSG_INTERNAL, "uuid", e);
+		return -1;
+	}
+	if (s3_key_make(prefix, plen, uuid, name, SIGV4_MAX_KEY, u->key, sizeof u->key,
+	                &u->key_len)) {
+		s3_internal(out, 500, S3_MSG_INTERNAL, "key", S3_ERR_TOOLONG);
+		return -1;
+	}
+	return 0;
+}
+
+int s3_key_of_caller(struct s3_app *app, const struct s3_req_in *in, const char *key,
+                     size_t klen, struct s3_response *out)
+{
+	char prefix[S3_PREFIX_MAX + 1];
+	size_t plen;
+
+	if (s3_caller_prefix(app, in, prefix, &plen, out))
+		return -1;
+	if (!key || s3_key_check(prefix, plen, key, klen, s3_name_max(app, plen))) {
+		s3_response_error(out, 403, "key is not one this server issued to you");
+		return -1;
+	}
+	return 0;
+}
+
+void s3_handle(struct s3_app *app, const struct s3_req_in *in, time_t now,
+               struct s3_response *out)
+{
+	struct s3_req_fields f;
+	struct s3_upload u;
+	char msg[MSG_MAX];
+	enum s3_req_status st;
+
+	/* who, before anything of the request is looked at */
+	if (app->cfg.require_user) {
+		char seg[S3_USER_KEY_MAX + 1];
+
+		if (user_segment(in, seg, out))
+			return;
+	}
+	st = s3_req_parse(in, &f, msg, sizeof msg);
+	if (st != S3_REQ_OK) {
+		s3_response_error(out, s3_req_status_http(st), msg);
+		return;
+	}
+	if (s3_upload_prepare(app, in, &f, now, &u, out) == 0) {
+		sign(app, u.key, u.key_len, u.type, u.disposition, now, &u.creds, u.expires, out);
+		s3_creds_warn(u.why, out);
+	}
 	s3_req_fields_free(&f);
 }

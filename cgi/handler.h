@@ -28,6 +28,7 @@
 #include "config.h"
 #include "creds.h"
 #include "mime.h"
+#include "policy.h"
 #include "presign.h"
 #include "request.h"
 #include "response.h"
@@ -56,6 +57,56 @@ struct s3_app {
 enum s3_err s3_app_init(struct s3_app *app, s3_lookup_fn get, void *ctx,
                         int preload, char *err, size_t errcap);
 void s3_app_free(struct s3_app *app);
+
+#define S3_PREFIX_MAX (S3_CONFIG_MAX_PREFIX + S3_USER_KEY_MAX)   /* {user} expanded */
+
+/* The decisions of the upload rules for one new upload (s3_upload_prepare),
+ * shared by every route that starts one (/api/sign_s3, /s3/params, the
+ * multipart create): the key, the type to sign or send, the disposition of
+ * active content, and the credentials to sign with. */
+struct s3_upload {
+	char key[SIGV4_MAX_KEY + 1];
+	size_t key_len;
+	char type[S3_REQ_MAX_FIELD + 1];
+	const char *disposition;     /* "attachment" or NULL */
+	struct s3_creds creds;
+	unsigned expires;            /* S3_EXPIRES clamped to the credentials' life */
+	char why[S3_CREDS_WHY_MAX];  /* a failed refresh to log with a 200 (s3_creds_warn) */
+};
+
+/* The rules above (handler.h's flow) on f: who (401), the name (400), the
+ * type (400, 415), active content, credentials (503), UUID and key. 0, or
+ * -1 with out holding the refusal. */
+int s3_upload_prepare(struct s3_app *app, const struct s3_req_in *in,
+                      const struct s3_req_fields *f, time_t now, struct s3_upload *u,
+                      struct s3_response *out);
+
+/* S3_KEY_PREFIX for the caller ({user} expanded; 401 without a usable
+ * REMOTE_USER under S3_REQUIRE_USER=1): 0, or -1 with out filled. */
+int s3_caller_prefix(struct s3_app *app, const struct s3_req_in *in,
+                     char prefix[S3_PREFIX_MAX + 1], size_t *plen, struct s3_response *out);
+
+/* The longest sanitized name a key under a prefix of plen bytes has. */
+size_t s3_name_max(const struct s3_app *app, size_t plen);
+
+/* A key the client names (key[0..klen), NULL: absent) must be one this
+ * server could have issued to this caller (key.h's s3_key_check under
+ * s3_caller_prefix): 0, or -1 with a 403 (401 for no user) in out, before
+ * anything is signed or sent. */
+int s3_key_of_caller(struct s3_app *app, const struct s3_req_in *in, const char *key,
+                     size_t klen, struct s3_response *out);
+
+/* Credentials to sign with now, and the URL lifetime (S3_EXPIRES clamped
+ * to theirs): 0, or -1 with a 503 (500) in out. why: a failed refresh. */
+int s3_app_creds(struct s3_app *app, time_t now, struct s3_creds *c, unsigned *expires,
+                 char why[S3_CREDS_WHY_MAX], struct s3_response *out);
+
+/* After a 200: log why (a failed refresh, the old credentials still good). */
+void s3_creds_warn(const char *why, struct s3_response *out);
+
+/* A 500 (or status) with the client-safe text client, and "why: e" for the log. */
+void s3_internal(struct s3_response *out, int status, const char *client, const char *why,
+                 enum s3_err e);
 
 /* Answers one request at time now. out is always filled (free it with
  * s3_response_free); out->message holds the line to log: the error, or the

@@ -36,7 +36,10 @@ static int start_app(struct s3_app *app, int preload, int cgi,
 	char err[S3_CONFIG_ERRMAX];
 
 	if (s3_app_init(app, s3_config_getenv, NULL, preload, err, sizeof err) == S3_OK) {
-		if (sandbox_plan(plan, s3_config_getenv, NULL, s3_creds_reach(app->creds),
+		unsigned reach = s3_creds_reach(app->creds) |
+		                 (app->cfg.multipart ? SANDBOX_REACH_S3 : 0);
+
+		if (sandbox_plan(plan, s3_config_getenv, NULL, reach,
 		                 err, sizeof err) == S3_OK)
 			return 0;
 		s3_app_free(app);

@@ -1,4 +1,4 @@
-/* request.c - decode and validate one /api/sign_s3 HTTP request.
+/* request.c - decode and validate one HTTP request's fields.
  * See request.h. */
 #include "request.h"
 #include "syntax.h"
@@ -14,16 +14,13 @@
 #include "json.h"
 #include "utf8.h"
 
-/* The fields this module knows; every other name is ignored. */
+/* The fields of /api/sign_s3 (s3_req_parse); every other name is ignored. */
 enum { F_NAME, F_TYPE, F_HEAD, F__COUNT };
 
-static const struct known_field {
-	const char *name;
-	size_t      limit;   /* decoded bytes */
-} known[F__COUNT] = {
-	[F_NAME] = { "file_name", S3_REQ_MAX_FIELD },
-	[F_TYPE] = { "file_type", S3_REQ_MAX_FIELD },
-	[F_HEAD] = { "file_head", S3_REQ_MAX_HEAD_FIELD },
+static const struct s3_field_spec legacy[F__COUNT] = {
+	[F_NAME] = { "file_name", S3_REQ_MAX_FIELD, S3_IN_BODY | S3_FIELD_REQUIRED },
+	[F_TYPE] = { "file_type", S3_REQ_MAX_FIELD, S3_IN_BODY },
+	[F_HEAD] = { "file_head", S3_REQ_MAX_HEAD_FIELD, S3_IN_BODY },
 };
 
 /* In the copy of a JSON body handed to cJSON, every \u0000 escape inside a
@@ -35,13 +32,19 @@ static const struct known_field {
 #define JSON_NUL_ESC_LEN 6       /* \u0000 */
 #define REQ_JSON_STACK 4096      /* JSON bodies shorter than this are copied onto the stack */
 
-/* Parsing state: the output, which known fields were seen, the message. */
+/* Parsing state: the field table, the output, which fields were seen,
+ * which source is being read (S3_IN_QUERY or S3_IN_BODY), the message. */
 struct ctx {
-	struct s3_req_fields *out;
-	unsigned              seen;
-	char                 *msg;
-	size_t                msgcap;
+	const struct s3_field_spec *spec;
+	size_t nspec;
+	struct s3_req_values *out;
+	unsigned long seen;
+	unsigned from;
+	char *msg;
+	size_t msgcap;
 };
+
+_Static_assert(S3_REQ_SPEC_MAX <= 8 * sizeof(unsigned long), "seen holds every field");
 
 static const char msg_media[] =
 	"unsupported content type: use application/json or "
@@ -96,62 +99,93 @@ static int eq_nocase(const char *s, size_t n, const char *want)
 	return 1;
 }
 
-/* Index of the known field called s[0..n), or -1. */
-static int known_index(const char *s, size_t n)
+/* Index of the field called s[0..n) that is read from the current
+ * source, or -1. */
+static int known_index(const struct ctx *c, const char *s, size_t n)
 {
-	int k;
-
-	for (k = 0; k < F__COUNT; k++)
-		if (strlen(known[k].name) == n && memcmp(s, known[k].name, n) == 0)
-			return k;
+	for (size_t k = 0; k < c->nspec; k++)
+		if ((c->spec[k].flags & c->from) && strlen(c->spec[k].name) == n &&
+		    memcmp(s, c->spec[k].name, n) == 0)
+			return (int)k;
 	return -1;
 }
 
 /* Stores the malloc'd v (len bytes) as field k, taking ownership. An empty
  * value counts as absent. */
-static void set_field(struct s3_req_fields *f, int k, char *v, size_t len)
+static void set_field(struct ctx *c, int k, char *v, size_t len)
 {
-	char **p;
-	size_t *l;
-
-	switch (k) {
-	case F_NAME: p = &f->file_name; l = &f->file_name_len; break;
-	case F_TYPE: p = &f->file_type; l = &f->file_type_len; break;
-	default:     p = &f->file_head; l = &f->file_head_len; break;
-	}
 	if (len == 0) {
 		free(v);
 		return;
 	}
-	*p = v;
-	*l = len;
+	c->out->v[k].s = v;
+	c->out->v[k].len = len;
 }
 
 /* Marks field k seen; refuses a second occurrence. */
 static enum s3_req_status mark_seen(struct ctx *c, int k)
 {
-	if (c->seen & (1u << k))
-		return fail(c, S3_REQ_BAD, "duplicate field %s", known[k].name);
-	c->seen |= 1u << k;
+	if (c->seen & (1ul << k))
+		return fail(c, S3_REQ_BAD, "duplicate field %s", c->spec[k].name);
+	c->seen |= 1ul << k;
 	return S3_REQ_OK;
 }
 
-static enum s3_req_status too_long(struct ctx *c, int k)
+static enum s3_req_status too_long(struct ctx *c, const char *name, size_t limit)
 {
-	return fail(c, S3_REQ_BAD, "%s too long (limit %zu bytes)",
-		    known[k].name, known[k].limit);
+	return fail(c, S3_REQ_BAD, "%s too long (limit %zu bytes)", name, limit);
 }
 
-/* The checks every decoded value of a known field must pass. */
-static enum s3_req_status check_value(struct ctx *c, int k, const char *v,
-				      size_t len)
+/* The checks every decoded value must pass. */
+static enum s3_req_status check_value(struct ctx *c, const char *name, size_t limit,
+                                      const char *v, size_t len)
 {
-	if (len > known[k].limit)
-		return too_long(c, k);
+	if (len > limit)
+		return too_long(c, name, limit);
 	if (memchr(v, '\0', len))
 		return fail(c, S3_REQ_BAD, "NUL byte in request");
 	if (!utf8_valid(v, len))
 		return fail(c, S3_REQ_BAD, "invalid UTF-8");
+	return S3_REQ_OK;
+}
+
+/* The field table's metadata map (S3_FIELD_META), or -1. */
+static int meta_index(const struct ctx *c)
+{
+	for (size_t k = 0; k < c->nspec; k++)
+		if ((c->spec[k].flags & S3_FIELD_META) && (c->spec[k].flags & c->from))
+			return (int)k;
+	return -1;
+}
+
+/* Adds metadata member name[0..nlen) = v[0..vlen) (v malloc'd, taken;
+ * both checked by the caller). A name given twice is refused. */
+static enum s3_req_status meta_add(struct ctx *c, const char *name, size_t nlen,
+                                   char *v, size_t vlen)
+{
+	struct s3_req_values *o = c->out;
+	char *n;
+
+	for (size_t i = 0; i < o->nmeta; i++)
+		if (strlen(o->meta[i].name) == nlen && !memcmp(o->meta[i].name, name, nlen)) {
+			free(v);
+			return fail(c, S3_REQ_BAD, "duplicate metadata member");
+		}
+	if (o->nmeta >= S3_REQ_META_MAX) {
+		free(v);
+		return fail(c, S3_REQ_BAD, "too many metadata members (limit %d)",
+		            S3_REQ_META_MAX);
+	}
+	if (!(n = malloc(nlen + 1))) {
+		free(v);
+		return fail(c, S3_REQ_INTERNAL, "out of memory");
+	}
+	memcpy(n, name, nlen);
+	n[nlen] = '\0';
+	o->meta[o->nmeta].name = n;
+	o->meta[o->nmeta].value = v;
+	o->meta[o->nmeta].len = vlen;
+	o->nmeta++;
 	return S3_REQ_OK;
 }
 
@@ -298,51 +332,64 @@ static void form_decode(const char *s, size_t n, char *dst)
 	}
 }
 
-/* Index of the known field whose encoded name is s[0..n), or -1. */
-static int form_name(const char *s, size_t n)
+/* "metadata[NAME]" of a map field: NAME's place in s[0..n), else NULL. */
+static const char *meta_member(const char *s, size_t n, const char *map, size_t *mlen)
 {
-	char name[16];
-	size_t len;
+	size_t ml = strlen(map);
 
-	if (form_decoded_len(s, n, &len) < 0 || len >= sizeof name)
-		return -1;
-	form_decode(s, n, name);
-	return known_index(name, len);
+	if (n < ml + 3 || memcmp(s, map, ml) || s[ml] != '[' || s[n - 1] != ']')
+		return NULL;
+	*mlen = n - ml - 3;
+	return s + ml + 1;
 }
 
 /* One name[=value] segment. */
 static enum s3_req_status form_field(struct ctx *c, const char *s, size_t n)
 {
-	const char *eq = memchr(s, '=', n);
+	const char *eq = memchr(s, '=', n), *mname = NULL;
 	size_t nlen = eq ? (size_t)(eq - s) : n;
 	const char *v = s + nlen + (eq != NULL);
-	size_t vlen = n - nlen - (eq != NULL), len, dummy;
+	size_t vlen = n - nlen - (eq != NULL), len, dlen, mlen = 0, limit;
+	char name[S3_REQ_MAX_NAME + 1];
 	enum s3_req_status st;
 	char *buf;
-	int k;
+	int k, meta;
 
-	if (form_decoded_len(s, nlen, &dummy) < 0 ||
+	if (form_decoded_len(s, nlen, &dlen) < 0 ||
 	    form_decoded_len(v, vlen, &len) < 0)
 		return fail(c, S3_REQ_BAD, "invalid percent-encoding");
-	k = form_name(s, nlen);
-	if (k < 0)
+	if (dlen > S3_REQ_MAX_NAME)
+		return S3_REQ_OK;          /* no field has a name that long */
+	form_decode(s, nlen, name);
+	name[dlen] = '\0';
+	k = known_index(c, name, dlen);
+	meta = k < 0 && (k = meta_index(c)) >= 0 &&
+	       (mname = meta_member(name, dlen, c->spec[k].name, &mlen)) != NULL;
+	if (k < 0 || (c->spec[k].flags & S3_FIELD_META && !meta))
 		return S3_REQ_OK;
-	st = mark_seen(c, k);
-	if (st != S3_REQ_OK)
+	if (meta) {
+		st = check_value(c, "metadata member name", S3_REQ_MAX_META_NAME, mname, mlen);
+		if (st != S3_REQ_OK || mlen == 0)
+			return st != S3_REQ_OK ? st : fail(c, S3_REQ_BAD, "empty metadata member name");
+	} else if ((st = mark_seen(c, k)) != S3_REQ_OK) {
 		return st;
-	if (len > known[k].limit)       /* before allocating */
-		return too_long(c, k);
+	}
+	limit = meta ? S3_REQ_MAX_META_VALUE : c->spec[k].limit;
+	if (len > limit)       /* before allocating */
+		return too_long(c, meta ? "metadata value" : c->spec[k].name, limit);
 	buf = malloc(len + 1);
 	if (!buf)
 		return fail(c, S3_REQ_INTERNAL, "out of memory");
 	form_decode(v, vlen, buf);
 	buf[len] = '\0';
-	st = check_value(c, k, buf, len);
+	st = check_value(c, meta ? "metadata value" : c->spec[k].name, limit, buf, len);
 	if (st != S3_REQ_OK) {
 		free(buf);
 		return st;
 	}
-	set_field(c->out, k, buf, len);
+	if (meta)
+		return meta_add(c, mname, mlen, buf, len);
+	set_field(c, k, buf, len);
 	return S3_REQ_OK;
 }
 
@@ -389,8 +436,60 @@ static void json_mark_nul(char *s, size_t n)
 	}
 }
 
+/* A JSON string's value, checked, into a malloc'd copy (*out, *len). */
+static enum s3_req_status json_string(struct ctx *c, const char *name, size_t limit,
+                                      const cJSON *m, char **out, size_t *len)
+{
+	enum s3_req_status st;
+
+	if (!cJSON_IsString(m) || !m->valuestring)
+		return fail(c, S3_REQ_BAD, "%s must be a string", name);
+	*len = strlen(m->valuestring);
+	if (memchr(m->valuestring, JSON_NUL_MARK, *len))
+		return fail(c, S3_REQ_BAD, "NUL byte in request");
+	if ((st = check_value(c, name, limit, m->valuestring, *len)) != S3_REQ_OK)
+		return st;
+	if (!(*out = malloc(*len + 1)))
+		return fail(c, S3_REQ_INTERNAL, "out of memory");
+	memcpy(*out, m->valuestring, *len + 1);
+	return S3_REQ_OK;
+}
+
+/* The members of a metadata object whose values are strings (the others,
+ * null or numbers of an uploader's own meta fields, are skipped). */
+static enum s3_req_status json_meta(struct ctx *c, const cJSON *m)
+{
+	const cJSON *e;
+	enum s3_req_status st;
+
+	if (cJSON_IsNull(m))
+		return S3_REQ_OK;
+	if (!cJSON_IsObject(m))
+		return fail(c, S3_REQ_BAD, "metadata must be an object");
+	cJSON_ArrayForEach(e, m) {
+		size_t nlen = e->string ? strlen(e->string) : 0, vlen;
+		char *v;
+
+		if (!cJSON_IsString(e))
+			continue;
+		if (!nlen)
+			return fail(c, S3_REQ_BAD, "empty metadata member name");
+		if (memchr(e->string, JSON_NUL_MARK, nlen))
+			return fail(c, S3_REQ_BAD, "NUL byte in request");
+		st = check_value(c, "metadata member name", S3_REQ_MAX_META_NAME, e->string, nlen);
+		if (st != S3_REQ_OK)
+			return st;
+		st = json_string(c, "metadata value", S3_REQ_MAX_META_VALUE, e, &v, &vlen);
+		if (st != S3_REQ_OK)
+			return st;
+		if ((st = meta_add(c, e->string, nlen, v, vlen)) != S3_REQ_OK)
+			return st;
+	}
+	return S3_REQ_OK;
+}
+
 /* One known member of the top-level object. */
-static enum s3_req_status json_field(struct ctx *c, int k, const cJSON *m)
+static enum s3_req_status json_field(struct ctx *c, int k, cJSON *root, cJSON *m)
 {
 	enum s3_req_status st;
 	size_t len;
@@ -399,37 +498,35 @@ static enum s3_req_status json_field(struct ctx *c, int k, const cJSON *m)
 	st = mark_seen(c, k);
 	if (st != S3_REQ_OK)
 		return st;
-	if (!cJSON_IsString(m) || !m->valuestring)
-		return fail(c, S3_REQ_BAD, "%s must be a string", known[k].name);
-	len = strlen(m->valuestring);
-	if (memchr(m->valuestring, JSON_NUL_MARK, len))
-		return fail(c, S3_REQ_BAD, "NUL byte in request");
-	st = check_value(c, k, m->valuestring, len);
+	if (c->spec[k].flags & S3_FIELD_META)
+		return json_meta(c, m);
+	if (c->spec[k].flags & S3_FIELD_JSON) {
+		c->out->v[k].json = cJSON_DetachItemViaPointer(root, m);
+		return S3_REQ_OK;
+	}
+	st = json_string(c, c->spec[k].name, c->spec[k].limit, m, &dup, &len);
 	if (st != S3_REQ_OK)
 		return st;
-	dup = malloc(len + 1);
-	if (!dup)
-		return fail(c, S3_REQ_INTERNAL, "out of memory");
-	memcpy(dup, m->valuestring, len + 1);
-	set_field(c->out, k, dup, len);
+	set_field(c, k, dup, len);
 	return S3_REQ_OK;
 }
 
-static enum s3_req_status json_members(struct ctx *c, const cJSON *root)
+static enum s3_req_status json_members(struct ctx *c, cJSON *root)
 {
-	const cJSON *m;
+	cJSON *m, *next;
 	size_t count = 0;
 	enum s3_req_status st;
 	int k;
 
-	cJSON_ArrayForEach(m, root) {
+	for (m = root->child; m; m = next) {
+		next = m->next;        /* json_field may detach m */
 		if (++count > S3_REQ_MAX_FIELDS)
 			return fail(c, S3_REQ_BAD, "too many fields (limit %d)",
 				    S3_REQ_MAX_FIELDS);
-		k = m->string ? known_index(m->string, strlen(m->string)) : -1;
+		k = m->string ? known_index(c, m->string, strlen(m->string)) : -1;
 		if (k < 0)
 			continue;
-		st = json_field(c, k, m);
+		st = json_field(c, k, root, m);
 		if (st != S3_REQ_OK)
 			return st;
 	}
@@ -483,7 +580,7 @@ static enum s3_req_status parse_json(struct ctx *c, const char *body, size_t n)
 
 /* ---- entry points ----------------------------------------------------- */
 
-static enum s3_req_status parse_get(struct ctx *c, const char *query)
+static enum s3_req_status parse_query(struct ctx *c, const char *query)
 {
 	size_t n;
 
@@ -519,32 +616,91 @@ static enum s3_req_status parse_post(struct ctx *c, const struct s3_req_in *in)
 	return fail(c, S3_REQ_MEDIA_TYPE, "%s", msg_media);
 }
 
-enum s3_req_status s3_req_parse(const struct s3_req_in *in,
-				struct s3_req_fields *out,
-				char *msg, size_t msgcap)
+/* 1 when some field of the table is read from source from. */
+static int reads(const struct s3_field_spec *spec, size_t n, unsigned from)
 {
-	struct s3_req_fields dummy;
-	struct ctx c = { out ? out : &dummy, 0, msg, msgcap };
-	enum s3_req_status st;
+	for (size_t k = 0; k < n; k++)
+		if (spec[k].flags & from)
+			return 1;
+	return 0;
+}
+
+enum s3_req_status s3_req_decode(const struct s3_req_in *in,
+                                 const struct s3_field_spec *spec, size_t nspec,
+                                 struct s3_req_values *out, char *msg, size_t msgcap)
+{
+	struct s3_req_values dummy;
+	struct ctx c = { spec, nspec, out ? out : &dummy, 0, 0, msg, msgcap };
+	enum s3_req_status st = S3_REQ_OK;
+	int post;
 
 	if (msg && msgcap)
 		msg[0] = '\0';
 	memset(c.out, 0, sizeof *c.out);
-	if (!in || !out)
+	if (!in || !out || nspec > S3_REQ_SPEC_MAX)
 		return fail(&c, S3_REQ_INTERNAL, "internal error");
 	if (!in->method)
-		st = fail(&c, S3_REQ_METHOD, "method not allowed");
-	else if (strcmp(in->method, "GET") == 0)
-		st = parse_get(&c, in->query);
-	else if (strcmp(in->method, "POST") == 0)
+		return fail(&c, S3_REQ_METHOD, "method not allowed");
+	post = !strcmp(in->method, "POST");
+	/* the query: S3_IN_QUERY fields, and S3_IN_BODY ones when there is no body */
+	c.from = S3_IN_QUERY | (post ? 0 : S3_IN_BODY);
+	if (reads(spec, nspec, c.from))
+		st = parse_query(&c, in->query);
+	if (st == S3_REQ_OK && post && reads(spec, nspec, S3_IN_BODY)) {
+		c.from = S3_IN_BODY;
 		st = parse_post(&c, in);
-	else
-		st = fail(&c, S3_REQ_METHOD, "method not allowed");
-	if (st == S3_REQ_OK && !out->file_name)
-		st = fail(&c, S3_REQ_BAD, "file_name is required");
+	}
+	for (size_t k = 0; st == S3_REQ_OK && k < nspec; k++)
+		if ((spec[k].flags & S3_FIELD_REQUIRED) && !out->v[k].s && !out->v[k].json)
+			st = fail(&c, S3_REQ_BAD, "%s is required", spec[k].name);
 	if (st != S3_REQ_OK)
-		s3_req_fields_free(out);
+		s3_req_values_free(out);
 	return st;
+}
+
+void s3_req_values_free(struct s3_req_values *v)
+{
+	if (!v)
+		return;
+	for (size_t k = 0; k < S3_REQ_SPEC_MAX; k++) {
+		free(v->v[k].s);
+		cJSON_Delete(v->v[k].json);
+	}
+	for (size_t i = 0; i < v->nmeta; i++) {
+		free(v->meta[i].name);
+		free(v->meta[i].value);
+	}
+	memset(v, 0, sizeof *v);
+}
+
+enum s3_req_status s3_req_parse(const struct s3_req_in *in,
+				struct s3_req_fields *out,
+				char *msg, size_t msgcap)
+{
+	struct s3_req_values v;
+	enum s3_req_status st;
+
+	if (msg && msgcap)
+		msg[0] = '\0';
+	if (out)
+		memset(out, 0, sizeof *out);
+	if (!in || !out)
+		return S3_REQ_INTERNAL;
+	if (!in->method || (strcmp(in->method, "GET") && strcmp(in->method, "POST"))) {
+		if (msg && msgcap)
+			snprintf(msg, msgcap, "method not allowed");
+		return S3_REQ_METHOD;
+	}
+	st = s3_req_decode(in, legacy, F__COUNT, &v, msg, msgcap);
+	if (st != S3_REQ_OK)
+		return st;
+	out->file_name = v.v[F_NAME].s;
+	out->file_name_len = v.v[F_NAME].len;
+	out->file_type = v.v[F_TYPE].s;
+	out->file_type_len = v.v[F_TYPE].len;
+	out->file_head = v.v[F_HEAD].s;
+	out->file_head_len = v.v[F_HEAD].len;
+	return S3_REQ_OK;
 }
 
 void s3_req_fields_free(struct s3_req_fields *f)
@@ -561,7 +717,7 @@ enum s3_req_status s3_req_check_length(const char *content_length,
 				       size_t max_body, size_t *len_out,
 				       char *msg, size_t msgcap)
 {
-	struct ctx c = { NULL, 0, msg, msgcap };
+	struct ctx c = { NULL, 0, NULL, 0, 0, msg, msgcap };
 	const char *p;
 	size_t v = 0, d;
 

@@ -1,8 +1,9 @@
-/* request.h - decode and validate one /api/sign_s3 HTTP request.
+/* request.h - decode and validate one HTTP request's fields.
  *
  * The caller has already read the request (method, Content-Type, query
  * string, body); this module turns those bytes into a plain struct of the
- * fields the responder needs: file_name, file_type and file_head. It does no
+ * fields a route names in its field table (s3_req_decode), or, for
+ * /api/sign_s3, file_name, file_type and file_head (s3_req_parse). It does no
  * I/O, knows nothing of FastCGI, and does not sanitize file names (that is
  * done later, elsewhere): it only decodes the transport and refuses what is
  * malformed, oversized or not UTF-8.
@@ -29,6 +30,11 @@
 #define S3_REQ_MAX_QUERY        16384 /* bytes of a GET query string */
 #define S3_REQ_MAX_FIELDS       64    /* form fields / top-level JSON members */
 #define S3_REQ_MAX_DEPTH        32    /* JSON nesting of [ and { */
+#define S3_REQ_MAX_NAME         256   /* decoded bytes of a form field's name */
+#define S3_REQ_SPEC_MAX         16    /* fields in one route's table */
+#define S3_REQ_META_MAX         32    /* members of a metadata map */
+#define S3_REQ_MAX_META_NAME    128   /* bytes of a metadata member's name */
+#define S3_REQ_MAX_META_VALUE   2048  /* decoded bytes of its value */
 
 /* The outcome of parsing; maps 1:1 to an HTTP status. */
 enum s3_req_status {
@@ -49,6 +55,7 @@ struct s3_req_in {
 	const char *query;         /* QUERY_STRING, may be NULL */
 	const char *body;          /* body_len bytes, need not be NUL-terminated */
 	size_t      body_len;
+	const char *path;          /* the route's path (route.h), or NULL */
 	const char *remote_user;   /* REMOTE_USER as the web server set it, or NULL */
 	int         remote_user_conflict;  /* REMOTE_USER given twice, differently */
 };
@@ -66,6 +73,65 @@ struct s3_req_fields {
 	char  *file_head;
 	size_t file_head_len;
 };
+
+/* A route's field table (s3_req_decode): each entry a name, the limit of
+ * its decoded value, and flags. Where it is read from:
+ *   S3_IN_QUERY   the query string, whatever the method;
+ *   S3_IN_BODY    a POST's body (JSON or form), or the query of a GET or
+ *                 DELETE (a GET's fields are in its query);
+ * what it is:
+ *   (default)     a string: UTF-8, no NUL, at most limit bytes;
+ *   S3_FIELD_META a map of strings: form members "NAME[k]=v", or a JSON
+ *                 object whose string members are kept (other values:
+ *                 skipped); names 1..S3_REQ_MAX_META_NAME bytes, values
+ *                 at most S3_REQ_MAX_META_VALUE, at most S3_REQ_META_MAX;
+ *   S3_FIELD_JSON a JSON body's member of any type, kept as parsed (the
+ *                 route walks it: the parts of a complete).
+ * S3_FIELD_REQUIRED: absent or empty is 400 "NAME is required". */
+enum {
+	S3_IN_QUERY       = 1u,
+	S3_IN_BODY        = 2u,
+	S3_FIELD_REQUIRED = 4u,
+	S3_FIELD_META     = 8u,
+	S3_FIELD_JSON     = 16u,
+};
+
+struct s3_field_spec {
+	const char *name;
+	size_t limit;              /* decoded bytes (strings) */
+	unsigned flags;
+};
+
+struct s3_meta_member {
+	char *name;                /* NUL-terminated, checked */
+	char *value;               /* NUL-terminated, len bytes */
+	size_t len;
+};
+
+/* The decoded fields, in the order of the table: v[k] for spec[k]. A
+ * string is malloc'd (s, len; NULL when absent or empty), a JSON member a
+ * detached cJSON (json). */
+struct cJSON;
+struct s3_req_values {
+	struct {
+		char *s;
+		size_t len;
+		struct cJSON *json;
+	} v[S3_REQ_SPEC_MAX];
+	struct s3_meta_member meta[S3_REQ_META_MAX];
+	size_t nmeta;
+};
+
+/* Decodes in with the table spec[0..nspec) into out (overwritten on
+ * entry; free it with s3_req_values_free, also after a failure). A POST's
+ * body is read when a field is S3_IN_BODY (Content-Type as for /api/sign_s3:
+ * 415 otherwise); unknown names are ignored, a name twice is 400; messages
+ * as s3_req_parse's. The method is the router's business: any is read
+ * (POST has a body, the others only a query). */
+enum s3_req_status s3_req_decode(const struct s3_req_in *in,
+                                 const struct s3_field_spec *spec, size_t nspec,
+                                 struct s3_req_values *out, char *msg, size_t msgcap);
+void s3_req_values_free(struct s3_req_values *v);
 
 /* HTTP status code for s: 200, 400, 405, 413, 415, 500 (500 also for a
  * value outside the enum). */

@@ -53,6 +53,7 @@ void s3_response_init(struct s3_response *r)
 	r->inline_body[0] = '\0';
 	r->message[0] = '\0';
 	r->warn = 0;
+	r->allow = NULL;
 }
 
 /* Empties r for the next answer, freeing what it owned. */
@@ -103,6 +104,12 @@ static void finish(struct s3_response *r, int status, const cJSON *obj)
 		set_body(r, 500, oom_body, 0);
 		snprintf(r->message, sizeof r->message, "out of memory");
 	}
+}
+
+void s3_response_json(struct s3_response *r, int status, const cJSON *value)
+{
+	reset(r);
+	finish(r, status, value);
 }
 
 void s3_response_error(struct s3_response *r, int status, const char *message)
@@ -169,8 +176,11 @@ size_t s3_response_head(const struct s3_response *r, char *buf, size_t cap)
 	sbuf_adds(&b, num + i);
 	sbuf_adds(&b, "\r\nCache-Control: no-store\r\n"
 	          "X-Content-Type-Options: nosniff\r\n");
-	if (r->status == 405)
-		sbuf_adds(&b, "Allow: " S3_RESP_ALLOW "\r\n");
+	if (r->status == 405) {
+		sbuf_adds(&b, "Allow: ");
+		sbuf_adds(&b, r->allow ? r->allow : S3_RESP_ALLOW);
+		sbuf_adds(&b, "\r\n");
+	}
 	sbuf_adds(&b, "\r\n");
 	return sbuf_ok(&b) ? b.len : 0;
 }

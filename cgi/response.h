@@ -10,7 +10,7 @@
  * Every answer carries Content-Type: application/json, Cache-Control:
  * no-store and X-Content-Type-Options: nosniff; a 405 also Allow. The head
  * is written as CGI header lines ("Status: 200 OK"), which both CGI and
- * FastCGI use. */
+ * FastCGI use. Other routes' answers are built with s3_response_json. */
 #ifndef SIGN_S3_RESPONSE_H
 #define SIGN_S3_RESPONSE_H
 
@@ -39,6 +39,7 @@ struct s3_response {
 	char inline_body[S3_RESP_INLINE_BODY];
 	char message[S3_RESP_MSG_MAX];   /* the error message, for the log */
 	int warn;                   /* log this 200 too (e.g. a failed credentials refresh) */
+	const char *allow;          /* a 405's Allow (static text); NULL: S3_RESP_ALLOW */
 };
 
 /* Reason phrase for a status ("Bad Request"), "Error" when unknown. */
@@ -53,6 +54,13 @@ void s3_response_init(struct s3_response *r);
 /* Fill r with an error answer. message must be client-safe (no secrets,
  * no echo of client data it did not already see). */
 void s3_response_error(struct s3_response *r, int status, const char *message);
+
+/* Fill r with value (any cJSON value: an object, or an array) printed as
+ * the body of status; value stays the caller's. The generic builder of
+ * the routes' answers (cgi/route.h); falls back to a 500 on allocation
+ * failure. */
+struct cJSON;
+void s3_response_json(struct s3_response *r, int status, const struct cJSON *value);
 
 /* Fill r with the success answer; falls back to a 500 on allocation failure. */
 void s3_response_ok(struct s3_response *r, const struct s3_signed *s);

@@ -1,6 +1,7 @@
 /* serve.c - CGI and FastCGI request loops (see serve.h). */
 #define _GNU_SOURCE 1          /* ppoll, accept4 */
 #include "serve.h"
+#include "route.h"
 #include "date.h"
 #include "fcgi_conn.h"
 
@@ -121,13 +122,13 @@ struct remote_user {
 	int conflict;          /* given twice with two different non-empty values */
 };
 
-static void answer(struct s3_app *app, const char *method, const char *ctype,
+static void answer(struct s3_app *app, const char *method, const char *path, const char *ctype,
                    const char *query, const char *clen, const struct remote_user *ru,
                    const struct body_src *src, time_t now, struct s3_response *out)
 {
 	char msg[128], num[24], *buf = NULL, small[SERVE_BODY_STACK];
 	const char *body = NULL;
-	size_t max = app->cfg.max_body, want = 0, len = 0;
+	size_t max = s3_route_body_max(app, method, path), want = 0, len = 0;
 	int streamed = 0;
 	enum s3_req_status st;
 	struct s3_req_in in;
@@ -170,10 +171,10 @@ static void answer(struct s3_app *app, const char *method, const char *ctype,
 	} else {
 		in = (struct s3_req_in){
 			.method = method, .content_type = ctype, .query = query,
-			.body = body, .body_len = len,
+			.body = body, .body_len = len, .path = path,
 			.remote_user = ru->name, .remote_user_conflict = ru->conflict,
 		};
-		s3_handle(app, &in, now, out);
+		s3_route(app, &in, now, out);
 	}
 	if (buf != small)
 		free(buf);
@@ -255,7 +256,8 @@ int serve_cgi(struct s3_app *app)
 	int rc;
 
 	s3_response_init(&r);
-	answer(app, method, getenv("CONTENT_TYPE"), getenv("QUERY_STRING"),
+	/* under CGI the route is PATH_INFO (SCRIPT_NAME names this program) */
+	answer(app, method, getenv("PATH_INFO"), getenv("CONTENT_TYPE"), getenv("QUERY_STRING"),
 	       getenv("CONTENT_LENGTH"), &ru, &src, now, &r);
 	rc = cgi_write(&r, method);
 	if (want_log(app, &r))
@@ -284,6 +286,7 @@ int serve_cgi_config_error(const char *why)
 /* The request's FastCGI parameters, read in one pass over them. */
 struct fcgi_vars {
 	const char *method, *ctype, *query, *clen, *addr;
+	const char *doc_uri, *script, *path_info;
 	struct remote_user ru;
 };
 
@@ -321,6 +324,18 @@ static void fcgi_vars(char *const *envp, struct fcgi_vars *v)
 			if (!v->query && (x = param(e, P("QUERY_STRING"))))
 				v->query = x;
 			break;
+		case 'D':
+			if (!v->doc_uri && (x = param(e, P("DOCUMENT_URI"))))
+				v->doc_uri = x;
+			break;
+		case 'S':
+			if (!v->script && (x = param(e, P("SCRIPT_NAME"))))
+				v->script = x;
+			break;
+		case 'P':
+			if (!v->path_info && (x = param(e, P("PATH_INFO"))))
+				v->path_info = x;
+			break;
 		case 'R':
 			if (!v->method && (x = param(e, P("REQUEST_METHOD")))) {
 				v->method = x;
@@ -337,6 +352,19 @@ static void fcgi_vars(char *const *envp, struct fcgi_vars *v)
 		}
 	}
 #undef P
+}
+
+/* The route's path (route.h): DOCUMENT_URI (nginx), else SCRIPT_NAME +
+ * PATH_INFO (Apache, spawn-fcgi setups), joined in buf; cut one byte past
+ * S3_ROUTE_MAX_PATH, which s3_route refuses (414). NULL when none is set. */
+static const char *fcgi_path(const struct fcgi_vars *v, char *buf, size_t cap)
+{
+	if (v->doc_uri && *v->doc_uri)
+		return v->doc_uri;
+	if (!v->script && !v->path_info)
+		return NULL;
+	snprintf(buf, cap, "%s%s", v->script ? v->script : "", v->path_info ? v->path_info : "");
+	return buf;
 }
 
 /* A worker's connections (fcgi_conn.h), each a slot of the epoll set. A
@@ -386,6 +414,7 @@ static enum fcgi_conn_end app_request(void *ctx, struct fcgi_conn *c, enum fcgi_
 	struct s3_response r;
 	struct fcgi_vars v;
 	struct body_src src = { NULL, NULL, NULL, 0 };
+	char path[S3_ROUTE_MAX_PATH + 2];
 	time_t now = time(NULL);
 	size_t hl;
 
@@ -395,7 +424,8 @@ static enum fcgi_conn_end app_request(void *ctx, struct fcgi_conn *c, enum fcgi_
 		fcgi_conn_params(c, env, envp);
 		fcgi_vars(envp, &v);
 		src.mem = fcgi_conn_body(c, &src.memlen);
-		answer(app, v.method, v.ctype, v.query, v.clen, &v.ru, &src, now, &r);
+		answer(app, v.method, fcgi_path(&v, path, sizeof path), v.ctype, v.query, v.clen,
+		       &v.ru, &src, now, &r);
 	} else if (e == FCGI_CONN_TOO_LARGE) {
 		s3_response_error(&r, 431, "request header fields too large");
 	} else if (e == FCGI_CONN_MALFORMED) {
@@ -653,7 +683,7 @@ int serve_fastcgi(struct s3_app *app, int listen_fd)
 {
 	struct serve_loop l = {
 		.timeout_ms = app->cfg.request_timeout * 1000u,
-		.body_max = app->cfg.max_body + 1,    /* one byte over is enough to refuse */
+		.body_max = s3_route_body_max_any(app) + 1,   /* one byte over is enough to refuse */
 		.fn = app_request,
 		.ctx = app,
 	};

@@ -44,7 +44,7 @@ _Static_assert(S3_TYPES_LIST_MAX >= SIGV4_MAX_ENDPOINT, "cfg_res.buf holds an en
 
 typedef const char *(*cfg_check_fn)(const char *v, struct cfg_res *r);
 
-enum cfg_kind { K_STR, K_UNSIGNED, K_SIZE, K_INT, K_STYLE, K_ACTIVE };
+enum cfg_kind { K_STR, K_UNSIGNED, K_SIZE, K_INT, K_STYLE, K_ACTIVE, K_U64 };
 
 enum {
 	F_REQUIRED   = 1,    /* unset is an error */
@@ -381,6 +381,107 @@ static const char *v_types(const char *v, struct cfg_res *r)
 
 #define OFF(f) offsetof(struct s3_config, f)
 
+static const char *v_max_parts(const char *v, struct cfg_res *r)
+{
+	if (!parse_uint(v, 1, S3_CONFIG_MAX_PARTS_MAX, &r->num)) {
+		snprintf(r->msg, sizeof r->msg, "expected 1..%d parts", S3_CONFIG_MAX_PARTS_MAX);
+		return r->msg;
+	}
+	return NULL;
+}
+
+static const char *v_max_file_size(const char *v, struct cfg_res *r)
+{
+	_Static_assert(sizeof(unsigned long) >= 8, "a size up to 5 TiB fits");
+	if (!parse_uint(v, 1, S3_CONFIG_MAX_FILE_SIZE_MAX, &r->num)) {
+		snprintf(r->msg, sizeof r->msg, "expected 1..%llu bytes (S3's largest object)",
+		         S3_CONFIG_MAX_FILE_SIZE_MAX);
+		return r->msg;
+	}
+	return NULL;
+}
+
+static const char *v_simple(const char *v, struct cfg_res *r)
+{
+	if (!strcmp(v, "put"))
+		r->num = S3_SIMPLE_PUT;
+	else if (!strcmp(v, "post"))
+		r->num = S3_SIMPLE_POST;
+	else
+		return "expected put or post";
+	return NULL;
+}
+
+/* S3_METADATA_FIELDS: names of Companion metadata members kept as
+ * x-amz-meta-*: a comma list, white space around names ignored, each
+ * 1..S3_META_NAME_MAX bytes of a-z 0-9 - _ (lowercased: S3 stores metadata
+ * names in lowercase), at most S3_META_FIELDS_MAX, no duplicates; stored
+ * normalized as "a,b,c". */
+static const char *v_meta_fields(const char *v, struct cfg_res *r)
+{
+	size_t out = 0, count = 0;
+	const char *p = v;
+
+	while (*p) {
+		const char *s, *e;
+		size_t n;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		s = p;
+		while (*p && *p != ',' && *p != ' ' && *p != '\t')
+			p++;
+		e = p;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p && *p != ',')
+			return "expected a comma-separated list of names of a-z 0-9 - _";
+		if (*p == ',')
+			p++;
+		n = (size_t)(e - s);
+		if (!n)
+			return "expected a comma-separated list of names of a-z 0-9 - _ "
+			       "(an empty name)";
+		if (n > S3_META_NAME_MAX || !all_in(s, n, "-_") || ++count > S3_META_FIELDS_MAX) {
+			snprintf(r->msg, sizeof r->msg, "expected at most %d names of 1..%d "
+			         "bytes of a-z 0-9 - _", S3_META_FIELDS_MAX, S3_META_NAME_MAX);
+			return r->msg;
+		}
+		if (out + n + 1 >= sizeof r->buf)
+			return "too long";
+		if (out)
+			r->buf[out++] = ',';
+		for (size_t i = 0; i < n; i++)
+			r->buf[out + i] = lower(s[i]);
+		r->buf[out + n] = '\0';
+		if (s3_list_has(r->buf, out, r->buf + out, n))
+			return "a name is given twice";
+		out += n;
+	}
+	r->buf[out] = '\0';
+	r->str = r->buf;
+	r->len = out;
+	return NULL;
+}
+
+/* 1 when the comma list list[0..len) holds name[0..n). */
+int s3_list_has(const char *list, size_t len, const char *name, size_t n)
+{
+	const char *p = list, *end = list + len;
+
+	while (p < end) {
+		const char *c = memchr(p, ',', (size_t)(end - p));
+		size_t k = c ? (size_t)(c - p) : (size_t)(end - p);
+
+		if (k == n && !memcmp(p, name, n))
+			return 1;
+		if (!c)
+			break;
+		p = c + 1;
+	}
+	return 0;
+}
+
 static const struct cfg_var vars[] = {
 	{ { "S3_BUCKET" }, v_bucket, K_STR, OFF(bucket), NULL, F_REQUIRED },
 	{ { "S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION" }, v_region, K_STR,
@@ -408,6 +509,14 @@ static const struct cfg_var vars[] = {
 	  CFG_STR(S3_FILENAME_MAX), 0 },
 	{ { "S3_MAGIC_FILE" }, v_path, K_STR, OFF(magic_file), NULL, F_EMPTY_NONE },
 	{ { "S3_ACTIVE_TYPES" }, v_active, K_ACTIVE, OFF(active_types), "attachment", 0 },
+	{ { "S3_MULTIPART" }, v_bool, K_INT, OFF(multipart), "1", 0 },
+	{ { "S3_MAX_PARTS" }, v_max_parts, K_UNSIGNED, OFF(max_parts),
+	  CFG_STR(S3_CONFIG_MAX_PARTS_MAX), 0 },
+	{ { "S3_MAX_FILE_SIZE" }, v_max_file_size, K_U64, OFF(max_file_size), NULL,
+	  F_EMPTY_NONE },
+	{ { "S3_METADATA_FIELDS" }, v_meta_fields, K_STR, OFF(metadata_fields), NULL,
+	  F_EMPTY_NONE },
+	{ { "S3_SIMPLE_UPLOAD" }, v_simple, K_INT, OFF(simple_upload), "put", 0 },
 };
 
 #define NVARS (sizeof(vars) / sizeof(vars[0]))
@@ -465,6 +574,9 @@ static enum s3_err store(struct s3_config *cfg, const struct cfg_var *var,
 		break;
 	case K_ACTIVE:
 		*(enum s3_active *)(void *)field = (enum s3_active)r->num;
+		break;
+	case K_U64:
+		*(unsigned long long *)(void *)field = (unsigned long long)r->num;
 		break;
 	}
 	return S3_OK;
@@ -628,6 +740,7 @@ void s3_config_free(struct s3_config *cfg)
 	free(cfg->acl);
 	free(cfg->public_url);
 	free(cfg->allowed_types);
+	free(cfg->metadata_fields);
 	free(cfg->magic_file);
 	free_secret(cfg->access_key);
 	free_secret(cfg->secret_key);

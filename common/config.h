@@ -31,6 +31,14 @@
  *  S3_ACTIVE_TYPES         attachment   active content (s3_type_active, policy.h):
  *                                       attachment (signed with Content-Disposition:
  *                                       attachment), refuse (415) or allow
+ *  S3_MULTIPART            1            1: the multipart routes (cgi/route.h), which call
+ *                                       S3 (the sandbox then allows INET sockets); 0: off
+ *  S3_MAX_PARTS            10000        highest part number signed, 1..10000
+ *  S3_MAX_FILE_SIZE        none         bytes, 1..5 TiB: the POST form's
+ *                                       content-length-range, and multipart uploads
+ *                                       over it are aborted at complete (413)
+ *  S3_METADATA_FIELDS      none         comma list of metadata names kept as x-amz-meta-*
+ *  S3_SIMPLE_UPLOAD        put          /s3/params answers a presigned put, or a post form
  * ({user} without S3_REQUIRE_USER=1 is refused, naming S3_KEY_PREFIX.)
  */
 #ifndef SIGN_S3_CONFIG_H
@@ -50,6 +58,13 @@
 #define S3_CONFIG_DEFAULT_REQUEST_TIMEOUT 5     /* seconds */
 #define S3_CONFIG_MAX_REQUEST_TIMEOUT     300
 #define S3_CONFIG_ERRMAX        256     /* suggested size of errmsg */
+#define S3_CONFIG_MAX_PARTS_MAX 10000   /* S3's highest part number */
+#define S3_CONFIG_MAX_FILE_SIZE_MAX 5497558138880ULL   /* 5 TiB, S3's largest object */
+#define S3_META_FIELDS_MAX      32      /* names in S3_METADATA_FIELDS */
+#define S3_META_NAME_MAX        64      /* bytes of one */
+
+/* S3_SIMPLE_UPLOAD: what /s3/params answers. */
+enum { S3_SIMPLE_PUT = 0, S3_SIMPLE_POST = 1 };
 
 /* S3_ACTIVE_TYPES: what becomes of a type a browser renders or runs. */
 enum s3_active {
@@ -77,6 +92,11 @@ struct s3_config {
 	size_t max_name_bytes; /* S3_MAX_NAME_BYTES, 1..S3_FILENAME_MAX */
 	char *magic_file;      /* S3_MAGIC_FILE; NULL: libmagic's default (sniff.h) */
 	enum s3_active active_types;   /* S3_ACTIVE_TYPES */
+	int multipart;         /* S3_MULTIPART */
+	unsigned max_parts;    /* S3_MAX_PARTS */
+	unsigned long long max_file_size;   /* S3_MAX_FILE_SIZE; 0: none */
+	char *metadata_fields; /* S3_METADATA_FIELDS normalized ("a,b"); NULL: none */
+	int simple_upload;     /* S3_SIMPLE_UPLOAD: S3_SIMPLE_PUT or _POST */
 	/* static credentials; NULL when not configured (secrets: wiped on free) */
 	char *access_key;
 	char *secret_key;
@@ -97,6 +117,9 @@ enum s3_err s3_config_load(struct s3_config *cfg, s3_lookup_fn get, void *ctx,
 
 /* Frees every field, wiping the secrets with OPENSSL_cleanse. */
 void s3_config_free(struct s3_config *cfg);
+
+/* 1 when the comma list list[0..len) holds name[0..n) exactly. */
+int s3_list_has(const char *list, size_t len, const char *name, size_t n);
 
 /* The target (bucket, region, endpoint, style) as the signer wants it. */
 void s3_config_target(const struct s3_config *cfg, struct s3_target *t);

@@ -180,8 +180,8 @@ enum s3_err creds_source_container(struct s3_creds_chain *ch, struct s3_cred_val
 	char url[S3_HTTP_MAX_URL + 1];
 	char *tok = NULL;
 	struct s3_http_header hdr = { "Authorization", NULL };
-	struct s3_http_request rq = { "GET", url, NULL, 0, 0, 0 };
-	struct s3_http_response rs = { 0, NULL, 0 };
+	struct s3_http_request rq = { .method = "GET", .url = url };
+	struct s3_http_response rs = { .status = 0 };
 	struct s3_url pu;
 	enum s3_err rc;
 	int n;
@@ -277,8 +277,8 @@ enum s3_err creds_source_imds(struct s3_creds_chain *ch, struct s3_cred_value *v
 	char base[MAX_ENDPOINT + 1], url[S3_HTTP_MAX_URL + 1], msg[ONE_WHY];
 	char token[S3_CREDS_MAX_IMDS_TOKEN + 1], role[S3_CREDS_MAX_ROLE + 1];
 	struct s3_http_header h = { IMDS_TTL_HEADER, S3_STR(S3_CREDS_IMDS_TOKEN_TTL) };
-	struct s3_http_request rq = { "PUT", url, &h, 1, 0, 0 };
-	struct s3_http_response rs = { 0, NULL, 0 };
+	struct s3_http_request rq = { .method = "PUT", .url = url, .headers = &h, .nheaders = 1 };
+	struct s3_http_response rs = { .status = 0 };
 	long deadline = s3_mono_ms() + S3_HTTP_TIMEOUT_MS;
 	struct s3_url pu;
 	enum s3_err rc;

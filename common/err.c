@@ -17,6 +17,7 @@ static const char *const messages[S3_ERR__COUNT] = {
 	[S3_ERR_IO]      = "input/output error",
 	[S3_ERR_NOTFOUND] = "not found",
 	[S3_ERR_PARSE]   = "malformed answer",
+	[S3_ERR_REMOTE]  = "storage service answered an error",
 };
 
 const char *s3_strerror(enum s3_err e)

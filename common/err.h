@@ -21,6 +21,7 @@ enum s3_err {
 	S3_ERR_IO,         /* file or socket error */
 	S3_ERR_NOTFOUND,   /* a file that does not exist */
 	S3_ERR_PARSE,      /* an answer that is not what it must be (S3's XML) */
+	S3_ERR_REMOTE,     /* S3 answered with an error (its code in the caller's record) */
 	S3_ERR__COUNT
 };
 

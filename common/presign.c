@@ -127,17 +127,9 @@ static int valid_method(const char *m)
 	             !strcmp(m, "HEAD") || !strcmp(m, "DELETE"));
 }
 
-/* Where the request goes: scheme, host (with port), and whether the bucket
- * is in the host or in the path. */
-struct where {
-	const char *scheme;          /* "https" or "http" */
-	char host[SIGV4_MAX_HOST + 1];
-	int virtual_host;
-};
-
 /* Locates the request: the scheme and host of the endpoint (as s3_config
  * normalized it: no path) or of AWS for the region, and the addressing. */
-static enum s3_err locate(const struct s3_target *t, struct where *w)
+static enum s3_err locate(const struct s3_target *t, struct s3_location *w)
 {
 	struct s3_url u = { 0 };
 	int https = 1, ip = 0, vok;
@@ -179,16 +171,59 @@ static enum s3_err locate(const struct s3_target *t, struct where *w)
 	return sbuf_ok(&h) ? S3_OK : S3_ERR_TOOLONG;
 }
 
-static enum s3_err check_input(const struct s3_target *t, const struct s3_presign_in *in)
+enum s3_err s3_bucket_url(const struct s3_target *t, char *url, size_t cap)
 {
-	if (!t || !in || s3_bucket_check(t->bucket, t->endpoint != NULL) || !t->region || !valid_method(in->method))
+	struct s3_location w;
+	struct sbuf u;
+	enum s3_err e;
+
+	if (!url || cap == 0)
 		return S3_ERR_INVAL;
-	if (!in->key || in->key_len == 0)
+	url[0] = '\0';
+	if (!t || s3_bucket_check(t->bucket, t->endpoint != NULL) || !t->region)
 		return S3_ERR_INVAL;
-	if (in->key_len > SIGV4_MAX_KEY)
+	if ((e = locate(t, &w)))
+		return e;
+	sbuf_init(&u, url, cap);
+	sbuf_adds(&u, w.scheme);
+	sbuf_adds(&u, "://");
+	sbuf_adds(&u, w.host);
+	sbuf_addc(&u, '/');
+	if (!w.virtual_host)
+		sbuf_adds(&u, t->bucket);
+	if (!sbuf_ok(&u)) {
+		url[0] = '\0';
 		return S3_ERR_TOOLONG;
-	if (memchr(in->key, '\0', in->key_len) || !utf8_valid(in->key, in->key_len))
+	}
+	return S3_OK;
+}
+
+enum s3_err s3_object_location(const struct s3_target *t, const char *key, size_t key_len,
+                               struct s3_location *loc)
+{
+	struct sbuf p;
+	enum s3_err e;
+
+	if (!t || !loc || s3_bucket_check(t->bucket, t->endpoint != NULL) || !t->region)
+		return S3_ERR_INVAL;
+	if (!key || key_len == 0)
+		return S3_ERR_INVAL;
+	if (key_len > SIGV4_MAX_KEY)
+		return S3_ERR_TOOLONG;
+	if (memchr(key, '\0', key_len) || !utf8_valid(key, key_len))
 		return S3_ERR_UTF8;
+	if ((e = locate(t, loc)))
+		return e;
+	sbuf_init(&p, loc->path, sizeof loc->path);
+	sbuf_addc(&p, '/');
+	if (!loc->virtual_host) {
+		sbuf_adds(&p, t->bucket);
+		sbuf_addc(&p, '/');
+	}
+	uri_encode(&p, key, key_len, URI_KEEP_SLASH);
+	if (!sbuf_ok(&p))
+		return S3_ERR_TOOLONG;
+	loc->path_len = p.len;
 	return S3_OK;
 }
 
@@ -196,32 +231,23 @@ enum s3_err s3_presign(const struct s3_target *t, const struct s3_creds *c,
                        const struct s3_presign_in *in, struct sigv4_cache *cache,
                        char *url, size_t cap, char *object_url, size_t ocap)
 {
-	char path[SIGV4_MAX_BUCKET + 3 * SIGV4_MAX_KEY + 4];
 	struct sigv4_request r;
-	struct where w;
-	struct sbuf p, u;
+	struct s3_location w;
+	struct sbuf u;
 	enum s3_err e;
 
 	if (!url || cap == 0)
 		return S3_ERR_INVAL;
 	url[0] = '\0';
-	if ((e = check_input(t, in)) || (e = locate(t, &w)))
+	if (!in || !valid_method(in->method))
+		return S3_ERR_INVAL;
+	if ((e = s3_object_location(t, in->key, in->key_len, &w)))
 		return e;
-
-	sbuf_init(&p, path, sizeof path);
-	sbuf_addc(&p, '/');
-	if (!w.virtual_host) {
-		sbuf_adds(&p, t->bucket);
-		sbuf_addc(&p, '/');
-	}
-	uri_encode(&p, in->key, in->key_len, URI_KEEP_SLASH);
-	if (!sbuf_ok(&p))
-		return S3_ERR_TOOLONG;
 
 	r = (struct sigv4_request){
 		.method = in->method,
 		.host = w.host,
-		.path = path,
+		.path = w.path,
 		.params = in->params,
 		.nparams = in->nparams,
 		.content_type = in->content_type && *in->content_type ? in->content_type : NULL,
@@ -238,7 +264,7 @@ enum s3_err s3_presign(const struct s3_target *t, const struct s3_creds *c,
 	sbuf_adds(&u, w.scheme);
 	sbuf_adds(&u, "://");
 	sbuf_adds(&u, w.host);
-	sbuf_addn(&u, p.p, p.len);
+	sbuf_addn(&u, w.path, w.path_len);
 	if (object_url) {
 		struct sbuf o;
 

@@ -64,6 +64,37 @@ const char *s3_bucket_check(const char *bucket, int legacy);
 /* 1 when the bucket name can be a DNS label under this scheme. */
 int s3_bucket_virtual_ok(const char *bucket, int https);
 
+/* The bucket's own URL, in the addressing s3_presign() uses for its
+ * objects (one decision, locate() in presign.c): SCHEME://BUCKET.HOST/
+ * virtual-hosted, SCHEME://HOST/BUCKET path-style (no trailing slash:
+ * botocore's form for a presigned POST, which is where this is used:
+ * post_policy.h). Writes url (cap bytes, NUL-terminated, "" on error).
+ * S3_ERR_INVAL for a bucket s3_bucket_check() refuses, no region or an
+ * endpoint that is not "http[s]://host[:port]"; S3_ERR_TOOLONG when it
+ * does not fit in cap. The region is not checked beyond being there:
+ * callers that sign check it as SigV4 does. */
+enum s3_err s3_bucket_url(const struct s3_target *t, char *url, size_t cap);
+
+/* Where an object's requests go, in the addressing above: what both the
+ * presigned URLs and the S3 client's own calls (s3client.h) use. */
+#define S3_LOCATION_MAX_PATH (SIGV4_MAX_BUCKET + 3 * SIGV4_MAX_KEY + 4)
+struct s3_location {
+	const char *scheme;                 /* "https" or "http" */
+	char host[SIGV4_MAX_HOST + 1];      /* the Host header, with :port when given */
+	char path[S3_LOCATION_MAX_PATH];    /* "/BUCKET/KEY" or "/KEY", key URI-encoded
+	                                       once ('/' kept): the wire's and the
+	                                       canonical request's path */
+	size_t path_len;
+	int virtual_host;                   /* 1: the bucket is in the host */
+};
+
+/* Locates key (raw, UTF-8, 1..SIGV4_MAX_KEY bytes) of t's bucket into
+ * loc. S3_ERR_INVAL for a bucket s3_bucket_check refuses, no region, an
+ * empty key or a bad endpoint; S3_ERR_TOOLONG; S3_ERR_UTF8 for a key with
+ * a NUL or invalid UTF-8. */
+enum s3_err s3_object_location(const struct s3_target *t, const char *key, size_t key_len,
+                               struct s3_location *loc);
+
 /* Writes the presigned URL to url (cap bytes, NUL-terminated). When
  * object_url is not NULL, also the unsigned object URL in the same
  * addressing style. */

@@ -59,7 +59,10 @@ enum s3_err sandbox_plan(struct sandbox_plan *plan, s3_lookup_fn get, void *ctx,
 		plan->mode = SANDBOX_OFF;
 		return S3_OK;
 	}
-	plan->mode = reach & S3_CREDS_REACH_NET ? SANDBOX_INET : SANDBOX_STRICT;
+	plan->mode = reach & (S3_CREDS_REACH_NET | SANDBOX_REACH_S3) ? SANDBOX_INET
+	                                                              : SANDBOX_STRICT;
+	plan->s3 = !!(reach & SANDBOX_REACH_S3);
+	plan->creds_net = !!(reach & S3_CREDS_REACH_NET);
 	plan->broker = !!(reach & S3_CREDS_REACH_PROCESS);
 	return S3_OK;
 }
@@ -504,7 +507,10 @@ void sandbox_describe(const struct sandbox_plan *plan, char *out, size_t cap)
 		return;
 	}
 	s3_msgf(out, cap, "seccomp on (%d syscalls allowed, %s%s)", sandbox_count(plan->mode),
-	    plan->mode == SANDBOX_INET ? "INET sockets for the container/IMDS credentials"
-	                               : "no INET sockets",
+	    plan->mode != SANDBOX_INET ? "no INET sockets" :
+	    !plan->s3 ? "INET sockets for the container/IMDS credentials" :
+	    plan->creds_net ?
+	    "INET sockets for S3 (multipart) and the container/IMDS credentials" :
+	    "INET sockets for S3 (multipart)",
 	    plan->broker ? ", credential_process through a broker" : "");
 }

@@ -49,7 +49,8 @@
  *          come from the network: s3_creds_reach() says S3_CREDS_REACH_NET
  *          (S3_CREDENTIALS container or imds, or chain without static keys
  *          unless no container URI is set and AWS_EC2_METADATA_DISABLED is
- *          true). Nothing else in a serving process needs a socket.
+ *          true), or when the process calls S3 itself (the multipart
+ *          routes, S3_MULTIPART=1, the default: SANDBOX_REACH_S3).
  *
  * credential_process: no mode allows execve or fork, so the helper runs
  * in a broker (broker.h), as OpenSSH's privilege separation and OpenBSD's
@@ -95,7 +96,14 @@ enum sandbox_mode { SANDBOX_OFF, SANDBOX_STRICT, SANDBOX_INET };
 struct sandbox_plan {
 	enum sandbox_mode mode;
 	int broker;                /* fork the credential broker (never with off) */
+	int s3;                    /* INET for the S3 client (SANDBOX_REACH_S3) */
+	int creds_net;             /* INET for the credentials (S3_CREDS_REACH_NET) */
 };
+
+/* With s3_creds_reach()'s flags in sandbox_plan's reach: the process calls
+ * S3 itself (the multipart routes, S3_MULTIPART=1), so it needs INET
+ * sockets whatever the credentials need. */
+#define SANDBOX_REACH_S3 0x100u
 
 /* Decides the plan from S3_SANDBOX and S3_SANDBOX_EXEC (through get; NULL:
  * getenv) and reach, s3_creds_reach()'s flags. S3_ERR_CONFIG with a

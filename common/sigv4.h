@@ -30,7 +30,7 @@
 #define SIGV4_MAX_DISPOSITION  255             /* a Content-Disposition value */
 #define SIGV4_MAX_HOST         300
 #define SIGV4_MAX_PARAMS       8               /* extra query parameters */
-#define SIGV4_MAX_PARAM        256             /* one extra name or value */
+#define SIGV4_MAX_PARAM        512             /* one extra name or value (an uploadId) */
 #define SIGV4_MAX_ENDPOINT     300
 /* Room for the largest URL the limits above allow (all encoded x3). */
 #define SIGV4_URL_MAX          (SIGV4_MAX_ENDPOINT + SIGV4_MAX_BUCKET + 3 * SIGV4_MAX_KEY \

@@ -204,10 +204,11 @@ start_signer() {
 }
 
 # nginx.conf.example with this demo's port, socket and web root (each marker
-# must occur exactly once, as tests/nginx_integration.py requires), inside a
+# must occur exactly once, fastcgi_pass once per location, as
+# tests/nginx_integration.py requires), inside a
 # main config whose pid, logs and temp paths are all under $NGX.
 write_nginx_conf() {
-  local text old new i
+  local text old new i want
   text=$(<"$EXAMPLE")
   local subs=(
     'listen 80;' "listen 127.0.0.1:$PORT;"
@@ -217,8 +218,11 @@ write_nginx_conf() {
   )
   for ((i = 0; i < ${#subs[@]}; i += 2)); do
     old=${subs[i]} new=${subs[i + 1]}
-    [ "$(grep -cF -- "$old" "$EXAMPLE")" = 1 ] || die "nginx.conf.example: want exactly one '$old'"
-    text=${text/"$old"/"$new"}
+    want=1
+    case $old in fastcgi_pass*) want=2 ;; esac   # /api/sign_s3 and /api/s3/
+    [ "$(grep -cF -- "$old" "$EXAMPLE")" = "$want" ] ||
+      die "nginx.conf.example: want exactly $want x '$old'"
+    text=${text//"$old"/"$new"}
   done
   mkdir -p "$NGX"
   printf '%s\n' "$text" >"$NGX/site.conf"

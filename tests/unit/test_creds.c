@@ -1492,14 +1492,15 @@ static void test_refresh(void)
 static void test_http_refusals(void)
 {
 	struct s3_http_header crlf = { "X-Test", "a\r\nHost: evil" }, badname = { "X Test", "v" };
-	struct s3_http_header four[5] = { { "A", "1" }, { "B", "2" }, { "C", "3" }, { "D", "4" },
-	                                  { "E", "5" } };
-	struct s3_http_request rq = { "GET", "http://127.0.0.1:9/", NULL, 0, 0, 0 };
+	struct s3_http_header many[S3_HTTP_MAX_HEADERS + 1];
+	struct s3_http_request rq = { .method = "GET", .url = "http://127.0.0.1:9/" };
 	struct s3_http_response rs;
 	char why[S3_HTTP_WHY_MAX];
 
-	rq.method = "POST";
-	is_int(s3_http_curl(NULL, &rq, &rs, why, sizeof(why)), S3_ERR_INVAL, "http: POST refused");
+	for (size_t i = 0; i < S3_HTTP_MAX_HEADERS + 1; i++)
+		many[i] = (struct s3_http_header){ "X-N", "1" };
+	rq.method = "PATCH";
+	is_int(s3_http_curl(NULL, &rq, &rs, why, sizeof(why)), S3_ERR_INVAL, "http: PATCH refused");
 	rq.method = "GET";
 	rq.url = "file:///etc/passwd";
 	is_int(s3_http_curl(NULL, &rq, &rs, why, sizeof(why)), S3_ERR_INVAL, "http: file:// refused");
@@ -1522,9 +1523,10 @@ static void test_http_refusals(void)
 	ok(!strstr(why, "evil"), "http: header value not echoed (%s)", why);
 	rq.headers = &badname;
 	is_int(s3_http_curl(NULL, &rq, &rs, why, sizeof(why)), S3_ERR_INVAL, "http: bad header name refused");
-	rq.headers = four;
-	rq.nheaders = 5;
-	is_int(s3_http_curl(NULL, &rq, &rs, why, sizeof(why)), S3_ERR_INVAL, "http: 5 headers refused");
+	rq.headers = many;
+	rq.nheaders = S3_HTTP_MAX_HEADERS + 1;
+	is_int(s3_http_curl(NULL, &rq, &rs, why, sizeof(why)), S3_ERR_INVAL,
+	       "http: " S3_STR(S3_HTTP_MAX_HEADERS) " + 1 headers refused");
 	ok(rs.body == NULL && rs.status == 0, "http: response empty on refusal");
 	is_int(s3_http_load("libsign-s3-no-such-curl.so.4", why, sizeof(why)), S3_ERR_IO,
 	       "http: a missing libcurl is S3_ERR_IO");

@@ -54,7 +54,7 @@ static void base_env(int imds, int container)
 static int ctl(const char *query)
 {
 	char url[512], why[S3_HTTP_WHY_MAX];
-	struct s3_http_request rq = { "PUT", url, NULL, 0, 0, 0 };
+	struct s3_http_request rq = { .method = "PUT", .url = url };
 	struct s3_http_response rs;
 	enum s3_err e;
 	long st;
@@ -74,7 +74,7 @@ static int ctl(const char *query)
 static cJSON *fake_state(void)
 {
 	char url[512], why[S3_HTTP_WHY_MAX];
-	struct s3_http_request rq = { "GET", url, NULL, 0, 0, 0 };
+	struct s3_http_request rq = { .method = "GET", .url = url };
 	struct s3_http_response rs;
 	cJSON *j = NULL;
 
