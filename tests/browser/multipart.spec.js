@@ -53,6 +53,8 @@ function ok(cond, desc, diag) {
 }
 const note = (s) => console.log('# ' + s);
 const sha256 = (b) => crypto.createHash('sha256').update(b).digest('hex');
+// resolves to v after ms (a timer that does not keep node running)
+const after = (ms, v) => new Promise((resolve) => setTimeout(resolve, ms, v).unref());
 
 // s3_check.py (botocore): what the local S3 holds
 function s3(...args) {
@@ -208,6 +210,12 @@ async function casePage(ctx) {
   ok(done && done.key === created.key && done.location && row.url === done.location,
     'page: complete answered {location, key}; the row links to location',
     done && { key: done.key, location: done.location, row: row.url });
+  if (done && done.location) {
+    const r = await fetch(done.location);
+    const body = Buffer.from(await r.arrayBuffer());
+    ok(r.status === 200 && sha256(body) === file.sha256, 'page: the link (location: S3_PUBLIC_URL/key) serves the same bytes',
+      { status: r.status, length: body.length });
+  }
   ok(!api.some((a) => a.method === 'DELETE'), 'page: no DELETE (nothing aborted)');
   await checkObject('page', created && created.key, file);
   ok(!s3('uploads').some((u) => created && u.UploadId === created.uploadId),
@@ -237,7 +245,7 @@ async function caseCancel(ctx) {
   });
   await page.setInputFiles('#files', file.path);
   const sel = '#uploads li:nth-child(1)';
-  await Promise.race([part1, new Promise((r) => setTimeout(r, DONE_TIMEOUT))]);
+  await Promise.race([part1, after(DONE_TIMEOUT)]);
   for (let i = 0; i < 100 && held.length < 4; i++) await page.waitForTimeout(50);
   await page.waitForTimeout(300);   // time for a fifth, which must not come
   const before = await page.evaluate((s) => {
@@ -306,7 +314,7 @@ async function uppyUpload(page, files) {
   }));
   await page.locator('.uppy-Dashboard-input').first().setInputFiles(files.map((f) => f.path));
   await page.locator('.uppy-StatusBar-actionBtn--upload').click();
-  return Promise.race([result, new Promise((r) => setTimeout(() => r(null), DONE_TIMEOUT))]);
+  return Promise.race([result, after(DONE_TIMEOUT, null)]);
 }
 
 // The key of an object Uppy PUT in one piece: the PUT's path less /bucket/
