@@ -8,6 +8,8 @@
 //
 //   page        www/index.html: a 30 MB file in 5 MiB parts, part 2's first
 //               PUT broken (connection reset): retried alone, bytes equal in S3
+//   giveup      www/index.html: a part whose PUT always fails: tried 4 times
+//               (0.5, 1, 2 s apart), then the row fails and the upload is DELETEd
 //   cancel      www/index.html: Cancel mid-upload aborts the PUTs in flight and
 //               DELETEs the upload: gone from ListMultipartUploads, list route 404
 //   uppy5       www/uppy.html, Uppy 5 (endpoint: '/api'): a small file through
@@ -225,6 +227,44 @@ async function casePage(ctx) {
   await page.close();
 }
 
+// ------------------------------------------------------------------ a part that always fails
+async function caseGiveUp(ctx) {
+  const { page, seen } = await open(ctx, PAGE_URL);
+  const file = makeFile('never.bin', 12 * 1000 * 1000);   // parts of 5, 5 and 2 MB
+  const tries = [];
+  await page.route((u) => u.port === S3_PORT && isPart(u) && u.searchParams.get('partNumber') === '3', (route) => {
+    if (route.request().method() !== 'PUT') return route.continue();
+    tries.push(Date.now());
+    return route.abort('connectionreset');
+  });
+  await page.setInputFiles('#files', file.path);
+  const sel = '#uploads li:nth-child(1)';
+  await page.waitForSelector(`${sel}[data-state="complete"], ${sel}[data-state="failed"]`, { timeout: DONE_TIMEOUT })
+    .catch(() => {});
+  const row = await page.evaluate((s) => {
+    const li = document.querySelector(s);
+    return { state: li.getAttribute('data-state'), text: li.querySelector('.state').textContent,
+      link: !!li.querySelector('.state a') };
+  }, sel);
+  ok(row.state === 'failed' && /network error/.test(row.text) && !row.link,
+    `giveup: part 3 failing every time: the row fails, in words: "${row.text}"`, row);
+  const gaps = tries.slice(1).map((t, i) => t - tries[i]);
+  ok(tries.length === 4 && gaps[0] >= 450 && gaps[1] >= 950 && gaps[2] >= 1950,
+    `giveup: part 3 tried 4 times (3 retries), after ${gaps.join(', ')} ms (0.5, 1, 2 s and the signing)`,
+    { tries: tries.length, gaps });
+  const api = seen.api.map(apiShape);
+  const created = seen.apiAnswers.find((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/s3/multipart');
+  const up = created ? await created.json().catch(() => null) : null;
+  const base = up ? '/api/s3/multipart/' + up.uploadId : '?';
+  ok(api.filter((a) => a.path === base + '/3').length === 3, 'giveup: each retry with a fresh URL (GET .../3?key=)',
+    api.map((a) => a.method + ' ' + a.path));
+  for (let i = 0; i < 40 && !seen.apiAnswers.some((r) => r.request().method() === 'DELETE'); i++) await page.waitForTimeout(50);
+  ok(api.filter((a) => a.method === 'DELETE' && a.path === base).length === 1 && !api.some((a) => a.path === base + '/complete'),
+    'giveup: then the upload is aborted (DELETE), not completed', api.map((a) => a.method + ' ' + a.path));
+  ok(up && !s3('uploads').some((u) => u.UploadId === up.uploadId), 'giveup: it is gone from ListMultipartUploads');
+  await page.close();
+}
+
 // ------------------------------------------------------------------ cancel
 async function caseCancel(ctx) {
   const { page, seen } = await open(ctx, PAGE_URL);
@@ -415,8 +455,8 @@ async function main() {
       }
     }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
   });
-  const only = (process.env.MULTIPART_CASES || 'page,cancel,uppy5,uppy6').split(',');
-  const cases = { page: casePage, cancel: caseCancel, uppy5: caseUppy5, uppy6: caseUppy6 };
+  const only = (process.env.MULTIPART_CASES || 'page,giveup,cancel,uppy5,uppy6').split(',');
+  const cases = { page: casePage, giveup: caseGiveUp, cancel: caseCancel, uppy5: caseUppy5, uppy6: caseUppy6 };
   try {
     for (const c of only) {
       const t = Date.now();
