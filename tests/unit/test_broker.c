@@ -116,7 +116,7 @@ static void test_direct(void)
 
 static int sandboxed(int broker)
 {
-	struct sandbox_plan plan = { SANDBOX_STRICT, broker };
+	struct sandbox_plan plan = { .mode = SANDBOX_STRICT, .broker = broker };
 	char err[BROKER_ERRMAX];
 
 	if (broker_prepare(&plan, err, sizeof err) != S3_OK) {
