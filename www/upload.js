@@ -28,8 +28,8 @@
  *   Cancel aborts the PUTs in flight and calls DELETE /api/s3/multipart/ID?key=K,
  *   which makes S3 drop the parts already sent.
  * The threshold is the form's data-multipart-threshold (bytes; the demo's
- * index.html says 8 MiB), else 100 MiB, sign_s3's S3_MULTIPART_THRESHOLD
- * default; the routes are under the form's data-api (default /api).
+ * index.html says 8 MiB), else 100 MiB (Uppy's default too); the routes are
+ * under the form's data-api (default /api).
  *
  * Copy it into your application: signFile() and putFile() are the two
  * steps of a small file, uploadMultipart() the steps of a large one; the
