@@ -247,7 +247,9 @@
         progress(n, blob.size);
         parts.push({ PartNumber: n, ETag: etag });
       }, function (err) {
-        if (err.cancelled || attempt >= RETRIES) throw err;
+        if (err.cancelled) throw err;
+        if (attempt >= RETRIES) throw new Error('Part ' + n + ' of ' + count + ', tried ' +
+          (RETRIES + 1) + ' times: ' + err.message);
         progress(n, 0);
         return wait(RETRY_DELAY * Math.pow(2, attempt), stop.signal)
           .then(function () { return putPart(n, attempt + 1); });
