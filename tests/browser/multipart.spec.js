@@ -13,8 +13,9 @@
 //   cancel      www/index.html: Cancel mid-upload aborts the PUTs in flight and
 //               DELETEs the upload: gone from ListMultipartUploads, list route 404
 //   uppy5       www/uppy.html, Uppy 5 (endpoint: '/api'): a small file through
-//               /api/s3/params (presigned PUT), a 25 MB file in parts
-//   uppy6       www/uppy.html?uppy=6, Uppy 6 (companionEndpoint: '/api'): 25 MB in parts
+//               /api/s3/params (presigned PUT), a 25 MB file in parts, Cancel (DELETE)
+//   uppy6       www/uppy.html?uppy=6, Uppy 6 (companionEndpoint: '/api'): 25 MB in
+//               parts, Cancel (DELETE)
 // Every request the pages make goes to 127.0.0.1.
 //
 // Environment (set by tests/browser_multipart.sh):
@@ -389,6 +390,49 @@ async function checkUppyMultipart(label, seen, file, result, version) {
     (Object.keys(a.query).length ? '?' + Object.keys(a.query).join('&') : '')).filter((v, i, all) => all.indexOf(v) === i))}`);
 }
 
+// Cancel in Uppy's status bar mid-upload: part 1 in S3, the next held; Uppy
+// must DELETE the upload (and take sign_s3's answer), which S3 then forgets.
+async function uppyCancel(label, page, seen) {
+  seen.api.length = 0; seen.apiAnswers.length = 0; seen.puts.length = 0;
+  await page.evaluate(() => window.uppy.clear());
+  const held = [];
+  let part1 = false;
+  const holder = (route) => {
+    const u = new URL(route.request().url());
+    if (route.request().method() !== 'PUT' || u.searchParams.get('partNumber') === '1') return route.continue();
+    held.push(route);
+    return undefined;
+  };
+  const match = (u) => u.port === S3_PORT && isPart(u);
+  await page.route(match, holder);
+  const onDone = (r) => { if (r.method() === 'PUT' && new URL(r.url()).searchParams.get('partNumber') === '1') part1 = true; };
+  page.on('requestfinished', onDone);
+  const file = makeFile('cancelled upload.bin', 12 * 1000 * 1000);
+  await page.waitForFunction(() => window.uppy, null, { timeout: 10000 });
+  await page.locator('.uppy-Dashboard-input').first().setInputFiles(file.path);
+  await page.locator('.uppy-StatusBar-actionBtn--upload').click();
+  for (let i = 0; i < 200 && !(part1 && held.length > 0); i++) await page.waitForTimeout(50);
+  const created = seen.apiAnswers.find((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/s3/multipart');
+  const up = created ? await created.json().catch(() => null) : null;
+  ok(part1 && held.length > 0 && up && s3('uploads').some((u) => u.UploadId === up.uploadId),
+    `${label}: part 1 in S3, ${held.length} more in flight, the upload listed`, { part1, held: held.length });
+  await page.getByRole('button', { name: /^cancel$/i }).first().click();
+  for (let i = 0; i < 100 && !seen.apiAnswers.some((r) => r.request().method() === 'DELETE'); i++) await page.waitForTimeout(50);
+  await page.waitForTimeout(300);
+  await Promise.all(held.map((r) => r.continue().catch(() => {})));
+  const api = seen.api.map(apiShape);
+  const del = api.filter((a) => a.method === 'DELETE');
+  const delAnswer = seen.apiAnswers.find((r) => r.request().method() === 'DELETE');
+  const base = up ? '/api/s3/multipart/' + up.uploadId : '?';
+  ok(del.length === 1 && del[0].path === base && up && del[0].query.key === up.key && delAnswer && delAnswer.status() === 200,
+    `${label}: Cancel sends DELETE /api/s3/multipart/ID?key=, answered 200`, { del, status: delAnswer && delAnswer.status() });
+  ok(up && !s3('uploads').some((u) => u.UploadId === up.uploadId), `${label}: the upload is gone from ListMultipartUploads`);
+  const errors = seen.console.filter((l) => /^(error|pageerror)/.test(l) && !/net::|ERR_/.test(l));
+  ok(errors.length === 0, `${label}: Uppy took the abort answer without an error`, seen.console);
+  await page.unroute(match, holder);
+  page.off('requestfinished', onDone);
+}
+
 async function caseUppy5(ctx) {
   const { page, seen } = await open(ctx, new URL('uppy.html', PAGE_URL).href);
   ok(await page.evaluate(() => window.Uppy && window.Uppy.AwsS3 && window.Uppy.AwsS3.VERSION) !== null &&
@@ -416,6 +460,7 @@ async function caseUppy5(ctx) {
   result = await uppyUpload(page, [big]);
   await checkUppyMultipart('uppy5 25 MB', seen, big, result, 5);
   checkLocal('uppy5', seen);
+  await uppyCancel('uppy5 cancel', page, seen);
   await page.screenshot({ path: path.join(OUT_DIR, 'uppy5.png'), fullPage: true });
   await page.close();
 }
@@ -429,6 +474,7 @@ async function caseUppy6(ctx) {
   const result = await uppyUpload(page, [big]);
   await checkUppyMultipart('uppy6 25 MB', seen, big, result, 6);
   checkLocal('uppy6', seen);
+  await uppyCancel('uppy6 cancel', page, seen);
   await page.close();
 }
 
