@@ -4,7 +4,7 @@
 # (tests/browser/, pinned in package-lock.json) runs
 # tests/browser/multipart.spec.js against one real stack started here with
 # scripts/demo.sh (the local S3 + sign_s3 + nginx) in a temp dir on free
-# 127.0.0.1 ports:
+# 127.0.0.1 ports (and a second one, below):
 #
 #   page    www/index.html: a 30 MB file in 5 MiB parts, one part's first PUT
 #           broken (retried alone), the ETags S3 sent in complete, bytes
@@ -14,7 +14,9 @@
 #   uppy5   www/uppy.html with the real Uppy 5 bundle (endpoint: '/api'): a
 #           small file through /api/s3/params (S3_SIMPLE_UPLOAD=put), 25 MB in parts
 #   uppy6   www/uppy.html?uppy=6, Uppy 6 (companionEndpoint: '/api'): 25 MB in parts
-# Then the stack is stopped and checked gone.
+#   post5/6 a second stack with S3_SIMPLE_UPLOAD=post: each Uppy sends sign_s3's
+#           POST form as it is (S3's answer stubbed: the local S3 has no POST object)
+# Then the stacks are stopped and checked gone.
 #
 # Missing pieces are installed when possible (chromium with apt; the npm
 # packages of tests/browser/ and www/ with `npm ci`), unless
@@ -69,16 +71,20 @@ check "Uppy 5 and 6 bundles in www/node_modules (npm ci in www, scripts/deps.sh)
 
 # ------------------------------------------------------------------ the stack
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/browser_multipart.XXXXXX") || bail "mktemp"
+STACKS=(mp post)
 cleanup() {
-  [ -f "$TMP/mp/demo.state" ] && DEMO_DIR=$TMP/mp "$DEMO" stop >/dev/null 2>&1
+  local s
+  for s in "${STACKS[@]}"; do
+    [ -f "$TMP/$s/demo.state" ] && DEMO_DIR=$TMP/$s "$DEMO" stop >/dev/null 2>&1
+  done
   if [ "${BROWSER_KEEP:-0}" = 1 ]; then echo "# kept $TMP" >&2; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-read -r P_WEB P_S3 P_ACC P_CON P_OBJ P_MC < <($PY -c '
+read -r P_WEB P_POST P_S3 P_ACC P_CON P_OBJ P_MC < <($PY -c '
 import socket
-ss = [socket.socket() for _ in range(6)]
+ss = [socket.socket() for _ in range(7)]
 for s in ss: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in ss])') || bail "no free ports"
 unset S3_KEY_PREFIX S3_EXPIRES S3_ACL S3_MAX_BODY SIGN_S3_CONFIG AWS_SESSION_TOKEN S3_LOG_REQUESTS \
@@ -89,27 +95,35 @@ export DEMO_BIN=$SIGN_S3 DEMO_DEPS=0 S3_LOCAL_DIR=$TMP/s3 S3_LOCAL_PORT=$P_S3 \
   S3_LOCAL_ACCOUNT_PORT=$P_ACC S3_LOCAL_CONTAINER_PORT=$P_CON S3_LOCAL_OBJECT_PORT=$P_OBJ \
   S3_LOCAL_MEMCACHED_PORT=$P_MC S3_LOCAL_BUCKET=sign-s3-multipart
 
-if DEMO_DIR=$TMP/mp DEMO_PORT=$P_WEB DEMO_S3=local "$DEMO" start >"$TMP/mp.out" 2>"$TMP/mp.err"; then
-  ok "stack up: http://127.0.0.1:$P_WEB/ ($(elapsed) s)"
-else
-  nok "stack up"
-  diag "$(cat "$TMP/mp.err")"
-  for f in "$TMP/mp/sign_s3.log" "$TMP/mp/nginx/error.log" "$TMP"/s3/log/proxy.log; do
+start_stack() {  # start_stack NAME PORT [VAR=value...]: demo.sh start with that environment
+  local name=$1 port=$2 f; shift 2
+  if env DEMO_DIR="$TMP/$name" DEMO_PORT="$port" "$@" "$DEMO" start >"$TMP/$name.out" 2>"$TMP/$name.err"; then
+    ok "stack '$name' up: http://127.0.0.1:$port/ ($(elapsed) s)"
+    return 0
+  fi
+  nok "stack '$name' up"
+  diag "$(cat "$TMP/$name.err")"
+  for f in "$TMP/$name/sign_s3.log" "$TMP/$name/nginx/error.log" "$TMP"/s3/log/proxy.log; do
     [ -f "$f" ] && diag "== $f" "$(tail -n 10 "$f")"
   done
   echo "1..$n"; exit 1
-fi
+}
+start_stack mp "$P_WEB" DEMO_S3=local
 s3env=()
 while IFS= read -r line; do
   case $line in S3_*=*|AWS_*=*) s3env+=("$line") ;; esac
 done < <(DEMO_DIR=$TMP/mp "$DEMO" env 2>/dev/null)
 check "the local S3's settings (demo.sh env)" [ ${#s3env[@]} -eq 7 ]
+# the same S3, /s3/params answering POST forms
+start_stack post "$P_POST" DEMO_S3=aws "${s3env[@]}" S3_SIMPLE_UPLOAD=post
 code=$(curl -s -o "$TMP/params.json" -w '%{http_code}' "http://127.0.0.1:$P_WEB/api/s3/params?filename=probe.txt&type=text/plain")
 check "GET /api/s3/params through nginx answers 200 (sign_s3 has the routes)" [ "$code" = 200 ]
 [ "$code" = 200 ] || diag "$code: $(head -c 300 "$TMP/params.json" | sed 's/X-Amz-Signature=[0-9a-f]*/X-Amz-Signature=.../')"
 
 pids=()
-for f in "$TMP/mp/nginx/nginx.pid" "$TMP/mp/sign_s3.pid" "$TMP"/s3/run/*.pid; do [ -f "$f" ] && pids+=("$(cat "$f")"); done
+for f in "$TMP"/{mp,post}/nginx/nginx.pid "$TMP"/{mp,post}/sign_s3.pid "$TMP"/s3/run/*.pid; do
+  [ -f "$f" ] && pids+=("$(cat "$f")")
+done
 
 # ------------------------------------------------------------------ the browser
 t1=$(date +%s.%N)
@@ -119,10 +133,11 @@ node_rc=none
   case $line in __rc=*) node_rc=${line#__rc=}; continue ;; esac
   echo "$line"
   case $line in
-    'ok '*) n=$((n + 1)) ;;
+    'ok '*|'not ok '*' # TODO '*) n=$((n + 1)) ;;   # a TODO is a known problem, not a failure
     'not ok '*) n=$((n + 1)); failed=$((failed + 1)) ;;
   esac
-done < <(cd "$SPECDIR" && env "${s3env[@]}" PAGE_URL="http://127.0.0.1:$P_WEB/" OUT_DIR="$TMP" TAP_START=$n \
+done < <(cd "$SPECDIR" && env "${s3env[@]}" PAGE_URL="http://127.0.0.1:$P_WEB/" \
+  POST_URL="http://127.0.0.1:$P_POST/" OUT_DIR="$TMP" TAP_START=$n \
   CHROMIUM=$CHROMIUM timeout -k 5 270 node multipart.spec.js 2>"$TMP/node.err"; echo "__rc=$?")
 diag "browser part: $(awk -v a="$t1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s"
 if [ "$node_rc" != 0 ]; then
@@ -134,14 +149,15 @@ fi
 # the part PUTs really reached the local S3, the broken one did not
 check "the local S3 logged the part PUTs (partNumber, uploadId)" \
   grep -qE '"?PUT /sign-s3-multipart/uploads/[^ ]*(partNumber|uploadId)' "$TMP"/s3/log/proxy.log
-check "sign_s3's log holds no secret and no signature" \
-  bash -c '! grep -qE "testing|X-Amz-Signature=" "$1"' _ "$TMP/mp/sign_s3.log"
+check "sign_s3's logs hold no secret and no signature" \
+  bash -c '! grep -qE "testing|X-Amz-Signature=|x-amz-signature" "$@"' _ "$TMP"/{mp,post}/sign_s3.log
 
 # ------------------------------------------------------------------ stop
 kids() { local d; for d in /proc/[0-9]*; do [ "$(awk '{print $4}' "$d/stat" 2>/dev/null)" = "$1" ] && echo "${d#/proc/}"; done; return 0; }
 all=("${pids[@]}")
 for p in "${pids[@]}"; do mapfile -t -O ${#all[@]} all < <(kids "$p"); done
-check "demo.sh stop exits 0" env DEMO_DIR="$TMP/mp" "$DEMO" stop 2>"$TMP/stop.err"
+check "demo.sh stop of the two stacks exits 0" \
+  bash -c 'DEMO_DIR=$1/post "$2" stop && DEMO_DIR=$1/mp "$2" stop' _ "$TMP" "$DEMO" 2>"$TMP/stop.err"
 alive=()
 for p in "${all[@]}"; do
   if [ -d "/proc/$p" ] && [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ]; then alive+=("$p"); fi

@@ -16,10 +16,13 @@
 //               /api/s3/params (presigned PUT), a 25 MB file in parts, Cancel (DELETE)
 //   uppy6       www/uppy.html?uppy=6, Uppy 6 (companionEndpoint: '/api'): 25 MB in
 //               parts, Cancel (DELETE)
+//   post5/6     www/uppy.html on a stack with S3_SIMPLE_UPLOAD=post: each Uppy sends
+//               sign_s3's POST form as it is (S3's answer stubbed: Swift has no POST object)
 // Every request the pages make goes to 127.0.0.1.
 //
 // Environment (set by tests/browser_multipart.sh):
 //   PAGE_URL      the stack's page (http://127.0.0.1:PORT/)
+//   POST_URL      the page of a second stack, with S3_SIMPLE_UPLOAD=post
 //   S3_*, AWS_*   the local S3's settings (scripts/s3-local.sh env lines), for
 //                 s3_check.py (botocore) and S3_PUBLIC_URL
 //   OUT_DIR       temp dir: the browser profile, the files, screenshots
@@ -35,6 +38,7 @@ const { execFileSync } = require('child_process');
 const { chromium } = require('playwright-core');
 
 const PAGE_URL = process.env.PAGE_URL;
+const POST_URL = process.env.POST_URL;    // a stack with S3_SIMPLE_UPLOAD=post
 const OUT_DIR = process.env.OUT_DIR;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const S3_PORT = process.env.S3_ENDPOINT ? new URL(process.env.S3_ENDPOINT).port : '';
@@ -43,10 +47,10 @@ const DONE_TIMEOUT = 60000;
 
 let n = Number(process.env.TAP_START || 0);
 let failed = 0;
-function ok(cond, desc, diag) {
+function ok(cond, desc, diag, todo) {   // todo: a known problem (TAP TODO: a failure does not count)
   n += 1;
-  if (!cond) failed += 1;
-  console.log(`${cond ? 'ok' : 'not ok'} ${n} - ${desc.replace(/#/g, '<hash>')}`);
+  if (!cond && !todo) failed += 1;
+  console.log(`${cond ? 'ok' : 'not ok'} ${n} - ${desc.replace(/#/g, '<hash>')}${todo ? ' # TODO ' + todo : ''}`);
   if (!cond && diag !== undefined) {
     for (const line of String(typeof diag === 'string' ? diag : JSON.stringify(diag)).split('\n')) {
       console.log('#   ' + line);
@@ -478,8 +482,55 @@ async function caseUppy6(ctx) {
   await page.close();
 }
 
+// ------------------------------------------------------------------ POST forms (S3_SIMPLE_UPLOAD=post)
+// The stack at POST_URL answers /s3/params with a POST policy form. Swift's
+// s3api has no POST object, so S3's answer is the one thing stubbed here (204
+// with ETag and Location, as AWS answers): what is checked is that each real
+// Uppy sends sign_s3's form as it is (every field, the file last, to url) and
+// where it then says the object is.
+async function casePost(ctx, version) {
+  const label = `post${version}`;
+  const { page, seen } = await open(ctx, new URL('uppy.html' + (version === 6 ? '?uppy=6' : ''), POST_URL).href);
+  const posts = [];
+  await page.route((u) => u.port === S3_PORT, async (route) => {
+    const r = route.request();
+    if (r.method() !== 'POST') return route.continue();
+    posts.push({ url: r.url(), type: r.headers()['content-type'] || '', body: r.postDataBuffer() });
+    const base = r.url().replace(/\/?$/, '/');
+    const key = (/name="key"\r\n\r\n([^\r]*)/.exec((r.postDataBuffer() || '').toString('latin1')) || [])[1] || '';
+    return route.fulfill({ status: 204, headers: { 'Access-Control-Allow-Origin': '*',
+      'Access-Control-Expose-Headers': 'ETag, Location', ETag: '"0123456789abcdef0123456789abcdef"',
+      Location: base + key } });
+  });
+  const file = makeFile(`form ${version}.txt`, 32 * 1024);
+  const result = await uppyUpload(page, [file]);
+  const answerR = seen.apiAnswers.find((r) => new URL(r.url()).pathname === '/api/s3/params');
+  const answer = answerR ? await answerR.json().catch(() => null) : null;
+  ok(answer && answer.method === 'POST' && answer.url && answer.fields && answer.fields.key && answer.fields.policy,
+    `${label}: /api/s3/params answers a POST form {method, url, fields: {key, policy, ...}}`,
+    answer && { method: answer.method, fields: Object.keys(answer.fields || {}) });
+  const post = posts[0];
+  const body = post && post.body ? post.body.toString('latin1') : '';
+  const names = [...body.matchAll(/; name="([^"]+)"/g)].map((m) => m[1]);
+  const want = answer && answer.fields ? Object.keys(answer.fields) : [];
+  ok(posts.length === 1 && post.url === (answer && answer.url) && /^multipart\/form-data/.test(post.type),
+    `${label}: Uppy ${version} POSTs multipart/form-data to the answer's url`, posts.map((p) => ({ type: p.type })));
+  // (the file's bytes are not in what the interception sees of a Blob body: its part's head is)
+  ok(want.length > 0 && want.every((k) => body.includes(`name="${k}"\r\n\r\n${answer.fields[k]}\r\n`)) &&
+    JSON.stringify(names) === JSON.stringify([...want, 'file']) && /; name="file"; filename="/.test(body),
+    `${label}: with every field as signed, in order, and the file last`,
+    { names, fields: want.filter((k) => !body.includes(`name="${k}"\r\n\r\n${answer.fields[k]}\r\n`)) });
+  const good = result && result.successful[0];
+  const objectUrl = answer ? answer.url.replace(/\/?$/, '/') + answer.fields.key : '?';
+  ok(good && good.uploadURL === objectUrl, `${label}: Uppy ${version} reports the object at url/key`,
+    { uploadURL: good && good.uploadURL, want: objectUrl },
+    version === 6 && answer && !answer.url.endsWith('/')
+      ? "sign_s3's path-style POST url has no trailing slash, and Uppy 6 takes url + key as the location" : undefined);
+  await page.close();
+}
+
 async function main() {
-  for (const [k, v] of Object.entries({ PAGE_URL, OUT_DIR, S3_PORT })) {
+  for (const [k, v] of Object.entries({ PAGE_URL, POST_URL, OUT_DIR, S3_PORT })) {
     if (!v) throw new Error(k + ' not set');
   }
   const profile = fs.mkdtempSync(path.join(OUT_DIR, 'chromium-profile-'));
@@ -501,8 +552,9 @@ async function main() {
       }
     }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
   });
-  const only = (process.env.MULTIPART_CASES || 'page,giveup,cancel,uppy5,uppy6').split(',');
-  const cases = { page: casePage, giveup: caseGiveUp, cancel: caseCancel, uppy5: caseUppy5, uppy6: caseUppy6 };
+  const only = (process.env.MULTIPART_CASES || 'page,giveup,cancel,uppy5,uppy6,post5,post6').split(',');
+  const cases = { page: casePage, giveup: caseGiveUp, cancel: caseCancel, uppy5: caseUppy5, uppy6: caseUppy6,
+    post5: (c) => casePost(c, 5), post6: (c) => casePost(c, 6) };
   try {
     for (const c of only) {
       const t = Date.now();
