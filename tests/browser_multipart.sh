@@ -137,7 +137,7 @@ node_rc=none
     'not ok '*) n=$((n + 1)); failed=$((failed + 1)) ;;
   esac
 done < <(cd "$SPECDIR" && env "${s3env[@]}" PAGE_URL="http://127.0.0.1:$P_WEB/" \
-  POST_URL="http://127.0.0.1:$P_POST/" OUT_DIR="$TMP" TAP_START=$n \
+  POST_URL="http://127.0.0.1:$P_POST/" OUT_DIR="$TMP" TAP_START="$n" \
   CHROMIUM=$CHROMIUM timeout -k 5 270 node multipart.spec.js 2>"$TMP/node.err"; echo "__rc=$?")
 diag "browser part: $(awk -v a="$t1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s"
 if [ "$node_rc" != 0 ]; then
@@ -149,6 +149,7 @@ fi
 # the part PUTs really reached the local S3, the broken one did not
 check "the local S3 logged the part PUTs (partNumber, uploadId)" \
   grep -qE '"?PUT /sign-s3-multipart/uploads/[^ ]*(partNumber|uploadId)' "$TMP"/s3/log/proxy.log
+# shellcheck disable=SC2016  # "$@" is for the inner bash
 check "sign_s3's logs hold no secret and no signature" \
   bash -c '! grep -qE "testing|X-Amz-Signature=|x-amz-signature" "$@"' _ "$TMP"/{mp,post}/sign_s3.log
 
@@ -156,6 +157,7 @@ check "sign_s3's logs hold no secret and no signature" \
 kids() { local d; for d in /proc/[0-9]*; do [ "$(awk '{print $4}' "$d/stat" 2>/dev/null)" = "$1" ] && echo "${d#/proc/}"; done; return 0; }
 all=("${pids[@]}")
 for p in "${pids[@]}"; do mapfile -t -O ${#all[@]} all < <(kids "$p"); done
+# shellcheck disable=SC2016  # $1 and $2 are for the inner bash
 check "demo.sh stop of the two stacks exits 0" \
   bash -c 'DEMO_DIR=$1/post "$2" stop && DEMO_DIR=$1/mp "$2" stop' _ "$TMP" "$DEMO" 2>"$TMP/stop.err"
 alive=()

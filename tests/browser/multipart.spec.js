@@ -2,9 +2,10 @@
 // multipart.spec.js - large files through sign_s3's /api/s3 routes (the Uppy
 // Companion protocol) in a real browser: Debian's chromium driven by
 // playwright-core, against a real stack started by tests/browser_multipart.sh
-// (nginx + sign_s3 + the local S3). The only interception: one part PUT is
-// made to fail once (the page must try it again), and in the Cancel case the
-// parts after the first are held until Cancel is clicked.
+// (nginx + sign_s3 + the local S3). What is intercepted: part PUTs made to
+// fail (once, or always), parts held in flight until Cancel is clicked, and
+// S3's answer to a POST form (the local S3 has no POST object); everything
+// else goes to the real servers.
 //
 //   page        www/index.html: a 30 MB file in 5 MiB parts, part 2's first
 //               PUT broken (connection reset): retried alone, bytes equal in S3
