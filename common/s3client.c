@@ -391,6 +391,8 @@ enum s3_err s3_client_list_parts(const struct s3_client *cl, const struct s3_cre
 		};
 		struct s3xml_parts page;
 		struct s3_http_response rs;
+		unsigned next;
+		int truncated;
 		struct call k = {
 			.op = op, .method = "GET", .key = key, .key_len = key_len,
 			.params = p, .nparams = at ? 3 : 2, .max_body = S3XML_MAX_BODY,
@@ -408,13 +410,13 @@ enum s3_err s3_client_list_parts(const struct s3_client *cl, const struct s3_cre
 			break;
 		}
 		e = take_page(out, &page);
-		if (e == S3_OK && page.truncated && page.next_marker <= at)
-			e = S3_ERR_PARSE;
-		if (e == S3_OK && !page.truncated) {
-			s3xml_parts_free(&page);
-			return S3_OK;
-		}
+		truncated = page.truncated;
+		next = page.next_marker;
 		s3xml_parts_free(&page);
+		if (e == S3_OK && truncated && next <= at)
+			e = S3_ERR_PARSE;
+		if (e == S3_OK && !truncated)
+			return S3_OK;
 		if (e) {
 			if (e == S3_ERR_RANGE)
 				set_err(err, 502, 200, NULL, "%s: more than %d parts", op,
@@ -426,7 +428,7 @@ enum s3_err s3_client_list_parts(const struct s3_client *cl, const struct s3_cre
 				local_err(err, op, e, "parts");
 			break;
 		}
-		at = page.next_marker;
+		at = next;
 	}
 	s3xml_parts_free(out);
 	return e;
