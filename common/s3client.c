@@ -100,11 +100,14 @@ static unsigned retries_of(const struct s3_client *cl)
 	return cl->retries > S3_CLIENT_MAX_RETRIES ? S3_CLIENT_MAX_RETRIES : cl->retries;
 }
 
-/* The pause before retry number k (0 first): d = BACKOFF << k, a random
- * point of [d/2, d]. */
+/* The pause before retry number k (0 first): d = BACKOFF << k (at most
+ * BACKOFF_MAX), a random point of [d/2, d]. */
 static unsigned backoff_ms(unsigned k)
 {
 	unsigned d = S3_CLIENT_BACKOFF_MS << (k > 10 ? 10 : k), r = 0;
+
+	if (d > S3_CLIENT_BACKOFF_MAX_MS)
+		d = S3_CLIENT_BACKOFF_MAX_MS;
 
 	if (RAND_bytes((unsigned char *)&r, sizeof r) != 1)
 		r = 0;

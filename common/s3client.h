@@ -14,8 +14,11 @@
  * or 503, or an <Error> with code SlowDown or InternalError that is not a
  * 4xx (CompleteMultipartUpload may answer 200 with one) is tried again,
  * at most `retries` more times, after a back-off of S3_CLIENT_BACKOFF_MS
- * doubled at each retry, with equal jitter (a random pause in [d/2, d],
- * RAND_bytes). A 4xx is never retried.
+ * doubled at each retry (at most S3_CLIENT_BACKOFF_MAX_MS), with equal
+ * jitter (a random pause in [d/2, d], RAND_bytes). The request is signed
+ * once, so every attempt carries the same signature. A 4xx is never
+ * retried, nor is any other 5xx than 500 and 503 (S3 uses those two for
+ * what passes).
  *
  * Errors: every call returns S3_OK or an error with *err filled:
  *  - S3_ERR_REMOTE: S3 answered an error (err->code, err->s3_status);
@@ -53,6 +56,7 @@
 #define S3_CLIENT_WHY_MAX 256
 #define S3_CLIENT_NO_RETRIES ((unsigned)-1) /* retries: none at all */
 #define S3_CLIENT_MAX_RETRIES 10           /* retries above this are this */
+#define S3_CLIENT_BACKOFF_MAX_MS 2000      /* no single back-off is longer */
 #define S3_CLIENT_MAX_META 8               /* x-amz-meta-* headers of a create */
 #define S3_CLIENT_PAGE_PARTS 1000          /* max-parts asked per ListParts page */
 

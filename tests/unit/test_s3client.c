@@ -530,6 +530,17 @@ static void test_retries(void)
 	cl.retries = 0;
 	cl.timeout_ms = 0;
 
+	reset();
+	cl.retries = 100;
+	for (int i = 0; i < 12; i++)
+		script(S3_OK, 503, "");
+	s3_client_create(&cl, &creds, T0, &in, id, sizeof id, &err);
+	is_int(nreq, 1 + S3_CLIENT_MAX_RETRIES, "retries are capped at S3_CLIENT_MAX_RETRIES");
+	ok(sleeps[S3_CLIENT_MAX_RETRIES - 1] >= S3_CLIENT_BACKOFF_MAX_MS / 2 &&
+	   sleeps[S3_CLIENT_MAX_RETRIES - 1] <= S3_CLIENT_BACKOFF_MAX_MS,
+	   "a back-off never over S3_CLIENT_BACKOFF_MAX_MS (%u)", sleeps[S3_CLIENT_MAX_RETRIES - 1]);
+	cl.retries = 0;
+
 	/* no retry on a 4xx */
 	{
 		static const struct { long st; const char *body; int want; } no[] = {
