@@ -44,6 +44,7 @@ struct call {
 	size_t body_len;
 	size_t max_body;                      /* 0: the HTTP client's default */
 	int error_on_200;                     /* a 200 may carry an <Error> */
+	int gone_ok_on_retry;                 /* NoSuchUpload after a transport failure: done */
 };
 
 /* ---- errors ----------------------------------------------------------- */
@@ -241,7 +242,7 @@ static enum s3_err perform(const struct s3_client *cl, const struct s3_creds *c,
 	};
 
 	e = S3_ERR_IO;
-	for (unsigned attempt = 0;; attempt++) {
+	for (unsigned attempt = 0, lost = 0;; attempt++) {
 		enum outcome o;
 		enum s3_err he;
 
@@ -250,6 +251,7 @@ static enum s3_err perform(const struct s3_client *cl, const struct s3_creds *c,
 		if (he == S3_ERR_IO) {
 			set_err(err, 502, 0, NULL, "%s: %s", k->op, msg);
 			o = RETRY;
+			lost = 1;
 		} else if (he) {
 			/* refused by the HTTP client, or an answer over a limit */
 			set_err(err, he == S3_ERR_TOOLONG ? 502 : 500, 0, NULL, "%s: %s", k->op, msg);
@@ -267,6 +269,14 @@ static enum s3_err perform(const struct s3_client *cl, const struct s3_creds *c,
 		} else {
 			o = s3_error(k, rs, err);
 			s3_http_response_free(rs);
+		}
+		if (o == FAIL && lost && k->gone_ok_on_retry && !strcmp(err->code, "NoSuchUpload")) {
+			unsigned n = err->attempts;
+
+			clear_err(err);
+			err->attempts = n;
+			e = S3_OK;
+			goto out;
 		}
 		if (o == FAIL) {
 			e = err->s3_status >= 400 && err->s3_status < 500 ? S3_ERR_REMOTE :
@@ -375,7 +385,7 @@ enum s3_err s3_client_list_parts(const struct s3_client *cl, const struct s3_cre
 {
 	static const char op[] = "ListParts";
 	struct s3_call_error local;
-	char marker[16];
+	char marker[16], maxp[16];
 	unsigned at = 0;
 	enum s3_err e = S3_OK;
 
@@ -389,7 +399,7 @@ enum s3_err s3_client_list_parts(const struct s3_client *cl, const struct s3_cre
 		return local_err(err, op, S3_ERR_INVAL, "upload id");
 	for (unsigned page_no = 0;; page_no++) {
 		struct sigv4_param p[3] = {
-			{ "uploadId", upload_id }, { "max-parts", S3_STR(S3_CLIENT_PAGE_PARTS) },
+			{ "uploadId", upload_id }, { "max-parts", maxp },
 			{ "part-number-marker", marker },
 		};
 		struct s3xml_parts page;
@@ -402,6 +412,8 @@ enum s3_err s3_client_list_parts(const struct s3_client *cl, const struct s3_cre
 		};
 
 		snprintf(marker, sizeof marker, "%u", at);
+		snprintf(maxp, sizeof maxp, "%u", cl->page_parts && cl->page_parts < S3_CLIENT_PAGE_PARTS ?
+		         cl->page_parts : S3_CLIENT_PAGE_PARTS);
 		if ((e = perform(cl, c, now, &k, &rs, err)))
 			break;
 		e = s3xml_list_parts(rs.body, rs.len, &page);
@@ -556,7 +568,7 @@ enum s3_err s3_client_abort(const struct s3_client *cl, const struct s3_creds *c
 		return local_err(err, op, S3_ERR_INVAL, "upload id");
 	k = (struct call){
 		.op = op, .method = "DELETE", .key = key, .key_len = key_len,
-		.params = p, .nparams = 1,
+		.params = p, .nparams = 1, .gone_ok_on_retry = 1,
 	};
 	if ((e = perform(cl, c, now, &k, &rs, err)))
 		return e;

@@ -69,6 +69,8 @@ struct s3_client {                          /* filled by the caller, per process
 	                                       S3_CLIENT_RETRIES, S3_CLIENT_NO_RETRIES none,
 	                                       at most S3_CLIENT_MAX_RETRIES */
 	void (*sleep_ms)(unsigned ms);      /* NULL: nanosleep; tests pin it */
+	unsigned page_parts;                /* max-parts of a ListParts page: 0 means
+	                                       S3_CLIENT_PAGE_PARTS, at most that */
 };
 
 struct s3_call_error {
@@ -101,7 +103,8 @@ enum s3_err s3_client_create(const struct s3_client *cl, const struct s3_creds *
                              const struct s3_create_in *in, char *upload_id, size_t cap,
                              struct s3_call_error *err);
 
-/* ListParts (GET KEY?uploadId=&max-parts=1000[&part-number-marker=]):
+/* ListParts (GET KEY?uploadId=&max-parts=1000[&part-number-marker=];
+ * max-parts is cl->page_parts when set):
  * every page of ListParts (part-number-marker), at most S3_CLIENT_MAX_PARTS
  * (more: S3_ERR_RANGE); out->part malloc'd, s3xml_parts_free. A page whose
  * NextPartNumberMarker does not move forward is S3_ERR_PARSE. */
@@ -120,7 +123,10 @@ enum s3_err s3_client_complete(const struct s3_client *cl, const struct s3_creds
                                char location[S3XML_MAX_LOCATION + 1], char etag[S3XML_MAX_ETAG + 1],
                                struct s3_call_error *err);
 
-/* AbortMultipartUpload (DELETE KEY?uploadId=): any 2xx is success. */
+/* AbortMultipartUpload (DELETE KEY?uploadId=): any 2xx is success; so is
+ * NoSuchUpload answering a retry after a transport failure (the first
+ * attempt may have gone through: S3 takes its time over many parts, and
+ * the upload is gone either way). */
 enum s3_err s3_client_abort(const struct s3_client *cl, const struct s3_creds *c, time_t now,
                             const char *key, size_t key_len, const char *upload_id,
                             struct s3_call_error *err);

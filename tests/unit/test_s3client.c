@@ -303,6 +303,23 @@ static void test_list_parts(void)
 	}
 	s3xml_parts_free(&parts);
 
+	/* a smaller page asked for */
+	reset();
+	cl.page_parts = 2;
+	script(S3_OK, 200, pg[2]);
+	is_int(s3_client_list_parts(&cl, &creds, T0, "k", 1, "U", &parts, &err), S3_OK,
+	       "list parts: page_parts 2");
+	is_str(reqs[0].url, "http://127.0.0.1:9000/bkt/k?max-parts=2&uploadId=U", "list parts: max-parts=2");
+	s3xml_parts_free(&parts);
+	reset();
+	cl.page_parts = 5000;
+	script(S3_OK, 200, pg[2]);
+	s3_client_list_parts(&cl, &creds, T0, "k", 1, "U", &parts, &err);
+	is_str(reqs[0].url, "http://127.0.0.1:9000/bkt/k?max-parts=1000&uploadId=U",
+	       "list parts: page_parts over 1000 is 1000");
+	s3xml_parts_free(&parts);
+	cl.page_parts = 0;
+
 	/* a marker that does not move */
 	reset();
 	script(S3_OK, 200, pg[0]);
@@ -444,6 +461,29 @@ static void test_abort(void)
 	is_int(s3_client_abort(&cl, &creds, T0, "k", 1, "U", &err), S3_ERR_REMOTE, "abort: AccessDenied");
 	is_int(err.status, 403, "AccessDenied -> 403");
 	is_int(nreq, 1, "a 403 is not retried");
+
+	reset();
+	script(S3_ERR_IO, 0, NULL);
+	script(S3_OK, 404, ERR("NoSuchUpload"));
+	is_int(s3_client_abort(&cl, &creds, T0, "k", 1, "U", &err), S3_OK,
+	       "abort: NoSuchUpload after a transport failure: done (%s)", err.why);
+	is_int(err.attempts, 2, "abort: two attempts");
+
+	reset();
+	script(S3_OK, 503, ERR("SlowDown"));
+	script(S3_OK, 404, ERR("NoSuchUpload"));
+	is_int(s3_client_abort(&cl, &creds, T0, "k", 1, "U", &err), S3_ERR_REMOTE,
+	       "abort: NoSuchUpload after a 503 is an error (S3 said it did nothing)");
+
+	reset();
+	script(S3_ERR_IO, 0, NULL);
+	script(S3_OK, 404, ERR("NoSuchUpload"));
+	{
+		struct s3xml_parts lp;
+
+		is_int(s3_client_list_parts(&cl, &creds, T0, "k", 1, "U", &lp, &err), S3_ERR_REMOTE,
+		       "list parts: NoSuchUpload after a transport failure stays an error");
+	}
 
 	reset();
 	script(S3_OK, 404, "");
