@@ -279,8 +279,8 @@ static enum s3_err perform(const struct s3_client *cl, const struct s3_creds *c,
 			goto out;
 		}
 		if (o == FAIL) {
-			e = err->s3_status >= 400 && err->s3_status < 500 ? S3_ERR_REMOTE :
-			    err->s3_status >= 500 ? S3_ERR_IO : S3_ERR_REMOTE;
+			/* a 5xx not retried is the service failing; the rest S3's verdict */
+			e = err->s3_status >= 500 ? S3_ERR_IO : S3_ERR_REMOTE;
 			goto out;
 		}
 		if (attempt >= tries) {

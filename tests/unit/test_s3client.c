@@ -581,6 +581,14 @@ static void test_retries(void)
 	   "a back-off never over S3_CLIENT_BACKOFF_MAX_MS (%u)", sleeps[S3_CLIENT_MAX_RETRIES - 1]);
 	cl.retries = 0;
 
+	reset();
+	script(S3_OK, 504, "");
+	script(S3_OK, 200, INIT_OK);
+	is_int(s3_client_create(&cl, &creds, T0, &in, id, sizeof id, &err), S3_ERR_IO,
+	       "a 504 (not S3's 500 or 503): S3_ERR_IO, not retried");
+	is_int(nreq, 1, "one attempt");
+	is_int(err.status, 502, "502");
+
 	/* no retry on a 4xx */
 	{
 		static const struct { long st; const char *body; int want; } no[] = {
