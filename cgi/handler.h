@@ -27,6 +27,7 @@
 #include <time.h>
 #include "config.h"
 #include "creds.h"
+#include "http.h"
 #include "mime.h"
 #include "policy.h"
 #include "presign.h"
@@ -46,6 +47,9 @@ struct s3_app {
 	struct sigv4_cache cache;    /* derived signing key */
 	struct s3_creds_chain *creds;  /* where credentials come from (creds.h) */
 	enum s3_err (*uuid)(char out[37]);   /* s3_uuid_v4; tests may pin it */
+	s3_http_fn s3_http;          /* the S3 client's transport: NULL is libcurl
+	                                (http.h); tests and fuzzers pin a fake */
+	void *s3_http_ctx;
 };
 
 /* Loads the configuration (errors in err, naming the variable). With

@@ -88,6 +88,8 @@ void mp_client(struct s3_app *app, struct s3_client *cl)
 	s3_config_target(&app->cfg, &cl->target);
 	cl->cache = &app->cache;
 	cl->retries = 0;      /* S3_CLIENT_RETRIES */
+	cl->http = app->s3_http;
+	cl->http_ctx = app->s3_http_ctx;
 }
 
 void mp_s3_error(struct s3_response *out, const char *what, const struct s3_call_error *err)

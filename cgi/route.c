@@ -186,6 +186,14 @@ void s3_route(struct s3_app *app, const struct s3_req_in *in, time_t now,
 		s3_response_error(out, 414, "path too long");
 		return;
 	}
+	/* who, before anything of the request is looked at (its method included) */
+	if (app->cfg.require_user) {
+		char prefix[S3_PREFIX_MAX + 1];
+		size_t plen;
+
+		if (s3_caller_prefix(app, in, prefix, &plen, out))
+			return;
+	}
 	r = s3_route_find(in->method, in->path, &a, &allow);
 	if (!r && allow) {
 		s3_response_error(out, 405, "method not allowed");

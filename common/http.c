@@ -411,7 +411,9 @@ static CURLcode set_common(CURL *h, const struct s3_http_request *rq,
 	SET(CURLOPT_MAXREDIRS, 0L);
 	SET(CURLOPT_PROXY, "");
 	SET(CURLOPT_NOPROXY, "*");
-	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)body_limit(rq));
+	/* a HEAD's Content-Length is the object's size, not a body to come */
+	if (strcmp(rq->method, "HEAD"))
+		SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)body_limit(rq));
 	SET(CURLOPT_WRITEFUNCTION, on_data);
 	SET(CURLOPT_WRITEDATA, (void *)&x->sink);
 	SET(CURLOPT_HEADERFUNCTION, on_header);

@@ -44,6 +44,7 @@ struct call {
 	size_t body_len;
 	size_t max_body;                      /* 0: the HTTP client's default */
 	int error_on_200;                     /* a 200 may carry an <Error> */
+	int gone_ok_on_retry;                 /* NoSuchUpload after a transport failure: done */
 };
 
 /* ---- errors ----------------------------------------------------------- */
@@ -100,11 +101,14 @@ static unsigned retries_of(const struct s3_client *cl)
 	return cl->retries > S3_CLIENT_MAX_RETRIES ? S3_CLIENT_MAX_RETRIES : cl->retries;
 }
 
-/* The pause before retry number k (0 first): d = BACKOFF << k, a random
- * point of [d/2, d]. */
+/* The pause before retry number k (0 first): d = BACKOFF << k (at most
+ * BACKOFF_MAX), a random point of [d/2, d]. */
 static unsigned backoff_ms(unsigned k)
 {
 	unsigned d = S3_CLIENT_BACKOFF_MS << (k > 10 ? 10 : k), r = 0;
+
+	if (d > S3_CLIENT_BACKOFF_MAX_MS)
+		d = S3_CLIENT_BACKOFF_MAX_MS;
 
 	if (RAND_bytes((unsigned char *)&r, sizeof r) != 1)
 		r = 0;
@@ -238,7 +242,7 @@ static enum s3_err perform(const struct s3_client *cl, const struct s3_creds *c,
 	};
 
 	e = S3_ERR_IO;
-	for (unsigned attempt = 0;; attempt++) {
+	for (unsigned attempt = 0, lost = 0;; attempt++) {
 		enum outcome o;
 		enum s3_err he;
 
@@ -247,6 +251,7 @@ static enum s3_err perform(const struct s3_client *cl, const struct s3_creds *c,
 		if (he == S3_ERR_IO) {
 			set_err(err, 502, 0, NULL, "%s: %s", k->op, msg);
 			o = RETRY;
+			lost = 1;
 		} else if (he) {
 			/* refused by the HTTP client, or an answer over a limit */
 			set_err(err, he == S3_ERR_TOOLONG ? 502 : 500, 0, NULL, "%s: %s", k->op, msg);
@@ -265,9 +270,17 @@ static enum s3_err perform(const struct s3_client *cl, const struct s3_creds *c,
 			o = s3_error(k, rs, err);
 			s3_http_response_free(rs);
 		}
+		if (o == FAIL && lost && k->gone_ok_on_retry && !strcmp(err->code, "NoSuchUpload")) {
+			unsigned n = err->attempts;
+
+			clear_err(err);
+			err->attempts = n;
+			e = S3_OK;
+			goto out;
+		}
 		if (o == FAIL) {
-			e = err->s3_status >= 400 && err->s3_status < 500 ? S3_ERR_REMOTE :
-			    err->s3_status >= 500 ? S3_ERR_IO : S3_ERR_REMOTE;
+			/* a 5xx not retried is the service failing; the rest S3's verdict */
+			e = err->s3_status >= 500 ? S3_ERR_IO : S3_ERR_REMOTE;
 			goto out;
 		}
 		if (attempt >= tries) {
@@ -372,7 +385,7 @@ enum s3_err s3_client_list_parts(const struct s3_client *cl, const struct s3_cre
 {
 	static const char op[] = "ListParts";
 	struct s3_call_error local;
-	char marker[16];
+	char marker[16], maxp[16];
 	unsigned at = 0;
 	enum s3_err e = S3_OK;
 
@@ -386,17 +399,21 @@ enum s3_err s3_client_list_parts(const struct s3_client *cl, const struct s3_cre
 		return local_err(err, op, S3_ERR_INVAL, "upload id");
 	for (unsigned page_no = 0;; page_no++) {
 		struct sigv4_param p[3] = {
-			{ "uploadId", upload_id }, { "max-parts", S3_STR(S3_CLIENT_PAGE_PARTS) },
+			{ "uploadId", upload_id }, { "max-parts", maxp },
 			{ "part-number-marker", marker },
 		};
 		struct s3xml_parts page;
 		struct s3_http_response rs;
+		unsigned next;
+		int truncated;
 		struct call k = {
 			.op = op, .method = "GET", .key = key, .key_len = key_len,
 			.params = p, .nparams = at ? 3 : 2, .max_body = S3XML_MAX_BODY,
 		};
 
 		snprintf(marker, sizeof marker, "%u", at);
+		snprintf(maxp, sizeof maxp, "%u", cl->page_parts && cl->page_parts < S3_CLIENT_PAGE_PARTS ?
+		         cl->page_parts : S3_CLIENT_PAGE_PARTS);
 		if ((e = perform(cl, c, now, &k, &rs, err)))
 			break;
 		e = s3xml_list_parts(rs.body, rs.len, &page);
@@ -408,13 +425,13 @@ enum s3_err s3_client_list_parts(const struct s3_client *cl, const struct s3_cre
 			break;
 		}
 		e = take_page(out, &page);
-		if (e == S3_OK && page.truncated && page.next_marker <= at)
-			e = S3_ERR_PARSE;
-		if (e == S3_OK && !page.truncated) {
-			s3xml_parts_free(&page);
-			return S3_OK;
-		}
+		truncated = page.truncated;
+		next = page.next_marker;
 		s3xml_parts_free(&page);
+		if (e == S3_OK && truncated && next <= at)
+			e = S3_ERR_PARSE;
+		if (e == S3_OK && !truncated)
+			return S3_OK;
 		if (e) {
 			if (e == S3_ERR_RANGE)
 				set_err(err, 502, 200, NULL, "%s: more than %d parts", op,
@@ -426,7 +443,7 @@ enum s3_err s3_client_list_parts(const struct s3_client *cl, const struct s3_cre
 				local_err(err, op, e, "parts");
 			break;
 		}
-		at = page.next_marker;
+		at = next;
 	}
 	s3xml_parts_free(out);
 	return e;
@@ -551,7 +568,7 @@ enum s3_err s3_client_abort(const struct s3_client *cl, const struct s3_creds *c
 		return local_err(err, op, S3_ERR_INVAL, "upload id");
 	k = (struct call){
 		.op = op, .method = "DELETE", .key = key, .key_len = key_len,
-		.params = p, .nparams = 1,
+		.params = p, .nparams = 1, .gone_ok_on_retry = 1,
 	};
 	if ((e = perform(cl, c, now, &k, &rs, err)))
 		return e;

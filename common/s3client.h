@@ -14,8 +14,11 @@
  * or 503, or an <Error> with code SlowDown or InternalError that is not a
  * 4xx (CompleteMultipartUpload may answer 200 with one) is tried again,
  * at most `retries` more times, after a back-off of S3_CLIENT_BACKOFF_MS
- * doubled at each retry, with equal jitter (a random pause in [d/2, d],
- * RAND_bytes). A 4xx is never retried.
+ * doubled at each retry (at most S3_CLIENT_BACKOFF_MAX_MS), with equal
+ * jitter (a random pause in [d/2, d], RAND_bytes). The request is signed
+ * once, so every attempt carries the same signature. A 4xx is never
+ * retried, nor is any other 5xx than 500 and 503 (S3 uses those two for
+ * what passes).
  *
  * Errors: every call returns S3_OK or an error with *err filled:
  *  - S3_ERR_REMOTE: S3 answered an error (err->code, err->s3_status);
@@ -53,6 +56,7 @@
 #define S3_CLIENT_WHY_MAX 256
 #define S3_CLIENT_NO_RETRIES ((unsigned)-1) /* retries: none at all */
 #define S3_CLIENT_MAX_RETRIES 10           /* retries above this are this */
+#define S3_CLIENT_BACKOFF_MAX_MS 2000      /* no single back-off is longer */
 #define S3_CLIENT_MAX_META 8               /* x-amz-meta-* headers of a create */
 #define S3_CLIENT_PAGE_PARTS 1000          /* max-parts asked per ListParts page */
 
@@ -65,6 +69,8 @@ struct s3_client {                          /* filled by the caller, per process
 	                                       S3_CLIENT_RETRIES, S3_CLIENT_NO_RETRIES none,
 	                                       at most S3_CLIENT_MAX_RETRIES */
 	void (*sleep_ms)(unsigned ms);      /* NULL: nanosleep; tests pin it */
+	unsigned page_parts;                /* max-parts of a ListParts page: 0 means
+	                                       S3_CLIENT_PAGE_PARTS, at most that */
 };
 
 struct s3_call_error {
@@ -97,7 +103,8 @@ enum s3_err s3_client_create(const struct s3_client *cl, const struct s3_creds *
                              const struct s3_create_in *in, char *upload_id, size_t cap,
                              struct s3_call_error *err);
 
-/* ListParts (GET KEY?uploadId=&max-parts=1000[&part-number-marker=]):
+/* ListParts (GET KEY?uploadId=&max-parts=1000[&part-number-marker=];
+ * max-parts is cl->page_parts when set):
  * every page of ListParts (part-number-marker), at most S3_CLIENT_MAX_PARTS
  * (more: S3_ERR_RANGE); out->part malloc'd, s3xml_parts_free. A page whose
  * NextPartNumberMarker does not move forward is S3_ERR_PARSE. */
@@ -116,7 +123,10 @@ enum s3_err s3_client_complete(const struct s3_client *cl, const struct s3_creds
                                char location[S3XML_MAX_LOCATION + 1], char etag[S3XML_MAX_ETAG + 1],
                                struct s3_call_error *err);
 
-/* AbortMultipartUpload (DELETE KEY?uploadId=): any 2xx is success. */
+/* AbortMultipartUpload (DELETE KEY?uploadId=): any 2xx is success; so is
+ * NoSuchUpload answering a retry after a transport failure (the first
+ * attempt may have gone through: S3 takes its time over many parts, and
+ * the upload is gone either way). */
 enum s3_err s3_client_abort(const struct s3_client *cl, const struct s3_creds *c, time_t now,
                             const char *key, size_t key_len, const char *upload_id,
                             struct s3_call_error *err);

@@ -167,6 +167,27 @@ def phase_cgi():
     ap.stop()
 
 
+def route_checks(ph, port):
+    """Uppy's routes (cgi/route.h) through the example's /api/s3/ location:
+    mod_proxy_fcgi's SCRIPT_NAME and PATH_INFO pick them (no S3 call)."""
+    r = hreq(port, 'GET', '/api/s3/params?filename=a%20b.txt&type=text%2Fplain')
+    try:
+        b = json.loads(r.body)
+    except ValueError:
+        b = {}
+    ok(r.status == 200 and b.get('method') == 'PUT' and
+       b.get('headers') == {'content-type': 'text/plain'} and '/a_b.txt?' in b.get('url', ''),
+       '%s: GET /api/s3/params -> 200, a presigned PUT' % ph, [repr(r)])
+    r = hreq(port, 'GET', '/api/s3/multipart/VXBsb2Fk?key=other/'
+             '0b7f3c2e-6a1d-4e8f-9c3b-5d2a1e0f4c6b/a.txt')
+    ok(r.status == 403, '%s: a key of another prefix -> 403' % ph, [repr(r)])
+    r = hreq(port, 'PUT', '/api/s3/multipart/VXBsb2Fk?key=x', body=b'')
+    ok(r.status == 405 and r.headers.get('allow') == 'GET, DELETE',
+       '%s: PUT /api/s3/multipart/ID -> 405, Allow: GET, DELETE' % ph, [repr(r)])
+    r = hreq(port, 'GET', '/api/s3/sts')
+    ok(r.status == 404, '%s: GET /api/s3/sts -> 404' % ph, [repr(r)])
+
+
 def phase_proxy():
     ph = 'proxy_fcgi'
     # as the docs say: the socket's directory belongs to the --user, so the
@@ -208,9 +229,10 @@ def phase_proxy():
            'group lets Apache in)' % (ph, WEB_USER, WEB_USER),
            ['uid %d gid %d mode %o' % (st.st_uid, st.st_gid, st.st_mode & 0o777)])
     site = derive(os.path.join(CONTRIB, 'apache-proxy-fcgi.conf'), [
-        ('/run/sign_s3/sign_s3.sock', sock, 2)])
+        ('/run/sign_s3/sign_s3.sock', sock, 3)])
     ap = Apache(ph, site, ['proxy', 'proxy_fcgi'])
     http_checks(ph, ap.port, log, lambda: children(p.pid), FRONT)
+    route_checks(ph, ap.port)
     leaked = [ln for ln in read_lines(ap.error_log)
               if 'sign_s3[' in ln or 'AH01071' in ln]
     ok(not leaked, '%s: nothing of sign_s3 in Apache\'s error log (not on the '

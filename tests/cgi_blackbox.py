@@ -91,7 +91,8 @@ ACTIVE = {'text/html', 'image/svg+xml'}
 T_PNG = 'image/png'
 T_JPEG = 'image/jpeg'
 
-REASONS = {200: 'OK', 400: 'Bad Request', 405: 'Method Not Allowed',
+REASONS = {200: 'OK', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found',
+           405: 'Method Not Allowed',
            413: 'Payload Too Large', 415: 'Unsupported Media Type',
            500: 'Internal Server Error', 503: 'Service Unavailable'}
 ALLOWED_HEADERS = {'status', 'content-type', 'content-length', 'cache-control',
@@ -460,6 +461,22 @@ for _m in ('PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'post', 'TRACE'):
          clen='20', hold=True, msg='method not allowed', maxtime=3)
 case('no REQUEST_METHOD -> 405, logged as "-"', 405, method=None,
      msg='method not allowed')
+
+# -- routes under CGI: PATH_INFO picks one (cgi/route.h); none is /api/sign_s3
+case('PATH_INFO=/sign_s3 -> the sign_s3 route', 200, env={'PATH_INFO': '/sign_s3'},
+     body=js(file_name='photo.jpg', file_type='image/jpeg'), fname='photo.jpg', ftype=T_JPEG)
+case('PATH_INFO="" -> the sign_s3 route', 200, env={'PATH_INFO': ''},
+     body=js(file_name='photo.jpg', file_type='image/jpeg'), fname='photo.jpg', ftype=T_JPEG)
+case('PATH_INFO=/s3/nothing -> 404', 404, env={'PATH_INFO': '/s3/nothing'}, method='GET',
+     msg='no such route')
+case('PATH_INFO=/s3/sts -> 404, no credentials are handed out', 404,
+     env={'PATH_INFO': '/s3/sts'}, method='GET', msg='temporary credentials are not handed out')
+case('PATH_INFO=/s3/multipart/ID, a key of another prefix -> 403 before S3', 403,
+     env={'PATH_INFO': '/s3/multipart/VXBsb2Fk'}, method='GET',
+     query='key=other/0b7f3c2e-6a1d-4e8f-9c3b-5d2a1e0f4c6b/a.txt', msg='not one this server')
+case('PATH_INFO=/s3/multipart/ID/0 -> 400 (part numbers 1..10000)', 400,
+     env={'PATH_INFO': '/s3/multipart/VXBsb2Fk/0'}, method='GET',
+     query='key=uploads/0b7f3c2e-6a1d-4e8f-9c3b-5d2a1e0f4c6b/a.txt', msg='part numbers')
 
 # -- configuration
 case('S3_ACL=public-read: x-amz-acl signed', 200, env={'S3_ACL': 'public-read'},
@@ -941,7 +958,7 @@ def check_case(c):
         if headers.get(k) != v:
             diag.append('%s: %r, want %r' % (k, headers.get(k), v))
     if st == 405:
-        if headers.get('allow') != 'GET, POST':
+        if headers.get('allow') != 'GET, POST':     # every 405 here is /api/sign_s3's
             diag.append('Allow: %r, want "GET, POST"' % headers.get('allow'))
     elif 'allow' in headers:
         diag.append('Allow on a %d' % st)

@@ -330,7 +330,15 @@ class Listener:
 
 # ---- 1. a --listen worker --------------------------------------------------------
 
-L = Listener('strict', env_of(**STATIC))
+# the multipart routes call S3 (S3_MULTIPART=1, the default: INET sockets);
+# with them off and static keys the worker is offline
+L = Listener('s3', env_of(**STATIC))
+ok(re.search(r'sandbox: seccomp on \((\d+) syscalls allowed, INET sockets for S3 '
+             r'\(multipart\)\) in each worker\n', L.log()),
+   '--listen, static keys, the default S3_MULTIPART=1: the line says INET sockets for S3',
+   [L.log()])
+L.stop()
+L = Listener('strict', env_of(S3_MULTIPART='0', **STATIC))
 ok(L.up, '--listen: up with one worker', [L.log()])
 log = L.log()
 mm = re.search(r'sign_s3\[(\d+)\]: sandbox: seccomp on \((\d+) syscalls allowed, no INET '
@@ -505,7 +513,7 @@ for desc, env in TLS_CASES:
 if not TLS_CASES:
     skip('CGI, full URI over https', 'no openssl command or TLS server')
 
-L = Listener('imds', env_of(**IMDS))
+L = Listener('imds', env_of(S3_MULTIPART='0', **IMDS))
 ok(re.search(r'sandbox: seccomp on \(\d+ syscalls allowed, INET sockets for the container/IMDS '
              r'credentials, credential_process through a broker\) in each worker', L.log()),
    '--listen, chain without static keys: the line says INET sockets and the broker',
@@ -556,7 +564,7 @@ st, body, err, _ = cgi(env_of(S3_CREDENTIALS='env', **PROC))
 ok(st == 503 and 'credential_process' not in err,
    'CGI, S3_CREDENTIALS=env: the file source and its credential_process are never asked',
    [st, body[:200], err])
-L = Listener('proc', env_of(**PROC))
+L = Listener('proc', env_of(S3_MULTIPART='0', **PROC))
 ok(re.search(r'sandbox: seccomp on \(\d+ syscalls allowed, no INET sockets, '
              r'credential_process through a broker\) in each worker', L.log()),
    '--listen, credential_process, IMDS disabled: the line says no INET, a broker', [L.log()])

@@ -259,6 +259,33 @@ static void test_errors(void)
 	}
 }
 
+/* ListParts across pages: the client asks 2 parts a page here (S3 lists
+ * at most 1000 a page; s3api allows no part number over 1000) */
+static void test_pages(void)
+{
+	const char *key = "s3client/many.bin";
+	struct s3_create_in in = { .key = key, .key_len = strlen(key) };
+	char id[S3XML_MAX_UPLOAD_ID + 1], etag[S3XML_MAX_ETAG + 1];
+	struct s3_client small = cl;
+	struct s3_call_error err;
+	struct s3xml_parts parts;
+	unsigned n = 5, put = 0, in_order = 1;
+
+	small.page_parts = 2;
+	is_int(s3_client_create(&cl, &cr, now, &in, id, sizeof id, &err), S3_OK, "create (%s)", err.why);
+	for (unsigned i = 1; i <= n; i++)
+		put += put_part(key, id, i, "p", 1, etag, sizeof etag);
+	is_int(put, n, "%u one-byte parts PUT", n);
+	is_int(s3_client_list_parts(&small, &cr, now, key, strlen(key), id, &parts, &err), S3_OK,
+	       "list parts, 2 a page (%s)", err.why);
+	is_int(parts.n, n, "every part listed");
+	for (size_t i = 0; i < parts.n; i++)
+		in_order &= parts.part[i].number == i + 1;
+	ok(in_order, "in order, none twice");
+	s3xml_parts_free(&parts);
+	is_int(s3_client_abort(&cl, &cr, now, key, strlen(key), id, &err), S3_OK, "abort (%s)", err.why);
+}
+
 static void test_down(void)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
@@ -309,6 +336,7 @@ int main(void)
 	now = time(NULL);
 	test_roundtrip();
 	test_errors();
+	test_pages();
 	test_down();
 	s3_http_cleanup();
 	return done_testing();
