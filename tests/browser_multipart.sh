@@ -4,7 +4,7 @@
 # (tests/browser/, pinned in package-lock.json) runs
 # tests/browser/multipart.spec.js against one real stack started here with
 # scripts/demo.sh (the local S3 + sign_s3 + nginx) in a temp dir on free
-# 127.0.0.1 ports (and a second one, below):
+# 127.0.0.1 ports (and two more, below):
 #
 #   page    www/index.html: a 30 MB file in 5 MiB parts, one part's first PUT
 #           broken (retried alone), the ETags S3 sent in complete, bytes
@@ -14,6 +14,8 @@
 #   uppy5   www/uppy.html with the real Uppy 5 bundle (endpoint: '/api'): a
 #           small file through /api/s3/params (S3_SIMPLE_UPLOAD=put), 25 MB in parts
 #   uppy6   www/uppy.html?uppy=6, Uppy 6 (companionEndpoint: '/api'): 25 MB in parts
+#   expired a third stack with S3_EXPIRES=2: a part whose batch-signed URL expired
+#           before it reached S3 (403) goes again with a fresh one
 #   post5/6 a second stack with S3_SIMPLE_UPLOAD=post: each Uppy sends sign_s3's
 #           POST form as it is (S3's answer stubbed: the local S3 has no POST object)
 # Then the stacks are stopped and checked gone.
@@ -71,7 +73,7 @@ check "Uppy 5 and 6 bundles in www/node_modules (npm ci in www, scripts/deps.sh)
 
 # ------------------------------------------------------------------ the stack
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/browser_multipart.XXXXXX") || bail "mktemp"
-STACKS=(mp post)
+STACKS=(mp post short)
 cleanup() {
   local s
   for s in "${STACKS[@]}"; do
@@ -82,9 +84,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-read -r P_WEB P_POST P_S3 P_ACC P_CON P_OBJ P_MC < <($PY -c '
+read -r P_WEB P_POST P_SHORT P_S3 P_ACC P_CON P_OBJ P_MC < <($PY -c '
 import socket
-ss = [socket.socket() for _ in range(7)]
+ss = [socket.socket() for _ in range(8)]
 for s in ss: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in ss])') || bail "no free ports"
 unset S3_KEY_PREFIX S3_EXPIRES S3_ACL S3_MAX_BODY SIGN_S3_CONFIG AWS_SESSION_TOKEN S3_LOG_REQUESTS \
@@ -116,12 +118,14 @@ done < <(DEMO_DIR=$TMP/mp "$DEMO" env 2>/dev/null)
 check "the local S3's settings (demo.sh env)" [ ${#s3env[@]} -eq 7 ]
 # the same S3, /s3/params answering POST forms
 start_stack post "$P_POST" DEMO_S3=aws "${s3env[@]}" S3_SIMPLE_UPLOAD=post
+# and with URLs that expire after 2 s
+start_stack short "$P_SHORT" DEMO_S3=aws "${s3env[@]}" S3_EXPIRES=2
 code=$(curl -s -o "$TMP/params.json" -w '%{http_code}' "http://127.0.0.1:$P_WEB/api/s3/params?filename=probe.txt&type=text/plain")
 check "GET /api/s3/params through nginx answers 200 (sign_s3 has the routes)" [ "$code" = 200 ]
 [ "$code" = 200 ] || diag "$code: $(head -c 300 "$TMP/params.json" | sed 's/X-Amz-Signature=[0-9a-f]*/X-Amz-Signature=.../')"
 
 pids=()
-for f in "$TMP"/{mp,post}/nginx/nginx.pid "$TMP"/{mp,post}/sign_s3.pid "$TMP"/s3/run/*.pid; do
+for f in "$TMP"/{mp,post,short}/nginx/nginx.pid "$TMP"/{mp,post,short}/sign_s3.pid "$TMP"/s3/run/*.pid; do
   [ -f "$f" ] && pids+=("$(cat "$f")")
 done
 
@@ -137,7 +141,7 @@ node_rc=none
     'not ok '*) n=$((n + 1)); failed=$((failed + 1)) ;;
   esac
 done < <(cd "$SPECDIR" && env "${s3env[@]}" PAGE_URL="http://127.0.0.1:$P_WEB/" \
-  POST_URL="http://127.0.0.1:$P_POST/" OUT_DIR="$TMP" TAP_START="$n" \
+  POST_URL="http://127.0.0.1:$P_POST/" SHORT_URL="http://127.0.0.1:$P_SHORT/" OUT_DIR="$TMP" TAP_START="$n" \
   CHROMIUM=$CHROMIUM timeout -k 5 270 node multipart.spec.js 2>"$TMP/node.err"; echo "__rc=$?")
 diag "browser part: $(awk -v a="$t1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s"
 if [ "$node_rc" != 0 ]; then
@@ -151,15 +155,16 @@ check "the local S3 logged the part PUTs (partNumber, uploadId)" \
   grep -qE '"?PUT /sign-s3-multipart/uploads/[^ ]*(partNumber|uploadId)' "$TMP"/s3/log/proxy.log
 # shellcheck disable=SC2016  # "$@" is for the inner bash
 check "sign_s3's logs hold no secret and no signature" \
-  bash -c '! grep -qE "testing|X-Amz-Signature=|x-amz-signature" "$@"' _ "$TMP"/{mp,post}/sign_s3.log
+  bash -c '! grep -qE "testing|X-Amz-Signature=|x-amz-signature" "$@"' _ "$TMP"/{mp,post,short}/sign_s3.log
 
 # ------------------------------------------------------------------ stop
 kids() { local d; for d in /proc/[0-9]*; do [ "$(awk '{print $4}' "$d/stat" 2>/dev/null)" = "$1" ] && echo "${d#/proc/}"; done; return 0; }
 all=("${pids[@]}")
 for p in "${pids[@]}"; do mapfile -t -O ${#all[@]} all < <(kids "$p"); done
 # shellcheck disable=SC2016  # $1 and $2 are for the inner bash
-check "demo.sh stop of the two stacks exits 0" \
-  bash -c 'DEMO_DIR=$1/post "$2" stop && DEMO_DIR=$1/mp "$2" stop' _ "$TMP" "$DEMO" 2>"$TMP/stop.err"
+check "demo.sh stop of the three stacks exits 0" \
+  bash -c 'DEMO_DIR=$1/post "$2" stop && DEMO_DIR=$1/short "$2" stop && DEMO_DIR=$1/mp "$2" stop' \
+  _ "$TMP" "$DEMO" 2>"$TMP/stop.err"
 alive=()
 for p in "${all[@]}"; do
   if [ -d "/proc/$p" ] && [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ]; then alive+=("$p"); fi

@@ -11,6 +11,8 @@
 //               PUT broken (connection reset): retried alone, bytes equal in S3
 //   giveup      www/index.html: a part whose PUT always fails: tried 4 times
 //               (0.5, 1, 2 s apart), then the row fails and the upload is DELETEd
+//   expired     www/index.html on a stack with S3_EXPIRES=2: a part whose batch-signed
+//               URL expired before it went (S3: 403) goes again with a fresh one
 //   cancel      www/index.html: Cancel mid-upload aborts the PUTs in flight and
 //               DELETEs the upload: gone from ListMultipartUploads, list route 404
 //   uppy5       www/uppy.html, Uppy 5 (endpoint: '/api'): a small file through
@@ -24,6 +26,7 @@
 // Environment (set by tests/browser_multipart.sh):
 //   PAGE_URL      the stack's page (http://127.0.0.1:PORT/)
 //   POST_URL      the page of a second stack, with S3_SIMPLE_UPLOAD=post
+//   SHORT_URL     the page of a third, with S3_EXPIRES=2
 //   S3_*, AWS_*   the local S3's settings (scripts/s3-local.sh env lines), for
 //                 s3_check.py (botocore) and S3_PUBLIC_URL
 //   OUT_DIR       temp dir: the browser profile, the files, screenshots
@@ -40,6 +43,7 @@ const { chromium } = require('playwright-core');
 
 const PAGE_URL = process.env.PAGE_URL;
 const POST_URL = process.env.POST_URL;    // a stack with S3_SIMPLE_UPLOAD=post
+const SHORT_URL = process.env.SHORT_URL;  // a stack with S3_EXPIRES=2
 const OUT_DIR = process.env.OUT_DIR;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const S3_PORT = process.env.S3_ENDPOINT ? new URL(process.env.S3_ENDPOINT).port : '';
@@ -268,6 +272,40 @@ async function caseGiveUp(ctx) {
   ok(api.filter((a) => a.method === 'DELETE' && a.path === base).length === 1 && !api.some((a) => a.path === base + '/complete'),
     'giveup: then the upload is aborted (DELETE), not completed', api.map((a) => a.method + ' ' + a.path));
   ok(up && !s3('uploads').some((u) => u.UploadId === up.uploadId), 'giveup: it is gone from ListMultipartUploads');
+  await page.close();
+}
+
+// ------------------------------------------------------------------ an expired part URL
+// On the stack at SHORT_URL (S3_EXPIRES=2), part 3's first PUT is held 3 s:
+// its batch-signed URL has expired when it reaches S3 (403), and the page
+// gets a fresh one for it alone.
+async function caseExpired(ctx) {
+  const { page, seen } = await open(ctx, SHORT_URL);
+  const file = makeFile('late part.bin', 12 * 1000 * 1000);
+  let held = 0;
+  await page.route((u) => u.port === S3_PORT && isPart(u) && u.searchParams.get('partNumber') === '3', async (route) => {
+    if (route.request().method() === 'PUT' && held === 0) {
+      held += 1;
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+    return route.continue();
+  });
+  await page.setInputFiles('#files', file.path);
+  const sel = '#uploads li:nth-child(1)';
+  await page.waitForSelector(`${sel}[data-state="complete"], ${sel}[data-state="failed"]`, { timeout: DONE_TIMEOUT })
+    .catch(() => {});
+  const row = await page.evaluate((s) => {
+    const li = document.querySelector(s);
+    return { state: li.getAttribute('data-state'), text: li.querySelector('.state').textContent, key: li.getAttribute('data-key') };
+  }, sel);
+  const part3 = seen.putAnswers.filter((r) => new URL(r.url()).searchParams.get('partNumber') === '3').map((r) => r.status());
+  ok(held === 1 && JSON.stringify(part3) === '[403,200]',
+    'expired: part 3 reached S3 after its URL expired (403), then went with a fresh one (200)', { held, part3 });
+  const api = seen.api.map(apiShape);
+  ok(api.filter((a) => /\/multipart\/[^/]+\/3$/.test(a.path)).length === 1, 'expired: re-signed alone (GET .../3?key=)',
+    api.map((a) => a.method + ' ' + a.path.replace(/multipart\/[^/]+/, 'multipart/ID')));
+  ok(row.state === 'complete', 'expired: the upload completes', row);
+  await checkObject('expired', row.key, file);
   await page.close();
 }
 
@@ -531,7 +569,7 @@ async function casePost(ctx, version) {
 }
 
 async function main() {
-  for (const [k, v] of Object.entries({ PAGE_URL, POST_URL, OUT_DIR, S3_PORT })) {
+  for (const [k, v] of Object.entries({ PAGE_URL, POST_URL, SHORT_URL, OUT_DIR, S3_PORT })) {
     if (!v) throw new Error(k + ' not set');
   }
   const profile = fs.mkdtempSync(path.join(OUT_DIR, 'chromium-profile-'));
@@ -553,8 +591,9 @@ async function main() {
       }
     }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
   });
-  const only = (process.env.MULTIPART_CASES || 'page,giveup,cancel,uppy5,uppy6,post5,post6').split(',');
-  const cases = { page: casePage, giveup: caseGiveUp, cancel: caseCancel, uppy5: caseUppy5, uppy6: caseUppy6,
+  const only = (process.env.MULTIPART_CASES || 'page,giveup,expired,cancel,uppy5,uppy6,post5,post6').split(',');
+  const cases = { page: casePage, giveup: caseGiveUp, expired: caseExpired, cancel: caseCancel,
+    uppy5: caseUppy5, uppy6: caseUppy6,
     post5: (c) => casePost(c, 5), post6: (c) => casePost(c, 6) };
   try {
     for (const c of only) {
