@@ -346,6 +346,7 @@ async function caseCancel(ctx) {
   ok(up && s3('uploads').some((u) => u.UploadId === up.uploadId),
     'cancel: the upload is in ListMultipartUploads before Cancel');
 
+  await page.screenshot({ path: path.join(OUT_DIR, 'multipart-uploading.png'), fullPage: true });
   const buttons = page.getByRole('button', { name: /cancel the upload of cancel me\.bin/i });
   ok(await buttons.count() === 1, 'cancel: the row has a Cancel button (by its accessible name)');
   await buttons.click();
