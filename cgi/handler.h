@@ -50,6 +50,7 @@ struct s3_app {
 	s3_http_fn s3_http;          /* the S3 client's transport: NULL is libcurl
 	                                (http.h); tests and fuzzers pin a fake */
 	void *s3_http_ctx;
+	void (*s3_sleep_ms)(unsigned ms);   /* its back-off; NULL: nanosleep */
 };
 
 /* Loads the configuration (errors in err, naming the variable). With

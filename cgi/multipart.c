@@ -90,6 +90,7 @@ void mp_client(struct s3_app *app, struct s3_client *cl)
 	cl->retries = 0;      /* S3_CLIENT_RETRIES */
 	cl->http = app->s3_http;
 	cl->http_ctx = app->s3_http_ctx;
+	cl->sleep_ms = app->s3_sleep_ms;
 }
 
 void mp_s3_error(struct s3_response *out, const char *what, const struct s3_call_error *err)

@@ -73,6 +73,13 @@ static enum s3_err fake_http(void *ctx, const struct s3_http_request *rq,
 	return S3_OK;
 }
 
+static unsigned slept;
+
+static void no_sleep(unsigned ms)
+{
+	slept += ms;
+}
+
 static const struct kv base[] = {
 	{ "S3_BUCKET", "examplebucket" },
 	{ "S3_ENDPOINT", "http://127.0.0.1:9" },
@@ -115,6 +122,7 @@ static void run(const struct kv *env, const char *method, const char *path, cons
 	}
 	app.uuid = pinned_uuid;
 	app.s3_http = fake_http;
+	app.s3_sleep_ms = no_sleep;
 	s3_route(&app, &in, NOW, r);
 	s3_app_free(&app);
 }
