@@ -36,6 +36,23 @@ int mp_target(struct s3_app *app, const struct s3_req_in *in, const struct s3_ro
 	return s3_key_of_caller(app, in, key, key_len, out);
 }
 
+int mp_begin(struct s3_app *app, const struct s3_req_in *in, const struct s3_route_args *a,
+             const struct s3_field_spec *fields, size_t nfields, time_t now,
+             struct s3_req_values *v, char id[S3_MP_UPLOAD_ID_MAX + 1], struct s3_creds *c,
+             unsigned *expires, char why[S3_CREDS_WHY_MAX], struct s3_response *out)
+{
+	char msg[128];
+	enum s3_req_status st = s3_req_decode(in, fields, nfields, v, msg, sizeof msg);
+
+	if (st != S3_REQ_OK) {
+		s3_response_error(out, s3_req_status_http(st), msg);
+		return -1;
+	}
+	if (mp_target(app, in, a, v->v[0].s, v->v[0].len, id, out))
+		return -1;
+	return s3_app_creds(app, now, c, expires, why, out);
+}
+
 unsigned mp_part_number(const struct s3_app *app, const char *s, size_t n,
                         struct s3_response *out)
 {
