@@ -6,10 +6,6 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 
-static const struct s3_field_spec fields[] = {
-	{ "key", SIGV4_MAX_KEY, S3_IN_QUERY },
-};
-
 void h_mp_list(struct s3_app *app, const struct s3_req_in *in, const struct s3_route_args *a,
                time_t now, struct s3_response *out)
 {
@@ -22,7 +18,7 @@ void h_mp_list(struct s3_app *app, const struct s3_req_in *in, const struct s3_r
 	unsigned expires;
 	cJSON *arr = NULL;
 
-	if (mp_begin(app, in, a, fields, 1, now, &v, id, &c, &expires, why, out))
+	if (mp_begin(app, in, a, mp_key_field, 1, now, &v, id, &c, &expires, why, out))
 		goto done;
 	mp_client(app, &cl);
 	if (s3_client_list_parts(&cl, &c, now, v.v[0].s, v.v[0].len, id, &parts, &err)) {

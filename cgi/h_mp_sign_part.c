@@ -9,10 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct s3_field_spec fields[] = {
-	{ "key", SIGV4_MAX_KEY, S3_IN_QUERY },
-};
-
 void h_mp_sign_part(struct s3_app *app, const struct s3_req_in *in,
                     const struct s3_route_args *a, time_t now, struct s3_response *out)
 {
@@ -21,7 +17,7 @@ void h_mp_sign_part(struct s3_app *app, const struct s3_req_in *in,
 	struct s3_creds c;
 	unsigned expires, n;
 
-	if (mp_begin(app, in, a, fields, 1, now, &v, id, &c, &expires, why, out))
+	if (mp_begin(app, in, a, mp_key_field, 1, now, &v, id, &c, &expires, why, out))
 		goto done;
 	if (!(n = mp_part_number(app, a->arg[1], a->len[1], out)))
 		goto done;

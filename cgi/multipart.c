@@ -6,6 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+const struct s3_field_spec mp_key_field[1] = {
+	{ "key", SIGV4_MAX_KEY, S3_IN_QUERY },
+};
+
 static int id_char(unsigned char c)
 {
 	return s3_is_alnum(c) || (c && strchr("-._~=+", c));

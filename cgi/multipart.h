@@ -26,6 +26,9 @@ int mp_target(struct s3_app *app, const struct s3_req_in *in, const struct s3_ro
               const char *key, size_t key_len, char id[S3_MP_UPLOAD_ID_MAX + 1],
               struct s3_response *out);
 
+/* The field table of a route that takes only the key. */
+extern const struct s3_field_spec mp_key_field[1];
+
 /* What every route on an upload does first: decode the request with
  * fields (fields[0] is the "key"), check uploadId and key (mp_target), get
  * credentials (s3_app_creds). 0, or -1 with out filled; v is the caller's
