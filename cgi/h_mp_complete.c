@@ -169,7 +169,7 @@ static int location(struct s3_app *app, const char *key, size_t klen, const char
 void h_mp_complete(struct s3_app *app, const struct s3_req_in *in,
                    const struct s3_route_args *a, time_t now, struct s3_response *out)
 {
-	char id[S3_MP_UPLOAD_ID_MAX + 1], why[S3_CREDS_WHY_MAX], msg[128];
+	char id[S3_MP_UPLOAD_ID_MAX + 1], why[S3_CREDS_WHY_MAX];
 	char loc[S3XML_MAX_LOCATION + 1], etag[S3XML_MAX_ETAG + 1];
 	char url[S3_CONFIG_MAX_PUBLIC + 3 * SIGV4_MAX_KEY + S3XML_MAX_LOCATION + 2];
 	struct s3_complete_part *parts = NULL;
@@ -178,20 +178,12 @@ void h_mp_complete(struct s3_app *app, const struct s3_req_in *in,
 	struct s3_client cl;
 	struct s3_call_error err;
 	unsigned expires;
-	enum s3_req_status st;
 	cJSON *root = NULL;
 	size_t n;
 
-	st = s3_req_decode(in, fields, 2, &v, msg, sizeof msg);
-	if (st != S3_REQ_OK) {
-		s3_response_error(out, s3_req_status_http(st), msg);
-		goto done;
-	}
-	if (mp_target(app, in, a, v.v[0].s, v.v[0].len, id, out))
+	if (mp_begin(app, in, a, fields, 2, now, &v, id, &c, &expires, why, out))
 		goto done;
 	if (!(n = parts_of(app, v.v[1].json, &parts, out)))
-		goto done;
-	if (s3_app_creds(app, now, &c, &expires, why, out))
 		goto done;
 	mp_client(app, &cl);
 	if (size_check(app, &cl, &c, now, v.v[0].s, v.v[0].len, id, parts, n, out))

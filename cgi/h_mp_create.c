@@ -20,14 +20,6 @@
 #define META_HEADER_MAX  (sizeof "x-amz-meta-" + S3_META_NAME_MAX)
 #define META_VALUE_MAX   (16 + 4 * ((S3_MP_META_TOTAL + 2) / 3))   /* "=?UTF-8?B?" base64 "?=" */
 
-enum { F_NAME, F_TYPE, F_META };
-
-static const struct s3_field_spec fields[] = {
-	[F_NAME] = { "filename", S3_REQ_MAX_FIELD, S3_IN_BODY | S3_FIELD_REQUIRED },
-	[F_TYPE] = { "type", S3_REQ_MAX_FIELD, S3_IN_BODY },
-	[F_META] = { "metadata", 0, S3_IN_BODY | S3_FIELD_META },
-};
-
 struct meta {
 	struct s3_meta_header h[S3_CLIENT_MAX_META];
 	char name[S3_CLIENT_MAX_META][META_HEADER_MAX];
@@ -98,27 +90,15 @@ void h_mp_create(struct s3_app *app, const struct s3_req_in *in,
                  const struct s3_route_args *a, time_t now, struct s3_response *out)
 {
 	static struct meta m;
-	char id[S3XML_MAX_UPLOAD_ID + 1], msg[128];
+	char id[S3XML_MAX_UPLOAD_ID + 1];
 	struct s3_req_values v;
-	struct s3_req_fields f;
 	struct s3_upload u;
 	struct s3_client cl;
 	struct s3_call_error err;
-	enum s3_req_status st;
 	cJSON *root = NULL;
 
 	(void)a;
-	st = s3_req_decode(in, fields, sizeof fields / sizeof fields[0], &v, msg, sizeof msg);
-	if (st != S3_REQ_OK) {
-		s3_response_error(out, s3_req_status_http(st), msg);
-		goto done;
-	}
-	memset(&f, 0, sizeof f);
-	f.file_name = v.v[F_NAME].s;
-	f.file_name_len = v.v[F_NAME].len;
-	f.file_type = v.v[F_TYPE].s;
-	f.file_type_len = v.v[F_TYPE].len;
-	if (metadata(app, &v, &m, out) || s3_upload_prepare(app, in, &f, now, &u, out))
+	if (s3_upload_decode(app, in, now, &v, &u, out) || metadata(app, &v, &m, out))
 		goto done;
 	mp_client(app, &cl);
 	if (s3_client_create(&cl, &u.creds, now, &(struct s3_create_in){

@@ -6,30 +6,19 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 
-static const struct s3_field_spec fields[] = {
-	{ "key", SIGV4_MAX_KEY, S3_IN_QUERY },
-};
-
 void h_mp_list(struct s3_app *app, const struct s3_req_in *in, const struct s3_route_args *a,
                time_t now, struct s3_response *out)
 {
-	char id[S3_MP_UPLOAD_ID_MAX + 1], why[S3_CREDS_WHY_MAX], msg[128];
+	char id[S3_MP_UPLOAD_ID_MAX + 1], why[S3_CREDS_WHY_MAX];
 	struct s3_req_values v;
 	struct s3_creds c;
 	struct s3_client cl;
 	struct s3_call_error err;
 	struct s3xml_parts parts = { 0 };
 	unsigned expires;
-	enum s3_req_status st;
 	cJSON *arr = NULL;
 
-	st = s3_req_decode(in, fields, 1, &v, msg, sizeof msg);
-	if (st != S3_REQ_OK) {
-		s3_response_error(out, s3_req_status_http(st), msg);
-		goto done;
-	}
-	if (mp_target(app, in, a, v.v[0].s, v.v[0].len, id, out) ||
-	    s3_app_creds(app, now, &c, &expires, why, out))
+	if (mp_begin(app, in, a, mp_key_field, 1, now, &v, id, &c, &expires, why, out))
 		goto done;
 	mp_client(app, &cl);
 	if (s3_client_list_parts(&cl, &c, now, v.v[0].s, v.v[0].len, id, &parts, &err)) {

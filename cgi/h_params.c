@@ -22,14 +22,6 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { F_NAME, F_TYPE, F_META };
-
-static const struct s3_field_spec fields[] = {
-	[F_NAME] = { "filename", S3_REQ_MAX_FIELD, S3_IN_BODY | S3_FIELD_REQUIRED },
-	[F_TYPE] = { "type", S3_REQ_MAX_FIELD, S3_IN_BODY },
-	[F_META] = { "metadata", 0, S3_IN_BODY | S3_FIELD_META },
-};
-
 /* {"method":"PUT", ...} for u. */
 static void answer_put(struct s3_app *app, const struct s3_upload *u, time_t now,
                        cJSON *root, struct s3_response *out)
@@ -106,24 +98,11 @@ void h_params(struct s3_app *app, const struct s3_req_in *in, const struct s3_ro
               time_t now, struct s3_response *out)
 {
 	struct s3_req_values v;
-	struct s3_req_fields f;
 	struct s3_upload u;
-	char msg[128];
 	cJSON *root = NULL;
-	enum s3_req_status st;
 
 	(void)a;
-	st = s3_req_decode(in, fields, sizeof fields / sizeof fields[0], &v, msg, sizeof msg);
-	if (st != S3_REQ_OK) {
-		s3_response_error(out, s3_req_status_http(st), msg);
-		goto done;
-	}
-	memset(&f, 0, sizeof f);
-	f.file_name = v.v[F_NAME].s;
-	f.file_name_len = v.v[F_NAME].len;
-	f.file_type = v.v[F_TYPE].s;
-	f.file_type_len = v.v[F_TYPE].len;
-	if (s3_upload_prepare(app, in, &f, now, &u, out))
+	if (s3_upload_decode(app, in, now, &v, &u, out))
 		goto done;
 	if (!(root = cJSON_CreateObject())) {
 		s3_response_error(out, 500, S3_MSG_INTERNAL);

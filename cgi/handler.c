@@ -432,6 +432,33 @@ int s3_upload_prepare(struct s3_app *app, const struct s3_req_in *in,
 	return 0;
 }
 
+static const struct s3_field_spec upload_fields[] = {
+	[S3_UP_NAME] = { "filename", S3_REQ_MAX_FIELD, S3_IN_BODY | S3_FIELD_REQUIRED },
+	[S3_UP_TYPE] = { "type", S3_REQ_MAX_FIELD, S3_IN_BODY },
+	[S3_UP_META] = { "metadata", 0, S3_IN_BODY | S3_FIELD_META },
+};
+
+int s3_upload_decode(struct s3_app *app, const struct s3_req_in *in, time_t now,
+                     struct s3_req_values *v, struct s3_upload *u, struct s3_response *out)
+{
+	struct s3_req_fields f;
+	char msg[MSG_MAX];
+	enum s3_req_status st;
+
+	st = s3_req_decode(in, upload_fields, sizeof upload_fields / sizeof upload_fields[0], v,
+	                   msg, sizeof msg);
+	if (st != S3_REQ_OK) {
+		s3_response_error(out, s3_req_status_http(st), msg);
+		return -1;
+	}
+	memset(&f, 0, sizeof f);
+	f.file_name = v->v[S3_UP_NAME].s;
+	f.file_name_len = v->v[S3_UP_NAME].len;
+	f.file_type = v->v[S3_UP_TYPE].s;
+	f.file_type_len = v->v[S3_UP_TYPE].len;
+	return s3_upload_prepare(app, in, &f, now, u, out);
+}
+
 int s3_key_of_caller(struct s3_app *app, const struct s3_req_in *in, const char *key,
                      size_t klen, struct s3_response *out)
 {

@@ -50,6 +50,7 @@ struct s3_app {
 	s3_http_fn s3_http;          /* the S3 client's transport: NULL is libcurl
 	                                (http.h); tests and fuzzers pin a fake */
 	void *s3_http_ctx;
+	void (*s3_sleep_ms)(unsigned ms);   /* its back-off; NULL: nanosleep */
 };
 
 /* Loads the configuration (errors in err, naming the variable). With
@@ -84,6 +85,14 @@ struct s3_upload {
 int s3_upload_prepare(struct s3_app *app, const struct s3_req_in *in,
                       const struct s3_req_fields *f, time_t now, struct s3_upload *u,
                       struct s3_response *out);
+
+/* Uppy's fields of a new upload, {filename, type, metadata} (from the
+ * query of /s3/params, the JSON body of a create): decoded into v (free it
+ * with s3_req_values_free, whatever the outcome), then s3_upload_prepare
+ * on them. 0, or -1 with out holding the refusal. */
+enum { S3_UP_NAME, S3_UP_TYPE, S3_UP_META };
+int s3_upload_decode(struct s3_app *app, const struct s3_req_in *in, time_t now,
+                     struct s3_req_values *v, struct s3_upload *u, struct s3_response *out);
 
 /* S3_KEY_PREFIX for the caller ({user} expanded; 401 without a usable
  * REMOTE_USER under S3_REQUIRE_USER=1): 0, or -1 with out filled. */

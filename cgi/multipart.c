@@ -6,6 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+const struct s3_field_spec mp_key_field[1] = {
+	{ "key", SIGV4_MAX_KEY, S3_IN_QUERY },
+};
+
 static int id_char(unsigned char c)
 {
 	return s3_is_alnum(c) || (c && strchr("-._~=+", c));
@@ -34,6 +38,23 @@ int mp_target(struct s3_app *app, const struct s3_req_in *in, const struct s3_ro
 		return -1;
 	}
 	return s3_key_of_caller(app, in, key, key_len, out);
+}
+
+int mp_begin(struct s3_app *app, const struct s3_req_in *in, const struct s3_route_args *a,
+             const struct s3_field_spec *fields, size_t nfields, time_t now,
+             struct s3_req_values *v, char id[S3_MP_UPLOAD_ID_MAX + 1], struct s3_creds *c,
+             unsigned *expires, char why[S3_CREDS_WHY_MAX], struct s3_response *out)
+{
+	char msg[128];
+	enum s3_req_status st = s3_req_decode(in, fields, nfields, v, msg, sizeof msg);
+
+	if (st != S3_REQ_OK) {
+		s3_response_error(out, s3_req_status_http(st), msg);
+		return -1;
+	}
+	if (mp_target(app, in, a, v->v[0].s, v->v[0].len, id, out))
+		return -1;
+	return s3_app_creds(app, now, c, expires, why, out);
 }
 
 unsigned mp_part_number(const struct s3_app *app, const char *s, size_t n,
@@ -90,6 +111,7 @@ void mp_client(struct s3_app *app, struct s3_client *cl)
 	cl->retries = 0;      /* S3_CLIENT_RETRIES */
 	cl->http = app->s3_http;
 	cl->http_ctx = app->s3_http_ctx;
+	cl->sleep_ms = app->s3_sleep_ms;
 }
 
 void mp_s3_error(struct s3_response *out, const char *what, const struct s3_call_error *err)

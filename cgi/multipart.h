@@ -26,6 +26,18 @@ int mp_target(struct s3_app *app, const struct s3_req_in *in, const struct s3_ro
               const char *key, size_t key_len, char id[S3_MP_UPLOAD_ID_MAX + 1],
               struct s3_response *out);
 
+/* The field table of a route that takes only the key. */
+extern const struct s3_field_spec mp_key_field[1];
+
+/* What every route on an upload does first: decode the request with
+ * fields (fields[0] is the "key"), check uploadId and key (mp_target), get
+ * credentials (s3_app_creds). 0, or -1 with out filled; v is the caller's
+ * to free (s3_req_values_free) either way. */
+int mp_begin(struct s3_app *app, const struct s3_req_in *in, const struct s3_route_args *a,
+             const struct s3_field_spec *fields, size_t nfields, time_t now,
+             struct s3_req_values *v, char id[S3_MP_UPLOAD_ID_MAX + 1], struct s3_creds *c,
+             unsigned *expires, char why[S3_CREDS_WHY_MAX], struct s3_response *out);
+
 /* A part number s[0..n) of decimal digits, 1..S3_MAX_PARTS: the number,
  * or 0 (then out holds a 400 when out is not NULL). */
 unsigned mp_part_number(const struct s3_app *app, const char *s, size_t n,

@@ -337,9 +337,9 @@ static const char *meta_member(const char *s, size_t n, const char *map, size_t 
 {
 	size_t ml = strlen(map);
 
-	if (n < ml + 3 || memcmp(s, map, ml) || s[ml] != '[' || s[n - 1] != ']')
+	if (n < ml + 2 || memcmp(s, map, ml) || s[ml] != '[' || s[n - 1] != ']')
 		return NULL;
-	*mlen = n - ml - 3;
+	*mlen = n - ml - 2;
 	return s + ml + 1;
 }
 

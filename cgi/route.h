@@ -19,9 +19,9 @@
  *  /sign_s3                       GET POST   s3_handle (handler.c)
  *  /s3/params                     GET        h_params (h_params.c)
  *  /s3/multipart                  POST       h_mp_create (h_mp_create.c)
- *  /s3/multipart/:id/batch        GET        h_mp_sign_batch (h_mp_sign.c)
+ *  /s3/multipart/:id/batch        GET        h_mp_sign_batch (h_mp_sign_batch.c)
  *  /s3/multipart/:id/complete     POST       h_mp_complete (h_mp_complete.c)
- *  /s3/multipart/:id/:n           GET        h_mp_sign_part (h_mp_sign.c)
+ *  /s3/multipart/:id/:n           GET        h_mp_sign_part (h_mp_sign_part.c)
  *  /s3/multipart/:id              GET        h_mp_list (h_mp_list.c)
  *  /s3/multipart/:id              DELETE     h_mp_abort (h_mp_abort.c)
  *  /s3/sts                        GET        404: sign_s3 never hands out

@@ -189,8 +189,10 @@ enum s3_err s3_bucket_url(const struct s3_target *t, char *url, size_t cap)
 	sbuf_adds(&u, "://");
 	sbuf_adds(&u, w.host);
 	sbuf_addc(&u, '/');
-	if (!w.virtual_host)
+	if (!w.virtual_host) {
 		sbuf_adds(&u, t->bucket);
+		sbuf_addc(&u, '/');
+	}
 	if (!sbuf_ok(&u)) {
 		url[0] = '\0';
 		return S3_ERR_TOOLONG;

@@ -66,9 +66,11 @@ int s3_bucket_virtual_ok(const char *bucket, int https);
 
 /* The bucket's own URL, in the addressing s3_presign() uses for its
  * objects (one decision, locate() in presign.c): SCHEME://BUCKET.HOST/
- * virtual-hosted, SCHEME://HOST/BUCKET path-style (no trailing slash:
- * botocore's form for a presigned POST, which is where this is used:
- * post_policy.h). Writes url (cap bytes, NUL-terminated, "" on error).
+ * virtual-hosted, SCHEME://HOST/BUCKET/ path-style, both ending in '/' so
+ * that a key resolved against it (a browser's new URL(key, url), Uppy 6's
+ * location of a POST upload) lands in the bucket; botocore's presigned
+ * POST leaves the path-style one without it, which S3 takes the same
+ * (post_policy.h). Writes url (cap bytes, NUL-terminated, "" on error).
  * S3_ERR_INVAL for a bucket s3_bucket_check() refuses, no region or an
  * endpoint that is not "http[s]://host[:port]"; S3_ERR_TOOLONG when it
  * does not fit in cap. The region is not checked beyond being there:

@@ -27,7 +27,7 @@ TGT_CFLAGS := $(WARN) -Werror -Wno-missing-prototypes -O1 -g $(SAN) \
 TARGETS := fuzz_form fuzz_json fuzz_filename fuzz_mime fuzz_config fuzz_uri \
            fuzz_s3xml fuzz_json_strict
 # opt-in (make -f tests/fuzz/fuzz.mk fuzz_handler): the whole handler
-OPT_TARGETS := fuzz_handler
+OPT_TARGETS := fuzz_handler fuzz_route
 
 # what each target links: its own objects (from cgi/) and the archive of
 # all of common/, from which the linker takes what is needed (so a new
@@ -36,6 +36,8 @@ COMMON_LIB := $(FUZZ_OUT)/libcommon.a
 SRC_fuzz_form     := cgi/request.c
 SRC_fuzz_json     := cgi/request.c
 SRC_fuzz_handler  := cgi/handler.c cgi/response.c cgi/request.c
+SRC_fuzz_route    := $(filter-out cgi/main.c cgi/serve.c cgi/listen.c cgi/cli.c \
+                     cgi/fcgi_conn.c,$(wildcard cgi/*.c))
 
 # fuzz_json_strict embeds CPython: Debian's (python3-dev), never a python3
 # that comes first on PATH (pyenv). Only its include path from --includes

@@ -6,7 +6,7 @@
 # tests/fuzz/corpus/<target>/ (one test per target): given files, a libFuzzer
 # binary runs each once and exits, non-zero on any crash, sanitizer report,
 # leak or broken invariant. No fuzzing here: that is tests/fuzz/run.sh.
-# The opt-in fuzz_handler target is replayed too when it builds.
+# The opt-in fuzz_handler and fuzz_route targets are replayed too when they build.
 # fuzz_json_strict embeds Debian's CPython: without /usr/bin/python3-config
 # (python3-dev) it is one skipped test, saying so.
 set -u
@@ -36,6 +36,11 @@ if make --no-print-directory -s -f tests/fuzz/fuzz.mk fuzz_handler >>"$out/repla
 	targets="$targets fuzz_handler"
 else
 	skip_handler=1
+fi
+if make --no-print-directory -s -f tests/fuzz/fuzz.mk fuzz_route >>"$out/replay-build.log" 2>&1; then
+	targets="$targets fuzz_route"
+else
+	skip_route=1
 fi
 [ -f /etc/mime.types ] || export FUZZ_MIME_TYPES="$repo/tests/unit/mime.types.sample"
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -69,5 +74,6 @@ if [ "${skip_strict:-0}" = 1 ]; then
 	echo "ok $n - fuzz_json_strict # SKIP no /usr/bin/python3-config (Debian: python3-dev, scripts/deps.sh)"
 fi
 [ "${skip_handler:-0}" = 1 ] && echo "# fuzz_handler does not build (see $out/replay-build.log): not replayed"
+[ "${skip_route:-0}" = 1 ] && echo "# fuzz_route does not build (see $out/replay-build.log): not replayed"
 echo "1..$n"
 [ "$fail" = 0 ]

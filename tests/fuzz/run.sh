@@ -5,8 +5,9 @@
 #
 # SECONDS per target (default $FUZZ_SECONDS, else 60); TARGETs default to
 # the seven of CI (fuzz_form fuzz_json fuzz_filename fuzz_mime fuzz_config
-# fuzz_uri fuzz_s3xml fuzz_json_strict); fuzz_handler (the whole handler, opt-in) may
-# be named too. fuzz_json_strict embeds Debian's CPython: without
+# fuzz_uri fuzz_s3xml fuzz_json_strict); fuzz_handler (the whole handler)
+# and fuzz_route (the router and every route, S3 faked), opt-in, may be
+# named too. fuzz_json_strict embeds Debian's CPython: without
 # /usr/bin/python3-config (python3-dev) it is skipped, saying so.
 # Each target is built into build/fuzz/ with clang (tests/fuzz/fuzz.mk) and
 # run with -max_total_time=SECONDS -timeout=5 -rss_limit_mb=2048, its
@@ -42,7 +43,7 @@ out=build/fuzz
 # per-target input size limits (bytes): enough for every limit they test
 declare -A maxlen=([fuzz_form]=20000 [fuzz_json]=20000 [fuzz_filename]=5000
                    [fuzz_mime]=8192 [fuzz_config]=8192 [fuzz_uri]=4096
-                   [fuzz_handler]=20000 [fuzz_json_strict]=16384 [fuzz_s3xml]=65536)
+                   [fuzz_handler]=20000 [fuzz_route]=20000 [fuzz_json_strict]=16384 [fuzz_s3xml]=65536)
 
 t0=$(date +%s)
 mkdir -p "$out"

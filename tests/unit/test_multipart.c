@@ -4,6 +4,7 @@
  * key or uploadId sends nothing at all. (The same routes against the real
  * local S3 through nginx: tests/multipart_routes.py.) */
 #include "tap.h"
+#include "fake_env.h"
 #include "multipart.h"
 
 #include <stdio.h>
@@ -18,17 +19,6 @@
 #define UID "VXBsb2FkSWQtMQ"
 
 struct kv { const char *k, *v; };
-
-static const struct kv *vars;
-
-static const char *lookup(void *ctx, const char *name)
-{
-	(void)ctx;
-	for (const struct kv *p = vars; p && p->k; p++)
-		if (!strcmp(p->k, name))
-			return p->v;
-	return NULL;
-}
 
 static enum s3_err pinned_uuid(char out[37])
 {
@@ -73,6 +63,13 @@ static enum s3_err fake_http(void *ctx, const struct s3_http_request *rq,
 	return S3_OK;
 }
 
+static unsigned slept;
+
+static void no_sleep(unsigned ms)
+{
+	slept += ms;
+}
+
 static const struct kv base[] = {
 	{ "S3_BUCKET", "examplebucket" },
 	{ "S3_ENDPOINT", "http://127.0.0.1:9" },
@@ -92,7 +89,7 @@ static const struct kv limited[] = {
 };
 
 /* One request through the router with the script; r is filled. */
-static void run(const struct kv *env, const char *method, const char *path, const char *query,
+static void run(const struct kv *conf, const char *method, const char *path, const char *query,
                 const char *body, const struct answer *sc, size_t n, struct s3_response *r)
 {
 	struct s3_app app;
@@ -103,18 +100,21 @@ static void run(const struct kv *env, const char *method, const char *path, cons
 		.body = body, .body_len = body ? strlen(body) : 0,
 	};
 
-	vars = env;
+	env_clear();
+	for (const struct kv *p = conf; p->k; p++)
+		env_set(p->k, p->v);
 	script = sc;
 	nscript = n;
 	sent = 0;
 	last_url[0] = last_method[0] = '\0';
 	s3_response_init(r);
-	if (s3_app_init(&app, lookup, NULL, 0, err, sizeof err) != S3_OK) {
+	if (s3_app_init(&app, env_get, NULL, 0, err, sizeof err) != S3_OK) {
 		diag("init: %s", err);
 		return;
 	}
 	app.uuid = pinned_uuid;
 	app.s3_http = fake_http;
+	app.s3_sleep_ms = no_sleep;
 	s3_route(&app, &in, NOW, r);
 	s3_app_free(&app);
 }

@@ -1,14 +1,13 @@
-/* h_mp_sign.c - GET /s3/multipart/{uploadId}/{partNumber}?key= -> {url, expires}
- * and GET /s3/multipart/{uploadId}/batch?key=&partNumbers=1,2,3 ->
- * {presignedUrls: {"1": url, ...}}: presigned UploadPart URLs (route.h).
- * Nothing is sent to S3: the key and uploadId are checked (multipart.h),
- * the URLs signed for S3_EXPIRES seconds (clamped to the credentials'). */
+/* h_mp_sign_batch.c - GET /s3/multipart/{uploadId}/batch?key=&partNumbers=1,2,3
+ * -> {presignedUrls: {"1": url, ...}}: presigned UploadPart URLs (route.h),
+ * at most S3_MP_BATCH_MAX, no number twice. Nothing is sent to S3: the key
+ * and uploadId are checked (multipart.h), the URLs signed for S3_EXPIRES
+ * seconds (clamped to the credentials'). */
 #include "multipart.h"
 
 #include <cjson/cJSON.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 enum { F_KEY, F_PARTS };
@@ -17,63 +16,6 @@ static const struct s3_field_spec fields[] = {
 	[F_KEY]   = { "key", SIGV4_MAX_KEY, S3_IN_QUERY },
 	[F_PARTS] = { "partNumbers", 8 * S3_MP_BATCH_MAX, S3_IN_QUERY },
 };
-
-/* Decodes the query, checks uploadId and key, gets credentials: 0, or -1
- * with out filled. */
-static int begin(struct s3_app *app, const struct s3_req_in *in, const struct s3_route_args *a,
-                 size_t nfields, time_t now, struct s3_req_values *v,
-                 char id[S3_MP_UPLOAD_ID_MAX + 1], struct s3_creds *c, unsigned *expires,
-                 char why[S3_CREDS_WHY_MAX], struct s3_response *out)
-{
-	char msg[128];
-	enum s3_req_status st = s3_req_decode(in, fields, nfields, v, msg, sizeof msg);
-
-	if (st != S3_REQ_OK) {
-		s3_response_error(out, s3_req_status_http(st), msg);
-		return -1;
-	}
-	if (mp_target(app, in, a, v->v[F_KEY].s, v->v[F_KEY].len, id, out))
-		return -1;
-	return s3_app_creds(app, now, c, expires, why, out);
-}
-
-void h_mp_sign_part(struct s3_app *app, const struct s3_req_in *in,
-                    const struct s3_route_args *a, time_t now, struct s3_response *out)
-{
-	char id[S3_MP_UPLOAD_ID_MAX + 1], why[S3_CREDS_WHY_MAX], url[SIGV4_URL_MAX];
-	struct s3_req_values v;
-	struct s3_creds c;
-	unsigned expires, n;
-
-	if (begin(app, in, a, 1, now, &v, id, &c, &expires, why, out))
-		goto done;
-	if (!(n = mp_part_number(app, a->arg[1], a->len[1], out)))
-		goto done;
-	if (mp_sign_part(app, v.v[F_KEY].s, v.v[F_KEY].len, id, n, &c, expires, now, url,
-	                 sizeof url, out) == 0) {
-		cJSON obj = { .type = cJSON_Object }, *u = NULL, *e = NULL;
-
-		u = cJSON_CreateStringReference(url);
-		e = cJSON_CreateNumber(expires);
-		if (u && e) {
-			cJSON_AddItemToObjectCS(&obj, "url", u);
-			cJSON_AddItemToObjectCS(&obj, "expires", e);
-			u = e = NULL;
-			s3_response_json(out, 200, &obj);
-			snprintf(out->message, sizeof out->message, "signed part %u of %s", n,
-			         v.v[F_KEY].s);
-		} else {
-			s3_response_error(out, 500, S3_MSG_INTERNAL);
-		}
-		cJSON_Delete(u);
-		cJSON_Delete(e);
-		cJSON_Delete(obj.child);
-		s3_creds_warn(why, out);
-	}
-	OPENSSL_cleanse(url, sizeof url);
-done:
-	s3_req_values_free(&v);
-}
 
 /* The comma list s into nums (ascending or not, no duplicates): the
  * count, or 0 with a 400 in out. */
@@ -124,7 +66,7 @@ void h_mp_sign_batch(struct s3_app *app, const struct s3_req_in *in,
 	unsigned expires;
 	size_t n;
 
-	if (begin(app, in, a, 2, now, &v, id, &c, &expires, why, out))
+	if (mp_begin(app, in, a, fields, 2, now, &v, id, &c, &expires, why, out))
 		goto done;
 	if (!(n = part_list(app, v.v[F_PARTS].s, nums, out)))
 		goto done;
