@@ -365,7 +365,8 @@ int s3_app_creds(struct s3_app *app, time_t now, struct s3_creds *c, unsigned *e
 
 	why[0] = '\0';
 	e = s3_creds_get(app->creds, now, c, &cexp, why, S3_CREDS_WHY_MAX);
-	*expires = e ? 0 : s3_creds_clamp_expires(app->cfg.expires, now, cexp);
+	*expires = e ? 0 : s3_creds_clamp_expires(*expires ? *expires : app->cfg.expires, now,
+	                                           cexp);
 	if (e || !*expires) {
 		s3_response_error(out, e == S3_ERR_NOMEM ? 500 : 503,
 		                  e == S3_ERR_NOMEM ? S3_MSG_INTERNAL : S3_MSG_NOCREDS);
@@ -418,6 +419,7 @@ int s3_upload_prepare(struct s3_app *app, const struct s3_req_in *in,
 		return -1;
 	}
 	memcpy(u->type, type, tlen + 1);
+	u->expires = 0;       /* S3_EXPIRES */
 	if (s3_app_creds(app, now, &u->creds, &u->expires, u->why, out))
 		return -1;
 	if ((e = app->uuid(uuid))) {

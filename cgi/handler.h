@@ -109,8 +109,9 @@ size_t s3_name_max(const struct s3_app *app, size_t plen);
 int s3_key_of_caller(struct s3_app *app, const struct s3_req_in *in, const char *key,
                      size_t klen, struct s3_response *out);
 
-/* Credentials to sign with now, and the URL lifetime (S3_EXPIRES clamped
- * to theirs): 0, or -1 with a 503 (500) in out. why: a failed refresh. */
+/* Credentials to sign with now, and the URL lifetime: *expires on entry
+ * (0: S3_EXPIRES) clamped to theirs. 0, or -1 with a 503 (500) in out.
+ * why: a failed refresh. */
 int s3_app_creds(struct s3_app *app, time_t now, struct s3_creds *c, unsigned *expires,
                  char why[S3_CREDS_WHY_MAX], struct s3_response *out);
 

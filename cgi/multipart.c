@@ -54,6 +54,7 @@ int mp_begin(struct s3_app *app, const struct s3_req_in *in, const struct s3_rou
 	}
 	if (mp_target(app, in, a, v->v[0].s, v->v[0].len, id, out))
 		return -1;
+	*expires = app->cfg.part_expires;   /* what a part URL lives (S3_PART_EXPIRES) */
 	return s3_app_creds(app, now, c, expires, why, out);
 }
 

@@ -31,7 +31,7 @@ extern const struct s3_field_spec mp_key_field[1];
 
 /* What every route on an upload does first: decode the request with
  * fields (fields[0] is the "key"), check uploadId and key (mp_target), get
- * credentials (s3_app_creds). 0, or -1 with out filled; v is the caller's
+ * credentials (s3_app_creds; *expires: S3_PART_EXPIRES clamped). 0, or -1 with out filled; v is the caller's
  * to free (s3_req_values_free) either way. */
 int mp_begin(struct s3_app *app, const struct s3_req_in *in, const struct s3_route_args *a,
              const struct s3_field_spec *fields, size_t nfields, time_t now,

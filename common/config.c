@@ -494,6 +494,7 @@ static const struct cfg_var vars[] = {
 	{ { "S3_PATH_STYLE" }, v_style, K_STYLE, OFF(style), NULL, 0 },
 	{ { "S3_KEY_PREFIX" }, v_prefix, K_STR, OFF(key_prefix), "uploads/", 0 },
 	{ { "S3_EXPIRES" }, v_expires, K_UNSIGNED, OFF(expires), "60", 0 },
+	{ { "S3_PART_EXPIRES" }, v_expires, K_UNSIGNED, OFF(part_expires), "600", 0 },
 	{ { "S3_ACL" }, v_acl, K_STR, OFF(acl), NULL, F_EMPTY_NONE },
 	{ { "S3_PUBLIC_URL" }, v_public, K_STR, OFF(public_url), NULL, F_EMPTY_NONE },
 	{ { "S3_MAX_BODY" }, v_max_body, K_SIZE, OFF(max_body),

@@ -33,6 +33,8 @@
  *                                       attachment), refuse (415) or allow
  *  S3_MULTIPART            1            1: the multipart routes (cgi/route.h), which call
  *                                       S3 (the sandbox then allows INET sockets); 0: off
+ *  S3_PART_EXPIRES         600          a part URL's lifetime, 1..604800 s (Uppy 5
+ *                                       also times a part's PUT out after it)
  *  S3_MAX_PARTS            10000        highest part number signed, 1..10000
  *  S3_MAX_FILE_SIZE        none         bytes, 1..5 TiB: the POST form's
  *                                       content-length-range, and multipart uploads
@@ -94,6 +96,7 @@ struct s3_config {
 	enum s3_active active_types;   /* S3_ACTIVE_TYPES */
 	int multipart;         /* S3_MULTIPART */
 	unsigned max_parts;    /* S3_MAX_PARTS */
+	unsigned part_expires; /* S3_PART_EXPIRES, seconds */
 	unsigned long long max_file_size;   /* S3_MAX_FILE_SIZE; 0: none */
 	char *metadata_fields; /* S3_METADATA_FIELDS normalized ("a,b"); NULL: none */
 	int simple_upload;     /* S3_SIMPLE_UPLOAD: S3_SIMPLE_PUT or _POST */

@@ -14,7 +14,7 @@
 #   uppy5   www/uppy.html with the real Uppy 5 bundle (endpoint: '/api'): a
 #           small file through /api/s3/params (S3_SIMPLE_UPLOAD=put), 25 MB in parts
 #   uppy6   www/uppy.html?uppy=6, Uppy 6 (companionEndpoint: '/api'): 25 MB in parts
-#   expired a third stack with S3_EXPIRES=2: a part whose batch-signed URL expired
+#   expired a third stack with S3_PART_EXPIRES=2: a part whose batch-signed URL expired
 #           before it reached S3 (403) goes again with a fresh one
 #   post5/6 a second stack with S3_SIMPLE_UPLOAD=post: each Uppy sends sign_s3's
 #           POST form as it is (S3's answer stubbed: the local S3 has no POST object)
@@ -91,7 +91,7 @@ for s in ss: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in ss])') || bail "no free ports"
 unset S3_KEY_PREFIX S3_EXPIRES S3_ACL S3_MAX_BODY SIGN_S3_CONFIG AWS_SESSION_TOKEN S3_LOG_REQUESTS \
   S3_BUCKET S3_REGION AWS_REGION AWS_DEFAULT_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY \
-  S3_ENDPOINT S3_PATH_STYLE S3_PUBLIC_URL S3_SIMPLE_UPLOAD S3_MULTIPART S3_MAX_PARTS S3_MAX_FILE_SIZE \
+  S3_ENDPOINT S3_PATH_STYLE S3_PUBLIC_URL S3_SIMPLE_UPLOAD S3_MULTIPART S3_MAX_PARTS S3_PART_EXPIRES S3_MAX_FILE_SIZE \
   S3_METADATA_FIELDS S3_REQUIRE_USER S3_ALLOWED_TYPES S3_ACTIVE_TYPES S3_REQUIRE_FILE_HEAD
 export DEMO_BIN=$SIGN_S3 DEMO_DEPS=0 S3_LOCAL_DIR=$TMP/s3 S3_LOCAL_PORT=$P_S3 \
   S3_LOCAL_ACCOUNT_PORT=$P_ACC S3_LOCAL_CONTAINER_PORT=$P_CON S3_LOCAL_OBJECT_PORT=$P_OBJ \
@@ -119,7 +119,7 @@ check "the local S3's settings (demo.sh env)" [ ${#s3env[@]} -eq 7 ]
 # the same S3, /s3/params answering POST forms
 start_stack post "$P_POST" DEMO_S3=aws "${s3env[@]}" S3_SIMPLE_UPLOAD=post
 # and with URLs that expire after 2 s
-start_stack short "$P_SHORT" DEMO_S3=aws "${s3env[@]}" S3_EXPIRES=2
+start_stack short "$P_SHORT" DEMO_S3=aws "${s3env[@]}" S3_PART_EXPIRES=2
 code=$(curl -s -o "$TMP/params.json" -w '%{http_code}' "http://127.0.0.1:$P_WEB/api/s3/params?filename=probe.txt&type=text/plain")
 check "GET /api/s3/params through nginx answers 200 (sign_s3 has the routes)" [ "$code" = 200 ]
 [ "$code" = 200 ] || diag "$code: $(head -c 300 "$TMP/params.json" | sed 's/X-Amz-Signature=[0-9a-f]*/X-Amz-Signature=.../')"

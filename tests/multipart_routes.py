@@ -240,8 +240,9 @@ def run_main(st, s3, bucket):
     ok(uid in open_uploads(s3, bucket), 'create: S3 lists the new upload')
     s, h, b = call(port, 'GET', mp(uid, '1') + q(key=key))
     ok(s == 200 and b.get('url', '').startswith('http://127.0.0.1:') and
-       'partNumber=1' in b['url'] and b.get('expires') == 60,
-       'sign part: {url, expires}', [repr(b)[:200]])
+       'partNumber=1' in b['url'] and b.get('expires') == 600 and
+       'X-Amz-Expires=600&' in b['url'],
+       'sign part: {url, expires}, S3_PART_EXPIRES (600 s) long', [repr(b)[:200]])
     one = put_url(b['url'], chunks[0])[1] if s == 200 else None
     parts, err = upload_parts(port, key, uid, chunks)
     ok(parts and all(e for _, e in parts), 'batch sign: 3 presigned URLs, each PUT '

@@ -11,7 +11,7 @@
 //               PUT broken (connection reset): retried alone, bytes equal in S3
 //   giveup      www/index.html: a part whose PUT always fails: tried 4 times
 //               (0.5, 1, 2 s apart), then the row fails and the upload is DELETEd
-//   expired     www/index.html on a stack with S3_EXPIRES=2: a part whose batch-signed
+//   expired     www/index.html on a stack with S3_PART_EXPIRES=2: a part whose batch-signed
 //               URL expired before it went (S3: 403) goes again with a fresh one
 //   cancel      www/index.html: Cancel mid-upload aborts the PUTs in flight and
 //               DELETEs the upload: gone from ListMultipartUploads, list route 404
@@ -26,7 +26,7 @@
 // Environment (set by tests/browser_multipart.sh):
 //   PAGE_URL      the stack's page (http://127.0.0.1:PORT/)
 //   POST_URL      the page of a second stack, with S3_SIMPLE_UPLOAD=post
-//   SHORT_URL     the page of a third, with S3_EXPIRES=2
+//   SHORT_URL     the page of a third, with S3_PART_EXPIRES=2
 //   S3_*, AWS_*   the local S3's settings (scripts/s3-local.sh env lines), for
 //                 s3_check.py (botocore) and S3_PUBLIC_URL
 //   OUT_DIR       temp dir: the browser profile, the files, screenshots
@@ -43,7 +43,7 @@ const { chromium } = require('playwright-core');
 
 const PAGE_URL = process.env.PAGE_URL;
 const POST_URL = process.env.POST_URL;    // a stack with S3_SIMPLE_UPLOAD=post
-const SHORT_URL = process.env.SHORT_URL;  // a stack with S3_EXPIRES=2
+const SHORT_URL = process.env.SHORT_URL;  // a stack with S3_PART_EXPIRES=2
 const OUT_DIR = process.env.OUT_DIR;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const S3_PORT = process.env.S3_ENDPOINT ? new URL(process.env.S3_ENDPOINT).port : '';
@@ -276,7 +276,7 @@ async function caseGiveUp(ctx) {
 }
 
 // ------------------------------------------------------------------ an expired part URL
-// On the stack at SHORT_URL (S3_EXPIRES=2), part 3's first PUT is held 3 s:
+// On the stack at SHORT_URL (S3_PART_EXPIRES=2), part 3's first PUT is held 3 s:
 // its batch-signed URL has expired when it reaches S3 (403), and the page
 // gets a fresh one for it alone.
 async function caseExpired(ctx) {

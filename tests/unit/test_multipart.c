@@ -364,8 +364,10 @@ int main(void)
 		j = body_of(&r);
 		ok(r.status == 200 && sent == 0 && strstr(str_of(j, "url"), "partNumber=7") &&
 		   strstr(str_of(j, "url"), "uploadId=" UID) &&
-		   cJSON_GetObjectItem(j, "expires")->valuedouble == 60,
-		   "sign part: a presigned URL for part 7 of the upload, nothing sent to S3");
+		   cJSON_GetObjectItem(j, "expires")->valuedouble == 600 &&
+		   strstr(str_of(j, "url"), "X-Amz-Expires=600&"),
+		   "sign part: a presigned URL for part 7 of the upload, S3_PART_EXPIRES (600 s) "
+		   "long, nothing sent to S3");
 		cJSON_Delete(j);
 		s3_response_free(&r);
 		run(base, "GET", "/api/s3/multipart/" UID "/batch", Q "&partNumbers=3,1,2", NULL,
