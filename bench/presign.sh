@@ -2,13 +2,15 @@
 # make bench: the signing core against botocore (the AWS SDK's own signer),
 # one thread each, in the same run; then a whole request inside the
 # responder (bench/bench_handler.c: decode, sanitize, UUID, presign, JSON),
-# hot and with the caches flushed before each request. Prints every figure
-# and the ratios.
-#   bench/presign.sh [BENCH_PRESIGN [BENCH_HANDLER]]
+# hot and with the caches flushed before each request; then a batch of 100
+# part URLs through the multipart route (bench/bench_parts.c), per part
+# against the single presign above. Prints every figure and the ratios.
+#   bench/presign.sh [BENCH_PRESIGN [BENCH_HANDLER [BENCH_PARTS]]]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${1:-$here/../build/bench/bench_presign}
 handler_bin=${2:-$(dirname "$bin")/bench_handler}
+parts_bin=${3:-$(dirname "$bin")/bench_parts}
 secs=${BENCH_SECONDS:-3}
 
 echo "# presign benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(uname -m)"
@@ -33,5 +35,13 @@ if [ -x "$handler_bin" ]; then
 	h=$(printf '%s\n' "$handler" | awk '$1 == "handler_json_per_sec" { print $2 }')
 	awk -v h="$h" -v a="$cached" 'BEGIN {
 		printf "ratio_handler_vs_presign_alone %.2f\n", h / a
+	}'
+fi
+if [ -x "$parts_bin" ]; then
+	parts=$("$parts_bin" "$secs")
+	echo "$parts"
+	p=$(printf '%s\n' "$parts" | awk '$1 == "parts_per_sec" { print $2 }')
+	awk -v p="$p" -v a="$cached" 'BEGIN {
+		printf "ratio_per_part_vs_presign_alone %.2f\n", p / a
 	}'
 fi
