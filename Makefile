@@ -3,7 +3,8 @@
 #   make                 build build/sign_s3
 #   make test            every test (normal build, then the ASan+UBSan build)
 #   make test SANITIZE=1 the suite under the sanitizer build only
-#   make bench           signing benchmark against botocore, same run
+#   make bench           signing (presign, handler, 100-part batch) vs botocore,
+#                        and the S3 client vs botocore on local S3, same run
 #   make bench-http      through nginx: vs FastCGI ceiling and the Node peer
 #   make bench-cgi       plain CGI, exec to exit
 #   make fuzz            libFuzzer targets, FUZZ_SECONDS each (default 60)
@@ -95,13 +96,15 @@ else
 	    $(patsubst $(BUILD)/%,build-san/%,$(UNIT_BIN)) $(TEST_SCRIPTS)
 endif
 
-BENCH_BIN := $(BUILD)/bench/bench_presign $(BUILD)/bench/bench_handler
+BENCH_BIN := $(BUILD)/bench/bench_presign $(BUILD)/bench/bench_handler \
+             $(BUILD)/bench/bench_parts $(BUILD)/bench/bench_s3client
 $(BUILD)/bench/%: bench/%.c $(CGI_LIB) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(CGI_LIB) $(LIB) $(LIBS)
 
 bench: $(BENCH_BIN)
-	bench/presign.sh $(BENCH_BIN)
+	bench/presign.sh $(filter-out %/bench_s3client,$(BENCH_BIN))
+	bench/s3.sh $(BUILD)/bench/bench_s3client
 
 # Through nginx: sign_s3 vs the FastCGI transport ceiling (bench/fcgi_null.c)
 # vs the reference design on Node (bench/peers/node), wrk at 32 and 128.
