@@ -16,7 +16,8 @@ void cli_usage(FILE *f)
 {
 	fputs("usage: " PROG " presign [--method M] [--content-type T] [--expires N]\n"
 	      "                       [--time YYYYMMDDTHHMMSSZ] [--acl ACL]\n"
-	      "                       [--content-disposition D] [--] KEY\n"
+	      "                       [--content-disposition D] [--content-length N]\n"
+	      "                       [--content-md5 BASE64] [--] KEY\n"
 	      "       " PROG " --listen ADDR [--workers N] [--user NAME]\n"
 	      "                      [--socket-mode OCTAL] [--socket-group GROUP]\n"
 	      "       " PROG " --help | --version\n"
@@ -77,6 +78,8 @@ struct cli_opts {
 	char method[8];
 	const char *content_type;
 	const char *content_disposition;
+	const char *content_length;
+	const char *content_md5;
 	const char *acl;
 	const char *key;
 	unsigned expires;         /* 0: from configuration */
@@ -109,7 +112,8 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 		}
 		if (strcmp(a, "--method") && strcmp(a, "--content-type") &&
 		    strcmp(a, "--expires") && strcmp(a, "--time") && strcmp(a, "--acl") &&
-		    strcmp(a, "--content-disposition"))
+		    strcmp(a, "--content-disposition") && strcmp(a, "--content-length") &&
+		    strcmp(a, "--content-md5"))
 			return usage_error("unknown option", a);
 		if (!v)
 			return usage_error("option needs a value", a);
@@ -120,6 +124,10 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 			o->content_type = v;
 		if (!strcmp(a, "--content-disposition"))
 			o->content_disposition = v;
+		if (!strcmp(a, "--content-length"))
+			o->content_length = v;
+		if (!strcmp(a, "--content-md5"))
+			o->content_md5 = v;
 		if (!strcmp(a, "--expires") && parse_expires(v, &o->expires))
 			return usage_error("--expires must be an integer from 1 to 604800", NULL);
 		if (!strcmp(a, "--time")) {
@@ -193,6 +201,8 @@ int cli_presign(int argc, char **argv)
 		.key_len = strlen(o.key),
 		.content_type = o.content_type,
 		.content_disposition = o.content_disposition,
+		.content_length = o.content_length,
+		.content_md5 = o.content_md5,
 		.params = o.acl ? &acl : NULL,
 		.nparams = o.acl ? 1 : 0,
 		.expires = o.expires ? o.expires : cfg.expires,

@@ -98,7 +98,7 @@ void h_mp_create(struct s3_app *app, const struct s3_req_in *in,
 	cJSON *root = NULL;
 
 	(void)a;
-	if (s3_upload_decode(app, in, now, &v, &u, out) || metadata(app, &v, &m, out))
+	if (s3_upload_decode(app, in, 0, now, &v, &u, out) || metadata(app, &v, &m, out))
 		goto done;
 	mp_client(app, &cl);
 	if (s3_client_create(&cl, &u.creds, now, &(struct s3_create_in){

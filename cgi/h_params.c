@@ -32,7 +32,8 @@ static void answer_put(struct s3_app *app, const struct s3_upload *u, time_t now
 	struct s3_target t;
 	struct s3_presign_in pin = {
 		.method = "PUT", .key = u->key, .key_len = u->key_len, .content_type = u->type,
-		.content_disposition = u->disposition,
+		.content_disposition = u->disposition, .content_length = u->content_length,
+		.content_md5 = u->content_md5,
 		.params = cfg->acl ? &acl : NULL, .nparams = cfg->acl ? 1 : 0,
 		.expires = u->expires, .now = now,
 	};
@@ -51,6 +52,7 @@ static void answer_put(struct s3_app *app, const struct s3_upload *u, time_t now
 	    !cJSON_AddStringToObject(h, "content-type", u->type) ||
 	    (u->disposition && !cJSON_AddStringToObject(h, "content-disposition",
 	                                                u->disposition)) ||
+	    (u->content_md5[0] && !cJSON_AddStringToObject(h, "content-md5", u->content_md5)) ||
 	    !cJSON_AddNumberToObject(root, "expires", u->expires))
 		s3_response_error(out, 500, S3_MSG_INTERNAL);
 	else
@@ -102,7 +104,7 @@ void h_params(struct s3_app *app, const struct s3_req_in *in, const struct s3_ro
 	cJSON *root = NULL;
 
 	(void)a;
-	if (s3_upload_decode(app, in, now, &v, &u, out))
+	if (s3_upload_decode(app, in, app->cfg.simple_upload == S3_SIMPLE_PUT, now, &v, &u, out))
 		goto done;
 	if (!(root = cJSON_CreateObject())) {
 		s3_response_error(out, 500, S3_MSG_INTERNAL);

@@ -282,19 +282,23 @@ static int active_content(const struct s3_app *app, const char *type,
 
 /* Signs key for type (and disposition, NULL for none) and fills out with
  * the success answer. */
-static void sign(struct s3_app *app, const char *key, size_t key_len,
-                 const char *type, const char *disposition, time_t now,
-                 const struct s3_creds *c, unsigned expires, struct s3_response *out)
+static void sign(struct s3_app *app, const struct s3_upload *u, time_t now,
+                 struct s3_response *out)
 {
 	char url[SIGV4_URL_MAX];
 	char object[SIGV4_MAX_ENDPOINT + SIGV4_MAX_BUCKET + 3 * KEY_MAX + 64];
 	char pub[S3_CONFIG_MAX_PUBLIC + 3 * KEY_MAX + 2], expires_at[21];
 	const struct s3_config *cfg = &app->cfg;
+	const char *key = u->key, *type = u->type, *disposition = u->disposition;
+	const struct s3_creds *c = &u->creds;
+	size_t key_len = u->key_len;
+	unsigned expires = u->expires;
 	struct sigv4_param acl = { "x-amz-acl", cfg->acl };
 	struct s3_target t;
 	struct s3_presign_in in = {
 		.method = "PUT", .key = key, .key_len = key_len, .content_type = type,
-		.content_disposition = disposition,
+		.content_disposition = disposition, .content_length = u->content_length,
+		.content_md5 = u->content_md5,
 		.params = cfg->acl ? &acl : NULL, .nparams = cfg->acl ? 1 : 0,
 		.expires = expires, .now = now,
 	};
@@ -321,7 +325,8 @@ static void sign(struct s3_app *app, const char *key, size_t key_len,
 	if (s3_date_iso8601(now + (time_t)expires, expires_at))
 		memcpy(expires_at, "1970-01-01T00:00:00Z", 21);
 	s3_response_ok(out, &(struct s3_signed){
-		.file_type = type, .content_disposition = disposition, .signed_request = url,
+		.file_type = type, .content_disposition = disposition,
+		.content_md5 = u->content_md5[0] ? u->content_md5 : NULL, .signed_request = url,
 		.url = cfg->public_url ? pub : object, .key = key,
 		.expires_at = expires_at,
 	});
@@ -386,9 +391,76 @@ void s3_creds_warn(const char *why, struct s3_response *out)
 	}
 }
 
+/* file_size and file_md5 into u (see s3_upload_prepare). */
+static int size_and_md5(const struct s3_app *app, const struct s3_req_fields *f, int single,
+                        struct s3_upload *u, struct s3_response *out)
+{
+	const struct s3_config *cfg = &app->cfg;
+	unsigned long long v = 0;
+	char msg[MSG_MAX];
+
+	u->content_length[0] = u->content_md5[0] = '\0';
+	if (f->file_size) {
+		int ok = f->file_size_len <= SIGV4_MAX_LENGTH_DIGITS &&
+		         (f->file_size[0] != '0' || f->file_size_len == 1);
+
+		for (size_t i = 0; ok && i < f->file_size_len; i++) {
+			unsigned d = (unsigned)(f->file_size[i] - '0');
+
+			ok = d <= 9 && v <= (S3_CONFIG_MAX_FILE_SIZE_MAX - d) / 10;
+			v = v * 10 + d;
+		}
+		if (!ok) {
+			s3_response_error(out, 400, "file_size must be a whole number of bytes "
+			                  "(at most 5 TiB)");
+			return -1;
+		}
+		if (cfg->max_file_size && v > cfg->max_file_size) {
+			snprintf(msg, sizeof msg, "file too large (limit %llu bytes)", cfg->max_file_size);
+			s3_response_error(out, 413, msg);
+			return -1;
+		}
+		if (single && v > S3_SINGLE_PUT_MAX) {
+			s3_response_error(out, 413, "file too large for one PUT (5 GiB): upload it "
+			                  "in parts");
+			return -1;
+		}
+		if (single && cfg->min_file_size && v < cfg->min_file_size) {
+			snprintf(msg, sizeof msg, "file too small (minimum %llu bytes)",
+			         cfg->min_file_size);
+			s3_response_error(out, 400, msg);
+			return -1;
+		}
+		if (single)
+			memcpy(u->content_length, f->file_size, f->file_size_len + 1);
+	} else if (single && (cfg->max_file_size || cfg->min_file_size)) {
+		s3_response_error(out, 400, "file_size is required: the file's size in bytes "
+		                  "(this server limits it)");
+		return -1;
+	}
+	if (!single)
+		return 0;
+	if (f->file_md5) {
+		unsigned char md5[16];
+		size_t n = 0;
+
+		if (f->file_md5_len != 24 ||
+		    s3_base64_decode(f->file_md5, f->file_md5_len, md5, sizeof md5, &n) || n != 16) {
+			s3_response_error(out, 400, "file_md5 must be base64 of the file's 16-byte MD5 "
+			                  "(24 characters)");
+			return -1;
+		}
+		memcpy(u->content_md5, f->file_md5, 25);
+	} else if (cfg->require_md5) {
+		s3_response_error(out, 400, "file_md5 is required: base64 of the file's MD5");
+		return -1;
+	}
+	return 0;
+}
+
 int s3_upload_prepare(struct s3_app *app, const struct s3_req_in *in,
-                      const struct s3_req_fields *f, time_t now, struct s3_upload *u,
-                      struct s3_response *out)
+                      const struct s3_req_fields *f, int single, time_t now,
+                      struct s3_upload *u, struct s3_response *out)
 {
 	char name[S3_FILENAME_MAX + 1], uuid[37], prefix[S3_PREFIX_MAX + 1];
 	char sniffed[S3_SNIFF_TYPE_MAX + 1];
@@ -412,6 +484,8 @@ int s3_upload_prepare(struct s3_app *app, const struct s3_req_in *in,
 	if (content_type(app, f, name, head, head_len, have_head, sniffed, &type, out))
 		return -1;
 	if (active_content(app, type, &u->disposition, out))
+		return -1;
+	if (size_and_md5(app, f, single, u, out))
 		return -1;
 	tlen = strlen(type);
 	if (tlen >= sizeof u->type) {
@@ -438,9 +512,11 @@ static const struct s3_field_spec upload_fields[] = {
 	[S3_UP_NAME] = { "filename", S3_REQ_MAX_FIELD, S3_IN_BODY | S3_FIELD_REQUIRED },
 	[S3_UP_TYPE] = { "type", S3_REQ_MAX_FIELD, S3_IN_BODY },
 	[S3_UP_META] = { "metadata", 0, S3_IN_BODY | S3_FIELD_META },
+	[S3_UP_SIZE] = { "file_size", S3_REQ_MAX_INTEGER, S3_IN_BODY | S3_FIELD_INTEGER },
+	[S3_UP_MD5]  = { "file_md5", S3_REQ_MAX_MD5, S3_IN_BODY },
 };
 
-int s3_upload_decode(struct s3_app *app, const struct s3_req_in *in, time_t now,
+int s3_upload_decode(struct s3_app *app, const struct s3_req_in *in, int single, time_t now,
                      struct s3_req_values *v, struct s3_upload *u, struct s3_response *out)
 {
 	struct s3_req_fields f;
@@ -458,7 +534,11 @@ int s3_upload_decode(struct s3_app *app, const struct s3_req_in *in, time_t now,
 	f.file_name_len = v->v[S3_UP_NAME].len;
 	f.file_type = v->v[S3_UP_TYPE].s;
 	f.file_type_len = v->v[S3_UP_TYPE].len;
-	return s3_upload_prepare(app, in, &f, now, u, out);
+	f.file_size = v->v[S3_UP_SIZE].s;
+	f.file_size_len = v->v[S3_UP_SIZE].len;
+	f.file_md5 = v->v[S3_UP_MD5].s;
+	f.file_md5_len = v->v[S3_UP_MD5].len;
+	return s3_upload_prepare(app, in, &f, single, now, u, out);
 }
 
 int s3_key_of_caller(struct s3_app *app, const struct s3_req_in *in, const char *key,
@@ -496,8 +576,8 @@ void s3_handle(struct s3_app *app, const struct s3_req_in *in, time_t now,
 		s3_response_error(out, s3_req_status_http(st), msg);
 		return;
 	}
-	if (s3_upload_prepare(app, in, &f, now, &u, out) == 0) {
-		sign(app, u.key, u.key_len, u.type, u.disposition, now, &u.creds, u.expires, out);
+	if (s3_upload_prepare(app, in, &f, 1, now, &u, out) == 0) {
+		sign(app, &u, now, out);
 		s3_creds_warn(u.why, out);
 	}
 	s3_req_fields_free(&f);

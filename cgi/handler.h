@@ -77,21 +77,33 @@ struct s3_upload {
 	struct s3_creds creds;
 	unsigned expires;            /* S3_EXPIRES clamped to the credentials' life */
 	char why[S3_CREDS_WHY_MAX];  /* a failed refresh to log with a 200 (s3_creds_warn) */
+	char content_length[SIGV4_MAX_LENGTH_DIGITS + 1];   /* "": none signed */
+	char content_md5[S3_REQ_MAX_MD5 + 1];               /* "": none signed */
 };
 
+#define S3_SINGLE_PUT_MAX 5368709120ULL   /* 5 GiB: S3's largest single PUT */
+
 /* The rules above (handler.h's flow) on f: who (401), the name (400), the
- * type (400, 415), active content, credentials (503), UUID and key. 0, or
- * -1 with out holding the refusal. */
+ * type (400, 415), active content, size and MD5, credentials (503), UUID
+ * and key. 0, or -1 with out holding the refusal. single: the file goes
+ * up in one PUT, so its size and MD5 are signed: file_size (decimal
+ * digits, or a JSON number) becomes a signed Content-Length, required
+ * (400) with S3_MAX_FILE_SIZE or S3_MIN_FILE_SIZE set, over the one
+ * 413 (over 5 GiB, S3's single PUT, 413 too), under the other 400;
+ * file_md5 (base64 of the 16-byte MD5) a signed Content-MD5, required
+ * with S3_REQUIRE_MD5=1. Otherwise (a multipart create) a file_size over
+ * S3_MAX_FILE_SIZE is 413 all the same, and file_md5 is not used. */
 int s3_upload_prepare(struct s3_app *app, const struct s3_req_in *in,
-                      const struct s3_req_fields *f, time_t now, struct s3_upload *u,
-                      struct s3_response *out);
+                      const struct s3_req_fields *f, int single, time_t now,
+                      struct s3_upload *u, struct s3_response *out);
 
 /* Uppy's fields of a new upload, {filename, type, metadata} (from the
- * query of /s3/params, the JSON body of a create): decoded into v (free it
+ * query of /s3/params, the JSON body of a create; file_size and file_md5
+ * too, which Uppy does not send but a page may): decoded into v (free it
  * with s3_req_values_free, whatever the outcome), then s3_upload_prepare
  * on them. 0, or -1 with out holding the refusal. */
-enum { S3_UP_NAME, S3_UP_TYPE, S3_UP_META };
-int s3_upload_decode(struct s3_app *app, const struct s3_req_in *in, time_t now,
+enum { S3_UP_NAME, S3_UP_TYPE, S3_UP_META, S3_UP_SIZE, S3_UP_MD5 };
+int s3_upload_decode(struct s3_app *app, const struct s3_req_in *in, int single, time_t now,
                      struct s3_req_values *v, struct s3_upload *u, struct s3_response *out);
 
 /* S3_KEY_PREFIX for the caller ({user} expanded; 401 without a usable

@@ -15,12 +15,14 @@
 #include "utf8.h"
 
 /* The fields of /api/sign_s3 (s3_req_parse); every other name is ignored. */
-enum { F_NAME, F_TYPE, F_HEAD, F__COUNT };
+enum { F_NAME, F_TYPE, F_HEAD, F_SIZE, F_MD5, F__COUNT };
 
 static const struct s3_field_spec legacy[F__COUNT] = {
 	[F_NAME] = { "file_name", S3_REQ_MAX_FIELD, S3_IN_BODY | S3_FIELD_REQUIRED },
 	[F_TYPE] = { "file_type", S3_REQ_MAX_FIELD, S3_IN_BODY },
 	[F_HEAD] = { "file_head", S3_REQ_MAX_HEAD_FIELD, S3_IN_BODY },
+	[F_SIZE] = { "file_size", S3_REQ_MAX_INTEGER, S3_IN_BODY | S3_FIELD_INTEGER },
+	[F_MD5]  = { "file_md5", S3_REQ_MAX_MD5, S3_IN_BODY },
 };
 
 /* In the copy of a JSON body handed to cJSON, every \u0000 escape inside a
@@ -504,6 +506,23 @@ static enum s3_req_status json_field(struct ctx *c, int k, cJSON *root, cJSON *m
 		c->out->v[k].json = cJSON_DetachItemViaPointer(root, m);
 		return S3_REQ_OK;
 	}
+	if ((c->spec[k].flags & S3_FIELD_INTEGER) && cJSON_IsNumber(m)) {
+		double d = m->valuedouble;
+		char num[24];
+
+		/* a whole number a double holds exactly; its digits, as a form
+		 * would have sent them */
+		if (!(d >= 0 && d <= 9007199254740992.0) || d != (double)(unsigned long long)d)
+			return fail(c, S3_REQ_BAD, "%s must be a whole number of bytes",
+			            c->spec[k].name);
+		snprintf(num, sizeof num, "%llu", (unsigned long long)d);
+		len = strlen(num);
+		if (!(dup = malloc(len + 1)))
+			return fail(c, S3_REQ_INTERNAL, "out of memory");
+		memcpy(dup, num, len + 1);
+		set_field(c, k, dup, len);
+		return S3_REQ_OK;
+	}
 	st = json_string(c, c->spec[k].name, c->spec[k].limit, m, &dup, &len);
 	if (st != S3_REQ_OK)
 		return st;
@@ -700,6 +719,10 @@ enum s3_req_status s3_req_parse(const struct s3_req_in *in,
 	out->file_type_len = v.v[F_TYPE].len;
 	out->file_head = v.v[F_HEAD].s;
 	out->file_head_len = v.v[F_HEAD].len;
+	out->file_size = v.v[F_SIZE].s;
+	out->file_size_len = v.v[F_SIZE].len;
+	out->file_md5 = v.v[F_MD5].s;
+	out->file_md5_len = v.v[F_MD5].len;
 	return S3_REQ_OK;
 }
 
@@ -710,6 +733,8 @@ void s3_req_fields_free(struct s3_req_fields *f)
 	free(f->file_name);
 	free(f->file_type);
 	free(f->file_head);
+	free(f->file_size);
+	free(f->file_md5);
 	memset(f, 0, sizeof *f);
 }
 

@@ -27,6 +27,8 @@
 #define S3_REQ_MAX_BODY_DEFAULT 16384 /* a sane max_body for s3_req_check_length */
 #define S3_REQ_MAX_FIELD        4096  /* decoded bytes of file_name, file_type */
 #define S3_REQ_MAX_HEAD_FIELD   8192  /* decoded bytes of file_head */
+#define S3_REQ_MAX_INTEGER      20    /* digits of file_size */
+#define S3_REQ_MAX_MD5          24    /* file_md5: base64 of 16 bytes */
 #define S3_REQ_MAX_QUERY        16384 /* bytes of a GET query string */
 #define S3_REQ_MAX_FIELDS       64    /* form fields / top-level JSON members */
 #define S3_REQ_MAX_DEPTH        32    /* JSON nesting of [ and { */
@@ -63,7 +65,8 @@ struct s3_req_in {
 /* The decoded fields. Each is malloc'd and NUL-terminated, with its length
  * alongside (no field contains a NUL byte; all are valid UTF-8), or NULL
  * with length 0 when absent. file_name is always set after a successful
- * parse and never empty. An empty file_type or file_head (a browser sends
+ * parse and never empty. file_size (a JSON number or a string) and file_md5
+ * are checked by the handler, not here. An empty file_type or file_head (a browser sends
  * File.type "" when it does not know the type) counts as absent. */
 struct s3_req_fields {
 	char  *file_name;
@@ -72,6 +75,10 @@ struct s3_req_fields {
 	size_t file_type_len;
 	char  *file_head;
 	size_t file_head_len;
+	char  *file_size;          /* decimal digits as sent (a JSON number: its digits) */
+	size_t file_size_len;
+	char  *file_md5;
+	size_t file_md5_len;
 };
 
 /* A route's field table (s3_req_decode): each entry a name, the limit of
@@ -94,6 +101,8 @@ enum {
 	S3_FIELD_REQUIRED = 4u,
 	S3_FIELD_META     = 8u,
 	S3_FIELD_JSON     = 16u,
+	S3_FIELD_INTEGER  = 32u,   /* also a JSON number: a whole number 0..2^53,
+	                              stored as its decimal string */
 };
 
 struct s3_field_spec {

@@ -131,7 +131,7 @@ void s3_response_error(struct s3_response *r, int status, const char *message)
 
 void s3_response_ok(struct s3_response *r, const struct s3_signed *s)
 {
-	cJSON obj, n[7], h[2];
+	cJSON obj, n[7], h[3];
 	size_t nh = 0;
 
 	reset(r);
@@ -144,6 +144,10 @@ void s3_response_ok(struct s3_response *r, const struct s3_signed *s)
 	str_node(&h[nh++], "Content-Type", s->file_type);
 	if (s->content_disposition)
 		str_node(&h[nh++], "Content-Disposition", s->content_disposition);
+	/* (a signed Content-Length is not listed: browsers set it themselves
+	 * and refuse to let a script set it) */
+	if (s->content_md5)
+		str_node(&h[nh++], "Content-MD5", s->content_md5);
 	members(&n[5], h, nh);
 	n[5].string = (char *)"headers";
 	n[5].type |= cJSON_StringIsConst;

@@ -4,7 +4,9 @@
  *   {"file_type":..., "signed_request":..., "url":..., "key":...,
  *    "method":"PUT", "headers":{"Content-Type":...}, "expires_at":"...Z"}
  * where headers also holds "Content-Disposition":"attachment" when that is
- * signed (S3_ACTIVE_TYPES): the browser sends every one of them.
+ * signed (S3_ACTIVE_TYPES) and "Content-MD5" when file_md5 was given: the
+ * browser sends every one of them. A signed Content-Length (file_size) is
+ * not listed: the browser sets it itself.
  * Errors, in the reference's (Hapi/Boom) shape:
  *   {"statusCode":400, "error":"Bad Request", "message":"file_name is required"}
  * Every answer carries Content-Type: application/json, Cache-Control:
@@ -25,6 +27,7 @@
 struct s3_signed {
 	const char *file_type;
 	const char *content_disposition;   /* NULL: none signed */
+	const char *content_md5;           /* NULL: none signed */
 	const char *signed_request;
 	const char *url;
 	const char *key;

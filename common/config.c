@@ -515,6 +515,9 @@ static const struct cfg_var vars[] = {
 	  CFG_STR(S3_CONFIG_MAX_PARTS_MAX), 0 },
 	{ { "S3_MAX_FILE_SIZE" }, v_max_file_size, K_U64, OFF(max_file_size), NULL,
 	  F_EMPTY_NONE },
+	{ { "S3_MIN_FILE_SIZE" }, v_max_file_size, K_U64, OFF(min_file_size), NULL,
+	  F_EMPTY_NONE },
+	{ { "S3_REQUIRE_MD5" }, v_bool, K_INT, OFF(require_md5), "0", 0 },
 	{ { "S3_METADATA_FIELDS" }, v_meta_fields, K_STR, OFF(metadata_fields), NULL,
 	  F_EMPTY_NONE },
 	{ { "S3_SIMPLE_UPLOAD" }, v_simple, K_INT, OFF(simple_upload), "put", 0 },
@@ -623,6 +626,16 @@ static enum s3_err load_var(struct s3_config *cfg, const struct cfg_var *var,
 
 /* S3_BUCKET on AWS (no S3_ENDPOINT) follows S3's naming rules; behind an
  * endpoint the legacy names v_bucket let through are kept. */
+/* S3_MIN_FILE_SIZE above S3_MAX_FILE_SIZE would refuse every file. */
+static enum s3_err check_sizes(const struct s3_config *cfg, char *err, size_t cap)
+{
+	if (cfg->min_file_size && cfg->max_file_size && cfg->min_file_size > cfg->max_file_size) {
+		s3_msgf(err, cap, "S3_MIN_FILE_SIZE: above S3_MAX_FILE_SIZE");
+		return S3_ERR_CONFIG;
+	}
+	return S3_OK;
+}
+
 static enum s3_err check_bucket(const struct s3_config *cfg, char *err, size_t cap)
 {
 	const char *why = s3_bucket_check(cfg->bucket, cfg->endpoint != NULL);
@@ -712,6 +725,9 @@ enum s3_err s3_config_load(struct s3_config *cfg, s3_lookup_fn get, void *ctx,
 	if (rc)
 		goto fail;
 	rc = check_user_prefix(cfg, errmsg, errcap);
+	if (rc)
+		goto fail;
+	rc = check_sizes(cfg, errmsg, errcap);
 	if (rc)
 		goto fail;
 	cfg->endpoint_https = !cfg->endpoint || strncmp(cfg->endpoint, "https:", 6) == 0;

@@ -39,6 +39,9 @@
  *  S3_MAX_FILE_SIZE        none         bytes, 1..5 TiB: the POST form's
  *                                       content-length-range, and multipart uploads
  *                                       over it are aborted at complete (413)
+ *  S3_MIN_FILE_SIZE        none         bytes, 1..5 TiB: a single PUT's file_size
+ *                                       (then required) may not be smaller (400)
+ *  S3_REQUIRE_MD5          0            1: a single PUT needs file_md5 (400)
  *  S3_METADATA_FIELDS      none         comma list of metadata names kept as x-amz-meta-*
  *  S3_SIMPLE_UPLOAD        put          /s3/params answers a presigned put, or a post form
  * ({user} without S3_REQUIRE_USER=1 is refused, naming S3_KEY_PREFIX.)
@@ -98,6 +101,8 @@ struct s3_config {
 	unsigned max_parts;    /* S3_MAX_PARTS */
 	unsigned part_expires; /* S3_PART_EXPIRES, seconds */
 	unsigned long long max_file_size;   /* S3_MAX_FILE_SIZE; 0: none */
+	unsigned long long min_file_size;   /* S3_MIN_FILE_SIZE; 0: none */
+	int require_md5;       /* S3_REQUIRE_MD5 */
 	char *metadata_fields; /* S3_METADATA_FIELDS normalized ("a,b"); NULL: none */
 	int simple_upload;     /* S3_SIMPLE_UPLOAD: S3_SIMPLE_PUT or _POST */
 	/* static credentials; NULL when not configured (secrets: wiped on free) */

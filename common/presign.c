@@ -255,6 +255,9 @@ enum s3_err s3_presign(const struct s3_target *t, const struct s3_creds *c,
 		.content_type = in->content_type && *in->content_type ? in->content_type : NULL,
 		.content_disposition = in->content_disposition && *in->content_disposition ?
 		                       in->content_disposition : NULL,
+		.content_length = in->content_length && *in->content_length ?
+		                  in->content_length : NULL,
+		.content_md5 = in->content_md5 && *in->content_md5 ? in->content_md5 : NULL,
 		.service = "s3",
 		.region = t->region,
 		.payload_hash = SIGV4_UNSIGNED_PAYLOAD,

@@ -39,6 +39,10 @@ struct s3_presign_in {
 	size_t key_len;
 	const char *content_type; /* NULL or "" for none */
 	const char *content_disposition;   /* NULL or "" for none; signed like it */
+	const char *content_length;        /* NULL or "": none; decimal: signed, S3
+	                                      refuses a body of any other length */
+	const char *content_md5;           /* NULL or "": none; base64 MD5: signed, S3
+	                                      refuses other bytes (BadDigest) */
 	const struct sigv4_param *params;
 	size_t nparams;
 	unsigned expires;

@@ -14,6 +14,7 @@
 #include "sigv4.h"
 #include "sigv4_int.h"
 #include "date.h"
+#include "syntax.h"
 #include "uri.h"
 
 #include <stdio.h>
@@ -29,9 +30,9 @@
 #define MAX_QPARAMS     (SIGV4_MAX_PARAMS + 6)   /* extras + X-Amz-* */
 #define QUERY_MAX       (SIGV4_URL_MAX)
 #define STS_MAX         512
-#define MAX_HEADERS     2        /* signed headers besides host */
+#define MAX_HEADERS     4        /* signed headers besides host */
 /* "content-disposition%3Bcontent-type%3Bhost" and room to spare */
-#define SIGNED_LIST_MAX 64
+#define SIGNED_LIST_MAX 128
 
 /* ---- small validators ------------------------------------------------ */
 
@@ -92,6 +93,32 @@ int sigv4__header_ok(const char *s, size_t max)
 	return n <= max;
 }
 
+/* Content-Length: 1..SIGV4_MAX_LENGTH_DIGITS decimal digits, no leading 0
+ * but "0" itself. */
+static int length_ok(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > SIGV4_MAX_LENGTH_DIGITS || (v[0] == '0' && n > 1))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] < '0' || v[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* Content-MD5: base64 (RFC 4648, standard alphabet) of 16 bytes: 22
+ * characters and "==". */
+static int md5_ok(const char *v)
+{
+	if (strlen(v) != 24 || v[22] != '=' || v[23] != '=')
+		return 0;
+	for (int i = 0; i < 22; i++)
+		if (!s3_is_alnum((unsigned char)v[i]) && v[i] != '+' && v[i] != '/')
+			return 0;
+	return 1;
+}
+
 static enum s3_err check_request(const struct sigv4_request *r, const struct s3_creds *c)
 {
 	if (!r || !c || !sigv4__method(r->method) || !r->host || !*r->host ||
@@ -114,6 +141,10 @@ static enum s3_err check_request(const struct sigv4_request *r, const struct s3_
 		return S3_ERR_INVAL;
 	if (r->content_disposition &&
 	    !sigv4__header_ok(r->content_disposition, SIGV4_MAX_DISPOSITION))
+		return S3_ERR_INVAL;
+	if (r->content_length && !length_ok(r->content_length))
+		return S3_ERR_INVAL;
+	if (r->content_md5 && !md5_ok(r->content_md5))
 		return S3_ERR_INVAL;
 	if (r->nparams > SIGV4_MAX_PARAMS || (r->nparams && !r->params))
 		return S3_ERR_INVAL;
@@ -222,11 +253,15 @@ static enum s3_err auth_values(struct auth_values *v, const struct sigv4_request
 		return S3_ERR_TOOLONG;
 	utoa(r->expires, v->expires);
 	/* SigV4 sorts the signed headers by name: content-disposition,
-	 * content-type, host */
+	 * content-length, content-md5, content-type, host */
 	v->nheaders = 0;
 	if (r->content_disposition)
 		v->headers[v->nheaders++] = (struct sig_header){ "content-disposition",
 		                                                 r->content_disposition };
+	if (r->content_length)
+		v->headers[v->nheaders++] = (struct sig_header){ "content-length", r->content_length };
+	if (r->content_md5)
+		v->headers[v->nheaders++] = (struct sig_header){ "content-md5", r->content_md5 };
 	if (r->content_type)
 		v->headers[v->nheaders++] = (struct sig_header){ "content-type", r->content_type };
 	{

@@ -28,6 +28,7 @@
 #define SIGV4_MAX_TOKEN        8192            /* STS tokens are ~1-2 KiB */
 #define SIGV4_MAX_CONTENT_TYPE 255
 #define SIGV4_MAX_DISPOSITION  255             /* a Content-Disposition value */
+#define SIGV4_MAX_LENGTH_DIGITS 20             /* a Content-Length value */
 #define SIGV4_MAX_HOST         300
 #define SIGV4_MAX_PARAMS       8               /* extra query parameters */
 #define SIGV4_MAX_PARAM        512             /* one extra name or value (an uploadId) */
@@ -67,6 +68,8 @@ struct sigv4_request {
 	size_t nparams;
 	const char *content_type;  /* NULL: not signed; else signed header */
 	const char *content_disposition;   /* the same, for Content-Disposition */
+	const char *content_length;        /* the same, decimal (S3 refuses another length) */
+	const char *content_md5;           /* the same, base64 of 16 bytes (S3: BadDigest) */
 	const char *service;       /* "s3" */
 	const char *region;
 	const char *payload_hash;  /* SIGV4_UNSIGNED_PAYLOAD for S3 */

@@ -277,13 +277,18 @@ def reference(case):
     freeze(case['time'])
     cl = _client(region, endpoint, style_env, case['creds'], case['token'])
     method, ctype, acl = case['method'], case['ctype'], case['acl']
-    cdisp = case['cdisp']
+    cdisp, clen, cmd5 = case['cdisp'], case['clen'], case['cmd5']
     params = {'Bucket': bucket, 'Key': case['key']}
-    use_client = acl is None and ((ctype is None and cdisp is None) or method == 'PUT')
+    use_client = acl is None and ((ctype is None and cdisp is None and clen is None and
+                                   cmd5 is None) or method == 'PUT')
     if use_client and ctype is not None:
         params['ContentType'] = ctype
     if use_client and cdisp is not None:
         params['ContentDisposition'] = cdisp
+    if use_client and clen is not None:
+        params['ContentLength'] = int(clen)
+    if use_client and cmd5 is not None:
+        params['ContentMD5'] = cmd5
     url = cl.generate_presigned_url(OPS[method], Params=params,
                                     ExpiresIn=case['expires'])
     names = {n for n, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
@@ -302,6 +307,10 @@ def reference(case):
         headers = {'Content-Type': ctype} if ctype is not None else {}
         if cdisp is not None:
             headers['Content-Disposition'] = cdisp
+        if clen is not None:
+            headers['Content-Length'] = clen
+        if cmd5 is not None:
+            headers['Content-MD5'] = cmd5
         req = botocore.awsrequest.AWSRequest(method=method, url=base,
                                              headers=headers)
         token = case['token']
@@ -317,7 +326,8 @@ def reference(case):
 # ---- cases --------------------------------------------------------------------
 
 def make_case(i, key, target, *, method=None, ctype='rot', expires=None,
-              token='rot', acl=None, creds=None, time=None, cdisp=None):
+              token='rot', acl=None, creds=None, time=None, cdisp=None, clen=None,
+              cmd5=None):
     name, region, endpoint, style, bucket, strip_port = target
     method = method or METHODS[i % len(METHODS)]
     if ctype == 'rot':
@@ -329,7 +339,7 @@ def make_case(i, key, target, *, method=None, ctype='rot', expires=None,
         'style': style, 'bucket': bucket, 'strip_port': strip_port,
         'method': method, 'ctype': ctype,
         'expires': expires if expires is not None else EXPIRES[(i // 5) % len(EXPIRES)],
-        'token': token, 'acl': acl, 'cdisp': cdisp,
+        'token': token, 'acl': acl, 'cdisp': cdisp, 'clen': clen, 'cmd5': cmd5,
         'creds': creds or CREDS[(i // 7) % len(CREDS)],
         'time': time or TIMES[(i // 4) % len(TIMES)],
     }
@@ -408,6 +418,27 @@ def build_cases():
     n += 1
     cases.append(make_case(n, 'active/get.html', TARGETS[3], method='GET',
                            ctype=None, cdisp='attachment'))
+    n += 1
+    # file_size and file_md5 (issue 12): Content-Length and Content-MD5
+    # signed (content-length;content-md5;content-type;host), on every
+    # target, alone and together, with a disposition, an ACL, a token
+    md5s = ['1B2M2Y8AsgTpgAmY7PhCfg==', 'XUFAKrxLKna5cZ2REBfFkg==', 'rL0Y20zC+Fzt72VPzMSk2A==']
+    for k, t in enumerate(TARGETS + MATRIX_ONLY_TARGETS):
+        cases.append(make_case(n, 'sized/%s/file %d.bin' % (t[0], k), t, method='PUT',
+                               ctype='application/pdf', clen=str([0, 5, 20971520,
+                                                                  5368709120][k % 4]),
+                               cmd5=md5s[k % 3] if k % 2 else None))
+        n += 1
+        cases.append(make_case(n, 'md5/%s/file %d.bin' % (t[0], k), t, method='PUT',
+                               ctype='image/png', cmd5=md5s[k % 3]))
+        n += 1
+    for k, (cd, acl, tok) in enumerate([('attachment', None, None),
+                                        (None, 'public-read', TOKENS[3]),
+                                        ('attachment', 'private', TOKENS[1])]):
+        cases.append(make_case(n, 'sized/all %d.html' % k, TARGETS[k], method='PUT',
+                               ctype='text/html', acl=acl, token=tok, cdisp=cd,
+                               clen='1048576', cmd5=md5s[k]))
+        n += 1
     return cases
 
 
@@ -449,6 +480,10 @@ def cli_args(case):
         a += ['--acl', case['acl']]
     if case['cdisp'] is not None:
         a += ['--content-disposition', case['cdisp']]
+    if case['clen'] is not None:
+        a += ['--content-length', case['clen']]
+    if case['cmd5'] is not None:
+        a += ['--content-md5', case['cmd5']]
     if case['key'].startswith('-'):
         a.append('--')
     return a + [case['key']]
@@ -468,6 +503,10 @@ def describe(case):
         extra.append('ct=' + case['ctype'])
     if case['acl']:
         extra.append('acl=' + case['acl'])
+    if case['clen'] is not None:
+        extra.append('length=' + case['clen'])
+    if case['cmd5'] is not None:
+        extra.append('md5')
     if case['cdisp']:
         extra.append('cd=' + case['cdisp'].strip())
     if case['token']:
