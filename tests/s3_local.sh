@@ -202,6 +202,43 @@ rm -f "$TMP/got"
 curl -s -o "$TMP/got" "$get"
 check "after the refusals the object is unchanged" cmp -s "$TMP/data.bin" "$TMP/got"
 
+# ------------------------------------------------------------------ exact size and MD5 (issue 12)
+# file_size and file_md5 signed as Content-Length and Content-MD5: S3 itself
+# refuses other bytes. (The local S3 checks both; S3 answers BadDigest for
+# an MD5 the body does not have.)
+head -c 4096 /dev/urandom >"$TMP/sized.bin"
+size=$(stat -c %s "$TMP/sized.bin")
+md5=$(openssl dgst -md5 -binary "$TMP/sized.bin" | base64)
+sized=$(presign --method PUT --content-type application/octet-stream \
+  --content-length "$size" --content-md5 "$md5" -- 'sized/exact.bin')
+case $sized in *X-Amz-SignedHeaders=content-length%3Bcontent-md5%3Bcontent-type%3Bhost*)
+  ok "file_size and file_md5: Content-Length and Content-MD5 are signed headers" ;;
+*) nok "file_size and file_md5: Content-Length and Content-MD5 are signed headers"; diag "$sized" ;; esac
+head -c $((size + 1)) /dev/urandom >"$TMP/longer.bin"
+head -c $((size - 1)) "$TMP/sized.bin" >"$TMP/shorter.bin"
+expect403 "a body one byte longer than the signed file_size" -X PUT \
+  -H 'Content-Type: application/octet-stream' -H "Content-MD5: $md5" \
+  --data-binary @"$TMP/longer.bin" "$sized"
+expect403 "a body one byte shorter than the signed file_size" -X PUT \
+  -H 'Content-Type: application/octet-stream' -H "Content-MD5: $md5" \
+  --data-binary @"$TMP/shorter.bin" "$sized"
+head -c "$size" /dev/urandom >"$TMP/other.bin"
+code=$(status -X PUT -H 'Content-Type: application/octet-stream' -H "Content-MD5: $md5" \
+  --data-binary @"$TMP/other.bin" "$sized")
+if [ "$code" = 400 ] && grep -q 'BadDigest' "$TMP/body"; then
+  ok "other bytes of the right length: 400 BadDigest"
+else
+  nok "other bytes of the right length: 400 BadDigest"; diag "HTTP $code: $(head -c 300 "$TMP/body")"
+fi
+expect403 "the right bytes without the signed Content-MD5" -X PUT \
+  -H 'Content-Type: application/octet-stream' --data-binary @"$TMP/sized.bin" "$sized"
+check "the right bytes with their Content-MD5: 200" [ "$(status -X PUT \
+  -H 'Content-Type: application/octet-stream' -H "Content-MD5: $md5" \
+  --data-binary @"$TMP/sized.bin" "$sized")" = 200 ]
+rm -f "$TMP/got"
+curl -s -o "$TMP/got" "$(presign -- 'sized/exact.bin')"
+check "the stored object is those bytes" cmp -s "$TMP/sized.bin" "$TMP/got"
+
 # the expired URL: valid until X-Amz-Date + 1 s (whole seconds)
 wait_s=$(awk -v a="$exp_signed_at" -v b="$(date +%s.%N)" 'BEGIN{w = 2.2 - (b - a); if (w > 0) printf "%.2f", w; else print 0}')
 sleep "$wait_s"

@@ -748,6 +748,74 @@ static void active_types(void)
 	}
 }
 
+/* file_size and file_md5 (issue 12): signed as Content-Length and
+ * Content-MD5; the limits that make them required. */
+static void sizes(void)
+{
+	static const struct kv limits[] = {
+		{ "S3_BUCKET", "examplebucket" },
+		{ "AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE" },
+		{ "AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
+		{ "S3_MAX_FILE_SIZE", "1000" }, { "S3_MIN_FILE_SIZE", "10" },
+		{ "S3_REQUIRE_MD5", "1" }, { NULL, NULL },
+	};
+	static const struct { const struct kv *env; const char *body; int status; const char *msg; }
+	cs[] = {
+		{ base, "{\"file_name\":\"a.bin\",\"file_size\":-1}", 400, "whole number" },
+		{ base, "{\"file_name\":\"a.bin\",\"file_size\":1.5}", 400, "whole number" },
+		{ base, "{\"file_name\":\"a.bin\",\"file_size\":\"01\"}", 400, "whole number" },
+		{ base, "{\"file_name\":\"a.bin\",\"file_size\":\"1e3\"}", 400, "whole number" },
+		{ base, "{\"file_name\":\"a.bin\",\"file_size\":\"5497558138881\"}", 400,
+		  "whole number" },
+		{ base, "{\"file_name\":\"a.bin\",\"file_size\":5368709121}", 413, "in parts" },
+		{ base, "{\"file_name\":\"a.bin\",\"file_md5\":\"abc\"}", 400, "16-byte MD5" },
+		{ base, "{\"file_name\":\"a.bin\",\"file_md5\":\"1B2M2Y8AsgTpgAmY7PhCfg=\"}", 400,
+		  "16-byte MD5" },
+		{ base, "{\"file_name\":\"a.bin\",\"file_md5\":\"1B2M2Y8AsgTpgAmY7PhCf!==\"}", 400,
+		  "16-byte MD5" },
+		{ limits, "{\"file_name\":\"a.bin\",\"file_md5\":\"1B2M2Y8AsgTpgAmY7PhCfg==\"}", 400,
+		  "file_size is required" },
+		{ limits, "{\"file_name\":\"a.bin\",\"file_size\":1001,"
+		  "\"file_md5\":\"1B2M2Y8AsgTpgAmY7PhCfg==\"}", 413, "limit 1000 bytes" },
+		{ limits, "{\"file_name\":\"a.bin\",\"file_size\":9,"
+		  "\"file_md5\":\"1B2M2Y8AsgTpgAmY7PhCfg==\"}", 400, "minimum 10 bytes" },
+		{ limits, "{\"file_name\":\"a.bin\",\"file_size\":10}", 400, "file_md5 is required" },
+	};
+	struct s3_response r;
+	cJSON *j, *h;
+
+	s3_response_init(&r);
+	for (size_t i = 0; i < sizeof cs / sizeof *cs; i++) {
+		run(cs[i].env, "POST", "application/json", cs[i].body, &r);
+		ok(r.status == cs[i].status && strstr(r.message, cs[i].msg),
+		   "size/md5: %s -> %d \"%s\" (%d \"%s\")", cs[i].body, cs[i].status, cs[i].msg,
+		   r.status, r.message);
+		s3_response_free(&r);
+	}
+	run(limits, "POST", "application/json", "{\"file_name\":\"a.bin\",\"file_size\":1000,"
+	    "\"file_md5\":\"1B2M2Y8AsgTpgAmY7PhCfg==\"}", &r);
+	j = cJSON_ParseWithLength(r.body, r.body_len);
+	h = cJSON_GetObjectItem(j, "headers");
+	ok(r.status == 200 && strstr(cJSON_GetStringValue(cJSON_GetObjectItem(j, "signed_request")),
+	                             "X-Amz-SignedHeaders=content-length%3Bcontent-md5%3B"
+	                             "content-type%3Bhost&"),
+	   "size/md5: 1000 bytes at the limit: Content-Length and Content-MD5 signed");
+	ok(h && !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(h, "Content-MD5")),
+	                "1B2M2Y8AsgTpgAmY7PhCfg==") && !cJSON_GetObjectItem(h, "Content-Length") &&
+	   cJSON_GetArraySize(h) == 2,
+	   "size/md5: headers lists Content-MD5 (sent by the page), not Content-Length");
+	cJSON_Delete(j);
+	s3_response_free(&r);
+	run(base, "POST", "application/x-www-form-urlencoded", "file_name=a.bin&file_size=0", &r);
+	ok(r.status == 200 && strstr(r.body, "content-length%3Bcontent-type"),
+	   "size/md5: a form's file_size=0 is signed too");
+	s3_response_free(&r);
+	run(base, "POST", "application/json", "{\"file_name\":\"a.bin\"}", &r);
+	ok(r.status == 200 && !strstr(r.body, "content-length") && !strstr(r.body, "Content-MD5"),
+	   "size/md5: neither given: neither signed (the reference flow)");
+	s3_response_free(&r);
+}
+
 int main(void)
 {
 	reference();
@@ -760,5 +828,6 @@ int main(void)
 	magic_file();
 	head_errors();
 	active_types();
+	sizes();
 	return done_testing();
 }
