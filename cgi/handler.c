@@ -441,11 +441,7 @@ static int size_and_md5(const struct s3_app *app, const struct s3_req_fields *f,
 	if (!single)
 		return 0;
 	if (f->file_md5) {
-		unsigned char md5[16];
-		size_t n = 0;
-
-		if (f->file_md5_len != 24 ||
-		    s3_base64_decode(f->file_md5, f->file_md5_len, md5, sizeof md5, &n) || n != 16) {
+		if (!s3_base64_md5_ok(f->file_md5, f->file_md5_len)) {
 			s3_response_error(out, 400, "file_md5 must be base64 of the file's 16-byte MD5 "
 			                  "(24 characters)");
 			return -1;

@@ -1,5 +1,6 @@
 /* multipart.c - the multipart routes' shared checks (see multipart.h). */
 #include "multipart.h"
+#include "base64.h"
 #include "presign.h"
 #include "syntax.h"
 
@@ -82,15 +83,24 @@ unsigned mp_part_number(const struct s3_app *app, const char *s, size_t n,
 	return v;
 }
 
+int mp_md5(const char *s, size_t n, struct s3_response *out)
+{
+	if (s3_base64_md5_ok(s, n))
+		return 0;
+	s3_response_error(out, 400, "md5 must be base64 of the part's 16-byte MD5 "
+	                  "(24 characters)");
+	return -1;
+}
+
 int mp_sign_part(struct s3_app *app, const char *key, size_t key_len, const char *id,
-                 unsigned n, const struct s3_creds *c, unsigned expires, time_t now,
-                 char *url, size_t cap, struct s3_response *out)
+                 unsigned n, const char *md5, const struct s3_creds *c, unsigned expires,
+                 time_t now, char *url, size_t cap, struct s3_response *out)
 {
 	char num[12];
 	struct sigv4_param p[2] = { { "partNumber", num }, { "uploadId", id } };
 	struct s3_target t;
 	struct s3_presign_in pin = {
-		.method = "PUT", .key = key, .key_len = key_len,
+		.method = "PUT", .key = key, .key_len = key_len, .content_md5 = md5,
 		.params = p, .nparams = 2, .expires = expires, .now = now,
 	};
 	enum s3_err e;

@@ -43,11 +43,16 @@ int mp_begin(struct s3_app *app, const struct s3_req_in *in, const struct s3_rou
 unsigned mp_part_number(const struct s3_app *app, const char *s, size_t n,
                         struct s3_response *out);
 
-/* A presigned UploadPart URL for part n into url (cap bytes): 0, or -1
- * with a 500 in out. */
+/* A presigned UploadPart URL for part n into url (cap bytes), with md5
+ * (base64, checked by the caller; NULL: none) signed as Content-MD5: 0,
+ * or -1 with a 500 in out. */
 int mp_sign_part(struct s3_app *app, const char *key, size_t key_len, const char *id,
-                 unsigned n, const struct s3_creds *c, unsigned expires, time_t now,
-                 char *url, size_t cap, struct s3_response *out);
+                 unsigned n, const char *md5, const struct s3_creds *c, unsigned expires,
+                 time_t now, char *url, size_t cap, struct s3_response *out);
+
+/* A part's md5 field s[0..n) (base64 of 16 bytes, base64.h): 0, or -1
+ * with a 400 in out. */
+int mp_md5(const char *s, size_t n, struct s3_response *out);
 
 /* This process's S3 client (the handle and its connections are kept). */
 void mp_client(struct s3_app *app, struct s3_client *cl);

@@ -92,3 +92,11 @@ enum s3_err s3_base64_decode(const char *in, size_t len, unsigned char *out,
 	*outlen = w;
 	return over ? S3_ERR_TOOLONG : S3_OK;
 }
+
+int s3_base64_md5_ok(const char *s, size_t n)
+{
+	unsigned char md5[16];
+	size_t got = 0;
+
+	return n == 24 && s3_base64_decode(s, n, md5, sizeof md5, &got) == S3_OK && got == 16;
+}

@@ -31,4 +31,8 @@
 enum s3_err s3_base64_decode(const char *in, size_t len, unsigned char *out,
                              size_t cap, size_t *outlen);
 
+/* 1 when s[0..n) is the base64 of exactly 16 bytes (an MD5 digest as
+ * Content-MD5 carries it: 24 characters, "==" last). */
+int s3_base64_md5_ok(const char *s, size_t n);
+
 #endif

@@ -250,6 +250,16 @@ def run_main(st, s3, bucket):
     if not parts:
         return
     ok(one == parts[0][1], 'the single-part URL and the batch URL upload the same part')
+    md5 = base64.b64encode(hashlib.md5(chunks[0]).digest()).decode()
+    s, h, b = call(port, 'GET', mp(uid, '1') + q(key=key, md5=md5))
+    ok(s == 200 and b.get('headers') == {'Content-MD5': md5},
+       'sign part with md5: Content-MD5 in the answer\'s headers', [repr(b)[:200]])
+    bad = put_url(b['url'], os.urandom(len(chunks[0])), {'Content-MD5': md5})[0] if s == 200 else 0
+    ok(bad == 400, 'other bytes for a part signed with its md5: S3 refuses them (400 BadDigest)',
+       [bad])
+    good = put_url(b['url'], chunks[0], {'Content-MD5': md5}) if s == 200 else (0, None)
+    ok(good[0] == 200 and good[1] == parts[0][1],
+       'the part\'s own bytes with its Content-MD5: 200, the same ETag', [repr(good)])
     s, h, b = call(port, 'GET', mp(uid) + q(key=key))
     ok(s == 200 and [p['PartNumber'] for p in b] == [1, 2, 3] and
        [p['Size'] for p in b] == [len(c) for c in chunks] and

@@ -381,6 +381,46 @@ int main(void)
 		s3_response_free(&r);
 	}
 
+	/* ---- a part's md5, signed as Content-MD5 */
+	{
+		run(base, "GET", "/api/s3/multipart/" UID "/3", Q "&md5=1B2M2Y8AsgTpgAmY7PhCfg%3D%3D",
+		    NULL, NULL, 0, &r);
+		j = body_of(&r);
+		ok(r.status == 200 && strstr(str_of(j, "url"), "X-Amz-SignedHeaders=content-md5%3Bhost") &&
+		   !strcmp(str_of(cJSON_GetObjectItem(j, "headers"), "Content-MD5"),
+		           "1B2M2Y8AsgTpgAmY7PhCfg=="),
+		   "sign part with md5: Content-MD5 signed and listed in headers");
+		cJSON_Delete(j);
+		s3_response_free(&r);
+		run(base, "GET", "/api/s3/multipart/" UID "/batch",
+		    Q "&partNumbers=1,2&md5=1B2M2Y8AsgTpgAmY7PhCfg%3D%3D,XUFAKrxLKna5cZ2REBfFkg%3D%3D",
+		    NULL, NULL, 0, &r);
+		ok(r.status == 200 && strstr(r.body, "content-md5%3Bhost"),
+		   "batch with one md5 per part: each signed");
+		s3_response_free(&r);
+		static const char *const badq[] = {
+			Q "&md5=abc",
+			Q "&md5=1B2M2Y8AsgTpgAmY7PhCfg%3D",
+		};
+		for (size_t i = 0; i < 2; i++) {
+			run(base, "GET", "/api/s3/multipart/" UID "/3", badq[i], NULL, NULL, 0, &r);
+			ok(r.status == 400 && strstr(r.message, "md5 must be"), "sign part, %s: 400",
+			   badq[i]);
+			s3_response_free(&r);
+		}
+		run(base, "GET", "/api/s3/multipart/" UID "/batch",
+		    Q "&partNumbers=1,2&md5=1B2M2Y8AsgTpgAmY7PhCfg%3D%3D", NULL, NULL, 0, &r);
+		ok(r.status == 400 && strstr(r.message, "one MD5 per part"),
+		   "batch with fewer md5s than parts: 400");
+		s3_response_free(&r);
+		run(base, "GET", "/api/s3/multipart/" UID "/batch",
+		    Q "&partNumbers=1&md5=1B2M2Y8AsgTpgAmY7PhCfg%3D%3D,1B2M2Y8AsgTpgAmY7PhCfg%3D%3D",
+		    NULL, NULL, 0, &r);
+		ok(r.status == 400 && strstr(r.message, "one MD5 per part"),
+		   "batch with more md5s than parts: 400");
+		s3_response_free(&r);
+	}
+
 	/* ---- refused before anything is sent */
 	{
 		static const struct { const char *method, *path, *query; int status; } c[] = {
