@@ -72,6 +72,8 @@ static void answer_post(struct s3_app *app, const struct s3_upload *u, time_t no
 		.content_disposition = u->disposition, .acl = cfg->acl,
 		.max_size = cfg->max_file_size > S3_POST_SIZE_MAX ? S3_POST_SIZE_MAX :
 		            cfg->max_file_size,
+		.min_size = cfg->min_file_size > S3_POST_SIZE_MAX ? S3_POST_SIZE_MAX :
+		            cfg->min_file_size,
 		.expires = u->expires, .now = now,
 	};
 	cJSON *f;

@@ -111,7 +111,8 @@ static enum s3_err check_input(const struct s3_target *t, const struct s3_creds 
 		return e;
 	if (set(in->acl) && !s3_acl_valid(in->acl))
 		return S3_ERR_INVAL;
-	if (in->max_size > S3_POST_SIZE_MAX ||
+	if (in->max_size > S3_POST_SIZE_MAX || in->min_size > S3_POST_SIZE_MAX ||
+	    (in->min_size && in->max_size && in->min_size > in->max_size) ||
 	    in->expires < SIGV4_EXPIRES_MIN || in->expires > SIGV4_EXPIRES_MAX)
 		return S3_ERR_RANGE;
 	if (!sigv4__label(t->region, SIGV4_MAX_REGION))
@@ -168,10 +169,11 @@ static enum s3_err policy_json(struct sbuf *p, const struct s3_target *t,
 		        strlen(in->content_disposition));
 	if (set(in->acl))
 		cond_eq(p, "acl", in->acl, strlen(in->acl));
-	if (in->max_size) {
-		char range[64];
+	if (in->max_size || in->min_size) {
+		char range[80];
 
-		snprintf(range, sizeof range, "[\"content-length-range\",0,%llu]", in->max_size);
+		snprintf(range, sizeof range, "[\"content-length-range\",%llu,%llu]", in->min_size,
+		         in->max_size ? in->max_size : S3_POST_SIZE_MAX);
 		cond_sep(p);
 		sbuf_adds(p, range);
 	}

@@ -87,6 +87,8 @@ struct s3_post_in {
 	const char *content_disposition;     /* NULL: none; else field + eq condition */
 	const char *acl;                     /* NULL: none; else field "acl" + condition */
 	unsigned long long max_size;         /* 0: no content-length-range; else ["content-length-range", 0, max_size] */
+	unsigned long long min_size;         /* 0: none; else the range starts there (and ends at
+	                                        max_size, or S3_POST_SIZE_MAX) */
 	unsigned expires;                    /* seconds from now */
 	time_t now;
 };

@@ -269,6 +269,8 @@ static void refusals(void)
 	REFUSED(S3_ERR_RANGE, "expires over 7 days");
 	in = base, in.max_size = S3_POST_SIZE_MAX + 1;
 	REFUSED(S3_ERR_RANGE, "max_size over 5 GiB");
+	in = base, in.min_size = 11, in.max_size = 10;
+	REFUSED(S3_ERR_RANGE, "min_size over max_size");
 	in = base, in.now = -1;
 	REFUSED(S3_ERR_RANGE, "a time before 1970");
 	in = base, in.now = 253402300799, in.expires = 1;   /* 9999-12-31T23:59:59Z + 1 */
@@ -486,9 +488,31 @@ static void botocore_parity(void)
 		s3_post_form_wipe(&forms[i]);
 }
 
+/* S3_MIN_FILE_SIZE: the range starts there, and ends at the maximum (or
+ * S3's 5 GiB when only a minimum is set). */
+static void min_size(void)
+{
+	const struct s3_target t = { "bkt", "eu-west-1", NULL, S3_STYLE_VIRTUAL };
+	const struct s3_creds c = { AK, SK, NULL };
+	struct s3_post_in in = { .key = "k", .key_len = 1, .content_type = "text/plain",
+		.min_size = 10, .max_size = 100, .expires = 60, .now = WHEN };
+	static struct s3_post_form f;
+	char json[S3_POST_POLICY_MAX + 1];
+
+	is_int(s3_presign_post(&t, &c, &in, NULL, &f), S3_OK, "min_size: signed");
+	policy_of(&f, json, sizeof json);
+	ok(strstr(json, "[\"content-length-range\",10,100]") != NULL, "min_size: [10,100]");
+	in.max_size = 0;
+	is_int(s3_presign_post(&t, &c, &in, NULL, &f), S3_OK, "min_size alone: signed");
+	policy_of(&f, json, sizeof json);
+	ok(strstr(json, "[\"content-length-range\",10,5368709120]") != NULL,
+	   "min_size alone: up to S3's 5 GiB");
+}
+
 int main(void)
 {
 	basic();
+	min_size();
 	everything();
 	escaping();
 	addressing();
