@@ -121,6 +121,8 @@ int main(int argc, char **argv)
 	static const char json[] = "{\"file_name\":\"photo.jpg\",\"file_type\":\"image/jpeg\"}";
 	static const char form[] = "file_name=photo.jpg&file_type=image%2Fjpeg";
 	static const char bare[] = "{\"file_name\":\"Holiday Photo.JPG\",\"file_type\":\"\"}";
+	static const char sized[] = "{\"file_name\":\"photo.jpg\",\"file_type\":\"image/jpeg\","
+	                            "\"file_size\":2097152,\"file_md5\":\"rL0Y20zC+Fzt72VPzMSk2A==\"}";
 	double secs = argc > 1 ? atof(argv[1]) : 2.0;
 	struct s3_app app;
 	char err[256];
@@ -145,6 +147,23 @@ int main(int argc, char **argv)
 	in = (struct s3_req_in){ .method = "POST", .content_type = "application/json",
 	                         .body = bare, .body_len = sizeof bare - 1 };
 	report("json_type_from_name", run(&app, &in, secs));
+	{
+		/* file_size and file_md5 signed too (issue 12), interleaved with
+		 * the plain request so both see the same machine */
+		struct s3_req_in plain = { .method = "POST", .content_type = "application/json",
+		                           .body = json, .body_len = sizeof json - 1 };
+		struct s3_req_in with = { .method = "POST", .content_type = "application/json",
+		                          .body = sized, .body_len = sizeof sized - 1 };
+		double a = 0, b = 0;
+
+		for (int i = 0; i < 4; i++) {
+			a += run(&app, &plain, secs / 4);
+			b += run(&app, &with, secs / 4);
+		}
+		report("json_plain_interleaved", a / 4);
+		report("json_size_md5", b / 4);
+		printf("ratio_size_md5_vs_plain %.3f\n", b / a);
+	}
 	s3_app_free(&app);
 	return 0;
 }

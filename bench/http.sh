@@ -12,6 +12,8 @@
 #   libfcgi_null  the same on libfcgi's FCGX_Accept_r loop (informative: what
 #              sign_s3 used before issue 15, and a libfcgi responder's best)
 #   sign_s3    build/sign_s3 --listen unix:... --workers $WORKERS
+#   sign_s3_sized  the same workers, the request with file_size and file_md5
+#              (Content-Length and Content-MD5 signed too; goal >= 0.95 of sign_s3)
 #   node1      the reference design on Node (bench/peers/node), 1 process,
 #              proxied by nginx (proxy_pass, upstream keepalive)
 #   node2      the same with 2 processes (node:cluster): the fair peer on 2 cores
@@ -67,6 +69,9 @@ BUILD=${BUILD:-build}
 SIGN_S3=${SIGN_S3:-$root/$BUILD/sign_s3}
 NULL_BIN=$root/$BUILD/bench/fcgi_null
 BODY='{"file_name":"photo.jpg","file_type":"image/jpeg"}'
+# the same request with its exact size and MD5 (issue 12: Content-Length
+# and Content-MD5 signed too): backend sign_s3_sized, the same workers
+BODY_SIZED='{"file_name":"photo.jpg","file_type":"image/jpeg","file_size":2097152,"file_md5":"rL0Y20zC+Fzt72VPzMSk2A=="}'
 
 BENCH_NAME=bench-http
 # shellcheck source=bench/lib.sh
@@ -118,7 +123,7 @@ if [ "$NODE" = 1 ]; then
 fi
 
 # ---- ports -----------------------------------------------------------------
-pick_ports P_STATIC P_NULL P_LNULL P_SIGN P_KEEP P_NODE1 P_NODE2 N1 N2
+pick_ports P_STATIC P_NULL P_LNULL P_SIGN P_SIZED P_KEEP P_NODE1 P_NODE2 N1 N2
 
 export AWS_EC2_METADATA_DISABLED=true
 app_env=(env -i PATH="$PATH" S3_BUCKET=examplebucket S3_REGION=us-east-1
@@ -176,6 +181,10 @@ conf=$(nginx_conf_head; cat <<'EOF'
 		location = /api/sign_s3 { fastcgi_pass unix:@TMP@/sign_s3.sock; }
 	}
 	server {
+		listen 127.0.0.1:@P_SIZED@;
+		location = /api/sign_s3 { fastcgi_pass unix:@TMP@/sign_s3.sock; }
+	}
+	server {
 		listen 127.0.0.1:@P_NODE1@;
 		location = /api/sign_s3 {
 			proxy_pass http://node1;
@@ -196,26 +205,30 @@ EOF
 )
 conf=${conf//@TMP@/"$tmp"}
 conf=${conf//@JSON@/"$json"}
-for v in P_STATIC P_NULL P_LNULL P_SIGN P_KEEP P_NODE1 P_NODE2 N1 N2; do
+for v in P_STATIC P_NULL P_LNULL P_SIGN P_SIZED P_KEEP P_NODE1 P_NODE2 N1 N2; do
 	conf=${conf//@$v@/"${!v}"}
 done
 nginx_start "$conf"
 
 check() {   # check NAME PORT: one request must answer 200 with that backend's JSON
-	local code f=$tmp/check.$1
+	local code f=$tmp/check.$1 body=$BODY
+	[ "$1" = sign_s3_sized ] && body=$BODY_SIZED
 	code=$(curl -s -m 5 -o "$f" -w '%{http_code}' -H 'Content-Type: application/json' \
-		--data-binary "$BODY" "http://127.0.0.1:$2/api/sign_s3") || return 1
+		--data-binary "$body" "http://127.0.0.1:$2/api/sign_s3") || return 1
 	[ "$code" = 200 ] || return 1
 	case $1 in
 	static|fcgi_null|libfcgi_null) [ "$(cat "$f")" = "$json" ] ;;
 	sign_s3|sign_s3_keep) [ "$(cat "$f")" != "$json" ] && grep -q 'X-Amz-SignedHeaders=content-type' "$f" &&
 		grep -q '"key":"uploads/' "$f" ;;
+	sign_s3_sized) grep -q 'X-Amz-SignedHeaders=content-length%3Bcontent-md5%3Bcontent-type' "$f" &&
+		grep -q '"Content-MD5":"rL0Y20zC+Fzt72VPzMSk2A=="' "$f" ;;
 	node*) grep -q '"signed_request":"https://examplebucket.*x-id=PutObject' "$f" ;;
 	esac
 }
-backends=(static fcgi_null libfcgi_null sign_s3)
+backends=(static fcgi_null libfcgi_null sign_s3 sign_s3_sized)
 [ "$KEEPCONN" = 1 ] && backends+=(sign_s3_keep)
 declare -A PORT=([static]=$P_STATIC [fcgi_null]=$P_NULL [libfcgi_null]=$P_LNULL [sign_s3]=$P_SIGN
+	[sign_s3_sized]=$P_SIZED
 	[sign_s3_keep]=$P_KEEP
 	[node1]=$P_NODE1 [node2]=$P_NODE2 [node2_direct]=$N2)
 if [ "$NODE" = 1 ]; then
@@ -228,6 +241,7 @@ done
 
 # ---- wrk -------------------------------------------------------------------
 write_post_lua "$tmp/post.lua"
+BODY=$BODY_SIZED write_post_lua "$tmp/post.sign_s3_sized.lua"
 
 
 wait_quiet
@@ -265,15 +279,17 @@ child_ticks() {   # sets _ct: CPU of this shell's waited-for children, in ticks
 }
 HZ=$(getconf CLK_TCK)
 declare -A GROUP=([static]="" [fcgi_null]=$fcgi_null_pid [libfcgi_null]=$libfcgi_null_pid [sign_s3]=$sign_s3_pid [sign_s3_keep]=$sign_s3_pid
+	[sign_s3_sized]=$sign_s3_pid
 	[node1]=${node1_pid:-} [node2]=${node2_pid:-} [node2_direct]=${node2_pid:-})
 
 run_wrk() {   # run_wrk BACKEND CONNS SECONDS -> RESULT line with CPU figures
 	local url="http://127.0.0.1:${PORT[$1]}/api/sign_s3" t=$THREADS g=${GROUP[$1]}
-	local b0 n0 c0 w0 i0 b1 n1 c1 w1 i1 _ct out=$tmp/wrk.$1.$2
+	local b0 n0 c0 w0 i0 b1 n1 c1 w1 i1 _ct out=$tmp/wrk.$1.$2 lua=$tmp/post.lua
+	[ -f "$tmp/post.$1.lua" ] && lua=$tmp/post.$1.lua
 	[ "$2" -lt "$t" ] && t=$2
 	c0=0; [ -n "$g" ] && c0=$(group_ticks "$g")
 	n0=$(group_ticks "$nginx_pid"); child_ticks; w0=$_ct; b0=$(busy_ticks); i0=$(irq_ticks)
-	timeout $(( $3 + 30 )) wrk -t"$t" -c"$2" -d"$3"s --timeout 10s --latency -s "$tmp/post.lua" "$url" \
+	timeout $(( $3 + 30 )) wrk -t"$t" -c"$2" -d"$3"s --timeout 10s --latency -s "$lua" "$url" \
 		>"$out" 2>&1 || die "wrk failed for $1 at $2: $(tail -3 "$out")"
 	b1=$(busy_ticks); i1=$(irq_ticks); child_ticks; w1=$_ct; n1=$(group_ticks "$nginx_pid")
 	c1=0; [ -n "$g" ] && c1=$(group_ticks "$g")
@@ -394,6 +410,7 @@ for c in $CONNS; do
 	emit "ratio_sign_s3_vs_fcgi_null_c$c" "$(ratio sign_s3 fcgi_null "$c")"
 	emit "ratio_fcgi_null_vs_static_c$c" "$(ratio fcgi_null static "$c")"
 	emit "ratio_sign_s3_vs_libfcgi_null_c$c" "$(ratio sign_s3 libfcgi_null "$c")"
+	emit "ratio_sign_s3_sized_vs_sign_s3_c$c" "$(ratio sign_s3_sized sign_s3 "$c")"
 	emit "ratio_fcgi_null_vs_libfcgi_null_c$c" "$(ratio fcgi_null libfcgi_null "$c")"
 	if [ "$NODE" = 1 ]; then
 		emit "ratio_sign_s3_vs_node1_c$c" "$(ratio sign_s3 node1 "$c")"
@@ -416,6 +433,10 @@ for c in $CONNS; do
 		goal "node_c$c" "$(ge "$r" 10)" "sign_s3 at $c connections is ${r}x the 2-process Node peer (goal >= 10)"
 	fi
 done
+for c in $CONNS; do
+	r=$(val "ratio_sign_s3_sized_vs_sign_s3_c$c")
+	goal "sized_c$c" "$(ge "$r" 0.95)" "signing with file_size and file_md5 at $c connections is $r of signing without (goal >= 0.95)"
+done
 c0=${CONNS%% *}
 p99=$(val "http_sign_s3_c${c0}_p99_ms")
 goal "p99_c$c0" "$(lt "$p99" 5)" "sign_s3 p99 at $c0 connections is $p99 ms (goal < 5)"
@@ -423,11 +444,11 @@ goal rss "$(lt "$max_rss" 8192)" "sign_s3 worker RSS is $max_rss kB (goal < 8192
 
 # ---- table -----------------------------------------------------------------
 echo
-printf '%-13s %6s %9s %8s %8s %11s %11s %8s\n' backend conns req/s p50_ms p99_ms \
+printf '%-14s %6s %9s %8s %8s %11s %11s %8s\n' backend conns req/s p50_ms p99_ms \
 	app_us/req nginx_us/req other%
 for c in $CONNS; do
 	for b in "${backends[@]}"; do
-		printf '%-13s %6s %9s %8s %8s %11s %11s %8s\n' "$b" "$c" "$(val "http_${b}_c${c}_rps")" \
+		printf '%-14s %6s %9s %8s %8s %11s %11s %8s\n' "$b" "$c" "$(val "http_${b}_c${c}_rps")" \
 			"$(val "http_${b}_c${c}_p50_ms")" "$(val "http_${b}_c${c}_p99_ms")" \
 			"$(val "http_${b}_c${c}_backend_cpu_us_per_req")" \
 			"$(val "http_${b}_c${c}_nginx_cpu_us_per_req")" "$(val "http_${b}_c${c}_other_cpu_pct")"
@@ -444,6 +465,9 @@ for c in $CONNS; do
 		"$(val "ratio_sign_s3_vs_node1_c$c")" "$(val "ratio_sign_s3_vs_node2_c$c")" \
 		"$(val "ratio_sign_s3_vs_node_best_c$c")"
 	echo
+done
+for c in $CONNS; do
+	echo "c=$c  sign_s3 with file_size + file_md5 / without: $(val "ratio_sign_s3_sized_vs_sign_s3_c$c") (goal >= 0.95)"
 done
 echo "sign_s3 p99 at $c0 connections: $p99 ms (goal < 5); worker VmRSS max: $max_rss kB (goal < 8192)"
 finish_goals
