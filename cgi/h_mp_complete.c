@@ -11,8 +11,14 @@
  * With S3_MAX_FILE_SIZE set, the parts are listed first (ListParts, every
  * page) and the sizes of the named ones summed: over the limit the upload
  * is aborted and the answer is 413, so the object never exists. A 200
- * with an <Error> body from S3 is an error (s3client.h). */
+ * with an <Error> body from S3 is an error (s3client.h). The joined
+ * object is then checked as verify checks it (verify.h): a refusal is a
+ * 415 (the object deleted with S3_DELETE_REJECTED=1); a pass adds size,
+ * etag, file_type, detected_type and url to the answer. The application
+ * is not notified here: the page calls verify for that (one notification
+ * per file). */
 #include "multipart.h"
+#include "verify.h"
 #include "sbuf.h"
 #include "uri.h"
 
@@ -177,6 +183,7 @@ void h_mp_complete(struct s3_app *app, const struct s3_req_in *in,
 	struct s3_creds c;
 	struct s3_client cl;
 	struct s3_call_error err;
+	struct s3_verified ver;
 	unsigned expires;
 	cJSON *root = NULL;
 	size_t n;
@@ -193,10 +200,13 @@ void h_mp_complete(struct s3_app *app, const struct s3_req_in *in,
 		mp_s3_error(out, "complete", &err);
 		goto done;
 	}
+	if (s3_verify_object(app, &cl, &c, now, v.v[0].s, v.v[0].len, &ver, out))
+		goto done;
 	if (location(app, v.v[0].s, v.v[0].len, loc, url, sizeof url) ||
 	    !(root = cJSON_CreateObject()) || !cJSON_AddStringToObject(root, "location", url) ||
 	    !cJSON_AddStringToObject(root, "key", v.v[0].s) ||
-	    !cJSON_AddStringToObject(root, "bucket", app->cfg.bucket)) {
+	    !cJSON_AddStringToObject(root, "bucket", app->cfg.bucket) ||
+	    s3_verified_json(app, v.v[0].s, v.v[0].len, &ver, root)) {
 		s3_response_error(out, 500, S3_MSG_INTERNAL);
 		goto done;
 	}

@@ -21,7 +21,9 @@ static void h_sts(struct s3_app *app, const struct s3_req_in *in, const struct s
 
 static const struct s3_route routes[] = {
 	{ "/sign_s3",                   S3_M_GET | S3_M_POST, h_sign_s3,       0, 0 },
+	{ "/sign_s3/verify",            S3_M_POST,            h_verify,        1, 0 },
 	{ "/s3/params",                 S3_M_GET,             h_params,        0, 0 },
+	{ "/s3/verify",                 S3_M_POST,            h_verify,        1, 0 },
 	{ "/s3/multipart",              S3_M_POST,            h_mp_create,     1, 0 },
 	{ "/s3/multipart/:id/batch",    S3_M_GET,             h_mp_sign_batch, 1, 0 },
 	{ "/s3/multipart/:id/complete", S3_M_POST,            h_mp_complete,   1,

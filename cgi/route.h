@@ -17,7 +17,9 @@
  *
  *  pattern                        methods    handler (file)
  *  /sign_s3                       GET POST   s3_handle (handler.c)
+ *  /sign_s3/verify                POST       h_verify (h_verify.c; verify.h)
  *  /s3/params                     GET        h_params (h_params.c)
+ *  /s3/verify                     POST       h_verify (h_verify.c; verify.h)
  *  /s3/multipart                  POST       h_mp_create (h_mp_create.c)
  *  /s3/multipart/:id/batch        GET        h_mp_sign_batch (h_mp_sign_batch.c)
  *  /s3/multipart/:id/complete     POST       h_mp_complete (h_mp_complete.c)
@@ -26,7 +28,9 @@
  *  /s3/multipart/:id              DELETE     h_mp_abort (h_mp_abort.c)
  *  /s3/sts                        GET        404: sign_s3 never hands out
  *                                            credentials (README)
- * The multipart routes call S3; with S3_MULTIPART=0 they answer 404. */
+ * The multipart and verify routes call S3 (and verify the application,
+ * S3_NOTIFY_URL); with S3_MULTIPART=0 they answer 404, and the sandbox
+ * keeps no INET sockets. */
 #ifndef SIGN_S3_ROUTE_H
 #define SIGN_S3_ROUTE_H
 
@@ -97,5 +101,7 @@ void h_mp_complete(struct s3_app *app, const struct s3_req_in *in,
                    const struct s3_route_args *a, time_t now, struct s3_response *out);
 void h_mp_abort(struct s3_app *app, const struct s3_req_in *in, const struct s3_route_args *a,
                 time_t now, struct s3_response *out);
+void h_verify(struct s3_app *app, const struct s3_req_in *in, const struct s3_route_args *a,
+              time_t now, struct s3_response *out);
 
 #endif

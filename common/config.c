@@ -482,6 +482,47 @@ int s3_list_has(const char *list, size_t len, const char *name, size_t n)
 	return 0;
 }
 
+/* S3_NOTIFY_URL (verify's notification, common/notify.h): an http(s)
+ * URL as the one parser reads it, query allowed, no fragment. */
+static const char *v_notify_url(const char *v, struct cfg_res *r)
+{
+	struct s3_url u;
+	const char *why;
+
+	if ((why = s3_url_parse(v, strlen(v), &u)))
+		return why;
+	r->str = v, r->len = strlen(v);
+	return NULL;
+}
+
+/* S3_NOTIFY_SECRET: the HMAC key, 16..S3_CONFIG_MAX_NOTIFY_SECRET bytes
+ * of printable ASCII (never echoed). */
+static const char *v_notify_secret(const char *v, struct cfg_res *r)
+{
+	size_t n = strlen(v);
+
+	if (n < 16 || n > S3_CONFIG_MAX_NOTIFY_SECRET) {
+		snprintf(r->msg, sizeof r->msg, "expected 16..%d bytes of printable ASCII",
+		         S3_CONFIG_MAX_NOTIFY_SECRET);
+		return r->msg;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x21 || (unsigned char)v[i] > 0x7e)
+			return "expected printable ASCII without spaces";
+	r->str = v, r->len = n;
+	return NULL;
+}
+
+static const char *v_notify_timeout(const char *v, struct cfg_res *r)
+{
+	if (!parse_uint(v, 100, S3_CONFIG_MAX_NOTIFY_TIMEOUT, &r->num)) {
+		snprintf(r->msg, sizeof r->msg, "expected 100..%d (milliseconds)",
+		         S3_CONFIG_MAX_NOTIFY_TIMEOUT);
+		return r->msg;
+	}
+	return NULL;
+}
+
 static const struct cfg_var vars[] = {
 	{ { "S3_BUCKET" }, v_bucket, K_STR, OFF(bucket), NULL, F_REQUIRED },
 	{ { "S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION" }, v_region, K_STR,
@@ -521,6 +562,12 @@ static const struct cfg_var vars[] = {
 	{ { "S3_METADATA_FIELDS" }, v_meta_fields, K_STR, OFF(metadata_fields), NULL,
 	  F_EMPTY_NONE },
 	{ { "S3_SIMPLE_UPLOAD" }, v_simple, K_INT, OFF(simple_upload), "put", 0 },
+	{ { "S3_DELETE_REJECTED" }, v_bool, K_INT, OFF(delete_rejected), "1", 0 },
+	{ { "S3_NOTIFY_URL" }, v_notify_url, K_STR, OFF(notify_url), NULL, F_EMPTY_NONE },
+	{ { "S3_NOTIFY_SECRET" }, v_notify_secret, K_STR, OFF(notify_secret), NULL,
+	  F_EMPTY_NONE },
+	{ { "S3_NOTIFY_TIMEOUT" }, v_notify_timeout, K_UNSIGNED, OFF(notify_timeout_ms),
+	  "2000", 0 },
 };
 
 #define NVARS (sizeof(vars) / sizeof(vars[0]))
@@ -688,6 +735,20 @@ static enum s3_err check_user_prefix(const struct s3_config *cfg, char *err,
 	return S3_OK;
 }
 
+/* S3_NOTIFY_URL and S3_NOTIFY_SECRET: both or neither. */
+static enum s3_err check_notify(const struct s3_config *cfg, char *err, size_t cap)
+{
+	if (cfg->notify_url && !cfg->notify_secret) {
+		s3_msgf(err, cap, "S3_NOTIFY_SECRET: required with S3_NOTIFY_URL");
+		return S3_ERR_CONFIG;
+	}
+	if (cfg->notify_secret && !cfg->notify_url) {
+		s3_msgf(err, cap, "S3_NOTIFY_SECRET: set without S3_NOTIFY_URL");
+		return S3_ERR_CONFIG;
+	}
+	return S3_OK;
+}
+
 const char *s3_config_getenv(void *ctx, const char *name)
 {
 	(void)ctx;
@@ -730,6 +791,9 @@ enum s3_err s3_config_load(struct s3_config *cfg, s3_lookup_fn get, void *ctx,
 	rc = check_sizes(cfg, errmsg, errcap);
 	if (rc)
 		goto fail;
+	rc = check_notify(cfg, errmsg, errcap);
+	if (rc)
+		goto fail;
 	cfg->endpoint_https = !cfg->endpoint || strncmp(cfg->endpoint, "https:", 6) == 0;
 fail:
 	cfg_file_free(&file);   /* it may hold secrets */
@@ -762,6 +826,8 @@ void s3_config_free(struct s3_config *cfg)
 	free_secret(cfg->access_key);
 	free_secret(cfg->secret_key);
 	free_secret(cfg->session_token);
+	free(cfg->notify_url);
+	free_secret(cfg->notify_secret);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -44,6 +44,11 @@
  *  S3_REQUIRE_MD5          0            1: a single PUT needs file_md5 (400)
  *  S3_METADATA_FIELDS      none         comma list of metadata names kept as x-amz-meta-*
  *  S3_SIMPLE_UPLOAD        put          /s3/params answers a presigned put, or a post form
+ *  S3_DELETE_REJECTED      1            verify (cgi/verify.h) deletes an object it rejects
+ *  S3_NOTIFY_URL           -            http(s) URL verify POSTs a passed object to
+ *                                       (common/notify.h); needs S3_NOTIFY_SECRET
+ *  S3_NOTIFY_SECRET        -            its HMAC-SHA256 key, 16..1024 bytes (a secret)
+ *  S3_NOTIFY_TIMEOUT       2000         the notification's limit, 100..3000 ms
  * ({user} without S3_REQUIRE_USER=1 is refused, naming S3_KEY_PREFIX.)
  */
 #ifndef SIGN_S3_CONFIG_H
@@ -67,6 +72,8 @@
 #define S3_CONFIG_MAX_FILE_SIZE_MAX 5497558138880ULL   /* 5 TiB, S3's largest object */
 #define S3_META_FIELDS_MAX      32      /* names in S3_METADATA_FIELDS */
 #define S3_META_NAME_MAX        64      /* bytes of one */
+#define S3_CONFIG_MAX_NOTIFY_SECRET 1024  /* S3_NOTIFY_SECRET bytes */
+#define S3_CONFIG_MAX_NOTIFY_TIMEOUT 3000 /* ms: S3_HTTP_TIMEOUT_MS, http.h */
 
 /* S3_SIMPLE_UPLOAD: what /s3/params answers. */
 enum { S3_SIMPLE_PUT = 0, S3_SIMPLE_POST = 1 };
@@ -105,6 +112,10 @@ struct s3_config {
 	int require_md5;       /* S3_REQUIRE_MD5 */
 	char *metadata_fields; /* S3_METADATA_FIELDS normalized ("a,b"); NULL: none */
 	int simple_upload;     /* S3_SIMPLE_UPLOAD: S3_SIMPLE_PUT or _POST */
+	int delete_rejected;   /* S3_DELETE_REJECTED */
+	char *notify_url;      /* S3_NOTIFY_URL; NULL: none */
+	char *notify_secret;   /* S3_NOTIFY_SECRET (a secret: wiped on free) */
+	unsigned notify_timeout_ms;   /* S3_NOTIFY_TIMEOUT */
 	/* static credentials; NULL when not configured (secrets: wiped on free) */
 	char *access_key;
 	char *secret_key;

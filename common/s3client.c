@@ -4,6 +4,7 @@
  * read the answer; each call only says its method, query, headers, body
  * and how to read a success. */
 #include "s3client.h"
+#include "s3client_int.h"
 #include "syntax.h"
 #include "utf8.h"
 
@@ -30,22 +31,6 @@ _Static_assert(3 + S3_CLIENT_MAX_META <= SIGV4_MAX_HEADERS, "headers fit the sig
 
 #define MAX_QUERY 4     /* query parameters of one call */
 
-/* One call, as the operations describe it. */
-struct call {
-	const char *op;                       /* "CreateMultipartUpload", ... (why) */
-	const char *method;
-	const char *key;
-	size_t key_len;
-	const struct sigv4_param *params;
-	size_t nparams;
-	const struct sigv4_header *headers;  /* signed and sent */
-	size_t nheaders;
-	const char *body;
-	size_t body_len;
-	size_t max_body;                      /* 0: the HTTP client's default */
-	int error_on_200;                     /* a 200 may carry an <Error> */
-	int gone_ok_on_retry;                 /* NoSuchUpload after a transport failure: done */
-};
 
 /* ---- errors ----------------------------------------------------------- */
 
@@ -150,7 +135,7 @@ enum outcome { DONE, RETRY, FAIL };
 
 /* Reads an answer that is not a success (or a 200 <Error>) into err;
  * RETRY when it is one to try again. */
-static enum outcome s3_error(const struct call *k, const struct s3_http_response *rs,
+static enum outcome s3_error(const struct s3c_call *k, const struct s3_http_response *rs,
                              struct s3_call_error *err)
 {
 	struct s3xml_error xe;
@@ -169,13 +154,12 @@ static enum outcome s3_error(const struct call *k, const struct s3_http_response
 	return FAIL;
 }
 
-/* Sends k (signed once: one signing time for every attempt) and leaves a
- * success answer in rs (free it); else err is filled. */
-static enum s3_err perform(const struct s3_client *cl, const struct s3_creds *c, time_t now,
-                           const struct call *k, struct s3_http_response *rs,
-                           struct s3_call_error *err)
+/* s3client_int.h */
+enum s3_err s3c_perform(const struct s3_client *cl, const struct s3_creds *c, time_t now,
+                        const struct s3c_call *k, struct s3_http_response *rs,
+                        struct s3_call_error *err)
 {
-	static const char *const want[] = { "x-amz-request-id" };
+	const char *want[1 + S3C_MAX_WANT] = { "x-amz-request-id" };
 	char query[SIGV4_URL_MAX], hash[65], msg[S3_HTTP_WHY_MAX];
 	char *url = NULL;
 	size_t ucap;
@@ -194,6 +178,10 @@ static enum s3_err perform(const struct s3_client *cl, const struct s3_creds *c,
 	memset(rs, 0, sizeof *rs);
 	if (!c)
 		return local_err(err, k->op, S3_ERR_NOCREDS, "credentials");
+	if (k->nwant > S3C_MAX_WANT)
+		return local_err(err, k->op, S3_ERR_INVAL, "response headers");
+	for (size_t i = 0; i < k->nwant; i++)
+		want[1 + i] = k->want[i];
 	if ((e = s3_object_location(&cl->target, k->key, k->key_len, &loc)))
 		return local_err(err, k->op, e, "bucket or key");
 	sbuf_init(&q, query, sizeof query);
@@ -238,7 +226,7 @@ static enum s3_err perform(const struct s3_client *cl, const struct s3_creds *c,
 	rq = (struct s3_http_request){
 		.method = k->method, .url = url, .headers = h, .nheaders = nh,
 		.timeout_ms = (long)cl->timeout_ms, .body = k->body, .body_len = k->body_len,
-		.want_headers = want, .nwant = 1, .max_body = k->max_body,
+		.want_headers = want, .nwant = 1 + k->nwant, .max_body = k->max_body,
 	};
 
 	e = S3_ERR_IO;
@@ -322,7 +310,7 @@ enum s3_err s3_client_create(const struct s3_client *cl, const struct s3_creds *
 	struct sigv4_header hd[3 + S3_CLIENT_MAX_META];
 	struct s3_call_error local;
 	struct s3_http_response rs;
-	struct call k;
+	struct s3c_call k;
 	size_t nh = 0;
 	enum s3_err e;
 
@@ -344,11 +332,11 @@ enum s3_err s3_client_create(const struct s3_client *cl, const struct s3_creds *
 			return local_err(err, op, S3_ERR_INVAL, "metadata header");
 		hd[nh++] = (struct sigv4_header){ in->meta[i].name, in->meta[i].value };
 	}
-	k = (struct call){
+	k = (struct s3c_call){
 		.op = op, .method = "POST", .key = in->key, .key_len = in->key_len,
 		.params = p, .nparams = 1, .headers = hd, .nheaders = nh,
 	};
-	if ((e = perform(cl, c, now, &k, &rs, err)))
+	if ((e = s3c_perform(cl, c, now, &k, &rs, err)))
 		return e;
 	e = s3xml_initiate(rs.body, rs.len, upload_id, cap);
 	if (e == S3_OK && !upload_id_ok(upload_id))
@@ -406,7 +394,7 @@ enum s3_err s3_client_list_parts(const struct s3_client *cl, const struct s3_cre
 		struct s3_http_response rs;
 		unsigned next;
 		int truncated;
-		struct call k = {
+		struct s3c_call k = {
 			.op = op, .method = "GET", .key = key, .key_len = key_len,
 			.params = p, .nparams = at ? 3 : 2, .max_body = S3XML_MAX_BODY,
 		};
@@ -414,7 +402,7 @@ enum s3_err s3_client_list_parts(const struct s3_client *cl, const struct s3_cre
 		snprintf(marker, sizeof marker, "%u", at);
 		snprintf(maxp, sizeof maxp, "%u", cl->page_parts && cl->page_parts < S3_CLIENT_PAGE_PARTS ?
 		         cl->page_parts : S3_CLIENT_PAGE_PARTS);
-		if ((e = perform(cl, c, now, &k, &rs, err)))
+		if ((e = s3c_perform(cl, c, now, &k, &rs, err)))
 			break;
 		e = s3xml_list_parts(rs.body, rs.len, &page);
 		s3_http_response_free(&rs);
@@ -490,7 +478,7 @@ enum s3_err s3_client_complete(const struct s3_client *cl, const struct s3_creds
 	struct sigv4_header hd[] = { { "Content-Type", "application/xml" } };
 	struct s3_call_error local;
 	struct s3_http_response rs;
-	struct call k;
+	struct s3c_call k;
 	struct sbuf b;
 	size_t cap;
 	char *xml;
@@ -534,12 +522,12 @@ enum s3_err s3_client_complete(const struct s3_client *cl, const struct s3_creds
 		free(xml);
 		return local_err(err, op, S3_ERR_TOOLONG, "body");
 	}
-	k = (struct call){
+	k = (struct s3c_call){
 		.op = op, .method = "POST", .key = key, .key_len = key_len,
 		.params = p, .nparams = 1, .headers = hd, .nheaders = 1,
 		.body = b.p, .body_len = b.len, .error_on_200 = 1,
 	};
-	e = perform(cl, c, now, &k, &rs, err);
+	e = s3c_perform(cl, c, now, &k, &rs, err);
 	free(xml);
 	if (e)
 		return e;
@@ -558,7 +546,7 @@ enum s3_err s3_client_abort(const struct s3_client *cl, const struct s3_creds *c
 	struct sigv4_param p[] = { { "uploadId", upload_id } };
 	struct s3_call_error local;
 	struct s3_http_response rs;
-	struct call k;
+	struct s3c_call k;
 	enum s3_err e;
 
 	if (!err)
@@ -566,11 +554,11 @@ enum s3_err s3_client_abort(const struct s3_client *cl, const struct s3_creds *c
 	clear_err(err);
 	if (!cl || !upload_id_ok(upload_id))
 		return local_err(err, op, S3_ERR_INVAL, "upload id");
-	k = (struct call){
+	k = (struct s3c_call){
 		.op = op, .method = "DELETE", .key = key, .key_len = key_len,
 		.params = p, .nparams = 1, .gone_ok_on_retry = 1,
 	};
-	if ((e = perform(cl, c, now, &k, &rs, err)))
+	if ((e = s3c_perform(cl, c, now, &k, &rs, err)))
 		return e;
 	s3_http_response_free(&rs);
 	return S3_OK;

@@ -135,4 +135,41 @@ enum s3_err s3_client_abort(const struct s3_client *cl, const struct s3_creds *c
  * value sigv4_query signs) of visible ASCII. */
 #define S3_CLIENT_MAX_UPLOAD_ID SIGV4_MAX_PARAM
 
+/* ---- objects (s3client_obj.c): what verify (cgi/verify.h) reads and
+ * deletes. Same signing, retries and errors as above. */
+
+#define S3_CLIENT_MAX_TYPE 255             /* bytes of a Content-Type kept */
+#define S3_CLIENT_MAX_DISPOSITION 255      /* bytes of a Content-Disposition kept */
+
+struct s3_object_head {
+	unsigned long long size;                        /* Content-Length */
+	char etag[S3XML_MAX_ETAG + 1];                  /* as S3 wrote it, quotes included */
+	char content_type[S3_CLIENT_MAX_TYPE + 1];      /* "" when none */
+	char content_disposition[S3_CLIENT_MAX_DISPOSITION + 1];  /* "" when none */
+};
+
+/* HeadObject (HEAD KEY): the object's size, ETag, Content-Type and
+ * Content-Disposition. A HEAD answer has no body, so a 404 is reported as
+ * S3_ERR_REMOTE with code "NoSuchKey" and err->status 404; a 2xx without a
+ * valid Content-Length is S3_ERR_PARSE (502); a header too long for its
+ * field is S3_ERR_TOOLONG (502). */
+enum s3_err s3_client_head(const struct s3_client *cl, const struct s3_creds *c, time_t now,
+                           const char *key, size_t key_len, struct s3_object_head *out,
+                           struct s3_call_error *err);
+
+/* GetObject of the first cap bytes (GET KEY, Range: bytes=0-(cap-1),
+ * signed), cap 1..S3_CLIENT_MAX_RANGE: the bytes into buf, their count
+ * in *len. 206, or a 200 whose whole body fits (a store that ignores
+ * Range, a small object); a body over cap is S3_ERR_TOOLONG (502), never
+ * truncated. A 416 (an empty object) is success with *len 0. */
+#define S3_CLIENT_MAX_RANGE 4096
+enum s3_err s3_client_get_range(const struct s3_client *cl, const struct s3_creds *c,
+                                time_t now, const char *key, size_t key_len, void *buf,
+                                size_t cap, size_t *len, struct s3_call_error *err);
+
+/* DeleteObject (DELETE KEY): any 2xx is success (S3 answers 204 for a key
+ * that is not there too). */
+enum s3_err s3_client_delete(const struct s3_client *cl, const struct s3_creds *c, time_t now,
+                             const char *key, size_t key_len, struct s3_call_error *err);
+
 #endif

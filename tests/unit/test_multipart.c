@@ -26,11 +26,14 @@ static enum s3_err pinned_uuid(char out[37])
 	return S3_OK;
 }
 
-/* The script: answers in order (status 0: a transport failure); what was sent. */
-struct answer { long status; const char *body; };
+/* The script: answers in order (status 0: a transport failure); what was
+ * sent. An answer with a type is an object: a HEAD answers its
+ * Content-Length (the body's length) and Content-Type, a GET its bytes. */
+struct answer { long status; const char *body; const char *type; };
 static const struct answer *script;
 static size_t nscript, sent;
 static char last_method[8], last_url[4096], last_body[8192], last_headers[4096];
+static char methods[256];   /* "POST HEAD GET " */
 
 static enum s3_err fake_http(void *ctx, const struct s3_http_request *rq,
                              struct s3_http_response *rs, char *why, size_t whycap)
@@ -41,8 +44,10 @@ static enum s3_err fake_http(void *ctx, const struct s3_http_request *rq,
 	memset(rs, 0, sizeof *rs);
 	snprintf(last_method, sizeof last_method, "%s", rq->method);
 	snprintf(last_url, sizeof last_url, "%s", rq->url);
-	snprintf(last_body, sizeof last_body, "%.*s", (int)rq->body_len,
-	         rq->body ? rq->body : "");
+	if (rq->body_len || !strcmp(rq->method, "POST"))
+		snprintf(last_body, sizeof last_body, "%.*s", (int)rq->body_len,
+		         rq->body ? rq->body : "");
+	snprintf(methods + strlen(methods), sizeof methods - strlen(methods), "%s ", rq->method);
 	last_headers[0] = '\0';
 	for (size_t i = 0; i < rq->nheaders; i++) {
 		size_t n = strlen(last_headers);
@@ -57,6 +62,20 @@ static enum s3_err fake_http(void *ctx, const struct s3_http_request *rq,
 		return S3_ERR_IO;
 	}
 	rs->status = a->status;
+	if (a->type && !strcmp(rq->method, "HEAD")) {
+		char n[24];
+
+		snprintf(n, sizeof n, "%zu", strlen(a->body));
+		for (size_t i = 0; i < rq->nwant; i++)
+			if (!strcmp(rq->want_headers[i], "content-length"))
+				rs->header_values[i] = strdup(n);
+			else if (!strcmp(rq->want_headers[i], "content-type"))
+				rs->header_values[i] = strdup(a->type);
+			else if (!strcmp(rq->want_headers[i], "etag"))
+				rs->header_values[i] = strdup("\"3858f62230ac3c915f300c664312c11f-2\"");
+		rs->body = calloc(1, 1);
+		return S3_OK;
+	}
 	rs->len = strlen(a->body);
 	rs->body = malloc(rs->len + 1);
 	memcpy(rs->body, a->body, rs->len + 1);
@@ -106,7 +125,7 @@ static void run(const struct kv *conf, const char *method, const char *path, con
 	script = sc;
 	nscript = n;
 	sent = 0;
-	last_url[0] = last_method[0] = '\0';
+	last_url[0] = last_method[0] = methods[0] = '\0';
 	s3_response_init(r);
 	if (s3_app_init(&app, env_get, NULL, 0, err, sizeof err) != S3_OK) {
 		diag("init: %s", err);
@@ -165,6 +184,9 @@ static const char parts_body[] =
 	"{\"PartNumber\":2,\"ETag\":\"\\\"0c78aef83f66abc1fa1e8477f296d394\\\"\"}]}";
 
 #define Q "key=" KEY
+#define PDF "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"
+#define HTML "<!DOCTYPE html>\n<html><head><title>x</title></head><body>" \
+	"<script>alert(1)</script></body></html>\n"
 
 int main(void)
 {
@@ -173,7 +195,7 @@ int main(void)
 
 	/* ---- create */
 	{
-		static const struct answer sc[] = { { 200, initiate } };
+		static const struct answer sc[] = { { 200, initiate, NULL } };
 
 		run(base, "POST", "/api/s3/multipart", NULL,
 		    "{\"filename\":\"Big.bin\",\"type\":\"application/pdf\","
@@ -193,7 +215,7 @@ int main(void)
 		s3_response_free(&r);
 	}
 	{
-		static const struct answer sc[] = { { 200, initiate } };
+		static const struct answer sc[] = { { 200, initiate, NULL } };
 
 		run(base, "POST", "/api/s3/multipart", NULL,
 		    "{\"filename\":\"x.svg\",\"type\":\"image/svg+xml\"}", sc, 1, &r);
@@ -202,7 +224,7 @@ int main(void)
 		s3_response_free(&r);
 	}
 	{
-		static const struct answer sc[] = { { 403, denied } };
+		static const struct answer sc[] = { { 403, denied, NULL } };
 
 		run(base, "POST", "/api/s3/multipart", NULL, "{\"filename\":\"a.bin\"}", sc, 1, &r);
 		j = body_of(&r);
@@ -212,7 +234,7 @@ int main(void)
 		s3_response_free(&r);
 	}
 	{
-		static const struct answer sc[] = { { 0, "" } };
+		static const struct answer sc[] = { { 0, "", NULL } };
 
 		run(base, "POST", "/api/s3/multipart", NULL, "{\"filename\":\"a.bin\"}", sc, 1, &r);
 		ok(r.status == 502 && sent == 1 + S3_CLIENT_RETRIES && !strstr(r.body, "refused"),
@@ -224,8 +246,8 @@ int main(void)
 	}
 	{
 		static const struct answer sc[] = {
-			{ 503, "<Error><Code>SlowDown</Code><Message>Reduce</Message></Error>" },
-			{ 200, initiate },
+			{ 503, "<Error><Code>SlowDown</Code><Message>Reduce</Message></Error>", NULL },
+			{ 200, initiate, NULL },
 		};
 
 		run(base, "POST", "/api/s3/multipart", NULL, "{\"filename\":\"a.bin\"}", sc, 2, &r);
@@ -240,7 +262,7 @@ int main(void)
 
 	/* ---- list */
 	{
-		static const struct answer sc[] = { { 200, page1 }, { 200, page2 } };
+		static const struct answer sc[] = { { 200, page1, NULL }, { 200, page2, NULL } };
 
 		run(base, "GET", "/api/s3/multipart/" UID, Q, NULL, sc, 2, &r);
 		j = body_of(&r);
@@ -258,7 +280,7 @@ int main(void)
 	}
 	{
 		static const struct answer sc[] = {
-			{ 404, "<Error><Code>NoSuchUpload</Code><Message>gone</Message></Error>" },
+			{ 404, "<Error><Code>NoSuchUpload</Code><Message>gone</Message></Error>", NULL },
 		};
 
 		run(base, "GET", "/api/s3/multipart/" UID, Q, NULL, sc, 1, &r);
@@ -268,15 +290,22 @@ int main(void)
 
 	/* ---- complete */
 	{
-		static const struct answer sc[] = { { 200, done } };
+		static const struct answer sc[] = {
+			{ 200, done, NULL }, { 200, PDF, "application/pdf" }, { 206, PDF, NULL },
+		};
 
-		run(base, "POST", "/api/s3/multipart/" UID "/complete", Q, parts_body, sc, 1, &r);
+		run(base, "POST", "/api/s3/multipart/" UID "/complete", Q, parts_body, sc, 3, &r);
 		j = body_of(&r);
 		ok(r.status == 200 && !strcmp(str_of(j, "key"), KEY) &&
 		   !strcmp(str_of(j, "location"), "http://127.0.0.1:9/examplebucket/" KEY),
 		   "complete: 200 {location, key, bucket}");
-		ok(!strcmp(last_method, "POST") && strstr(last_url, "?uploadId=" UID) &&
-		   strstr(last_body, "<PartNumber>2</PartNumber>") &&
+		ok(!strcmp(str_of(j, "file_type"), "application/pdf") &&
+		   !strcmp(str_of(j, "detected_type"), "application/pdf") &&
+		   !strcmp(methods, "POST HEAD GET "),
+		   "complete: the joined object verified (HEAD, GET), its fields added (%s)", methods);
+		ok(strstr(last_url, "?uploadId=") == NULL && strstr(last_headers, "Range: bytes=0-4095"),
+		   "complete: ... the first 4 KiB read");
+		ok(strstr(last_body, "<PartNumber>2</PartNumber>") &&
 		   strstr(last_body, "0c78aef83f66abc1fa1e8477f296d394"),
 		   "complete: POST ?uploadId= with the parts' document");
 		cJSON_Delete(j);
@@ -284,7 +313,21 @@ int main(void)
 	}
 	{
 		static const struct answer sc[] = {
-			{ 200, "<Error><Code>InternalError</Code><Message>try again</Message></Error>" },
+			{ 200, done, NULL }, { 200, HTML, "image/png" }, { 206, HTML, NULL },
+			{ 204, "", NULL },
+		};
+
+		run(base, "POST", "/api/s3/multipart/" UID "/complete", Q, parts_body, sc, 4, &r);
+		ok(r.status == 415 && strstr(r.body, "text/html") && strstr(r.body, "image/png") &&
+		   strstr(r.body, "it was deleted"), "complete of HTML stored as image/png: 415 naming "
+		   "both, deleted (%d %s)", r.status, r.body);
+		ok(!strcmp(methods, "POST HEAD GET DELETE ") && !strstr(last_url, "?"),
+		   "complete: ... the object DELETEd (%s %s)", methods, last_url);
+		s3_response_free(&r);
+	}
+	{
+		static const struct answer sc[] = {
+			{ 200, "<Error><Code>InternalError</Code><Message>try again</Message></Error>", NULL },
 		};
 
 		run(base, "POST", "/api/s3/multipart/" UID "/complete", Q, parts_body, sc, 1, &r);
@@ -295,7 +338,7 @@ int main(void)
 	}
 	{
 		static const struct answer sc[] = {
-			{ 400, "<Error><Code>InvalidPart</Code><Message>no</Message></Error>" },
+			{ 400, "<Error><Code>InvalidPart</Code><Message>no</Message></Error>", NULL },
 		};
 
 		run(base, "POST", "/api/s3/multipart/" UID "/complete", Q, parts_body, sc, 1, &r);
@@ -304,7 +347,7 @@ int main(void)
 		s3_response_free(&r);
 	}
 	{
-		static const struct answer sc[] = { { 200, page1 }, { 200, page2 }, { 204, "" } };
+		static const struct answer sc[] = { { 200, page1, NULL }, { 200, page2, NULL }, { 204, "", NULL } };
 
 		run(limited, "POST", "/api/s3/multipart/" UID "/complete", Q, parts_body, sc, 3, &r);
 		ok(r.status == 413 && sent == 3 && !strcmp(last_method, "DELETE"),
@@ -313,12 +356,15 @@ int main(void)
 		s3_response_free(&r);
 	}
 	{
-		static const struct answer sc[] = { { 200, page1 }, { 200, page2 }, { 200, done } };
+		static const struct answer sc[] = {
+			{ 200, page1, NULL }, { 200, page2, NULL }, { 200, done, NULL },
+			{ 200, PDF, "application/pdf" }, { 206, PDF, NULL },
+		};
 		static const char one[] =
 			"{\"parts\":[{\"PartNumber\":1,\"ETag\":\"b54357faf0632cce46e942fa68356b38\"}]}";
 
-		run(limited, "POST", "/api/s3/multipart/" UID "/complete", Q, one, sc, 3, &r);
-		ok(r.status == 200 && sent == 3, "complete naming only part 1 (5 MiB) of 11 MiB "
+		run(limited, "POST", "/api/s3/multipart/" UID "/complete", Q, one, sc, 5, &r);
+		ok(r.status == 200 && sent == 5, "complete naming only part 1 (5 MiB) of 11 MiB "
 		   "listed: under the limit, completed (%d)", r.status);
 		s3_response_free(&r);
 	}
@@ -350,7 +396,7 @@ int main(void)
 
 	/* ---- abort */
 	{
-		static const struct answer sc[] = { { 204, "" } };
+		static const struct answer sc[] = { { 204, "", NULL } };
 
 		run(base, "DELETE", "/api/s3/multipart/" UID, Q, NULL, sc, 1, &r);
 		ok(r.status == 200 && r.body_len == 2 && !memcmp(r.body, "{}", 2) &&

@@ -45,6 +45,18 @@ static const struct rcase cases[] = {
 	{ "PUT", "/api/s3/multipart/UP1", NULL, "GET, DELETE", NULL, NULL },
 	{ "POST", "/api/s3/multipart/UP1", NULL, "GET, DELETE", NULL, NULL },
 	{ "GET", "/api/s3/sts", "/s3/sts", NULL, NULL, NULL },
+	/* verify: the longer pattern, never caught by /sign_s3 (which matches
+	 * the last segment only) */
+	{ "POST", "/api/sign_s3/verify", "/sign_s3/verify", NULL, NULL, NULL },
+	{ "POST", "/sign_s3/verify", "/sign_s3/verify", NULL, NULL, NULL },
+	{ "GET", "/api/sign_s3/verify", NULL, "POST", NULL, NULL },
+	{ "POST", "/api/sign_s3/verify/", "/sign_s3/verify", NULL, NULL, NULL },
+	{ "POST", "/api/verify", NULL, NULL, NULL, NULL },
+	{ "POST", "/api/sign_s3/verify/x", NULL, NULL, NULL, NULL },
+	{ "POST", "/api/verify/sign_s3", "/sign_s3", NULL, NULL, NULL },
+	{ "POST", "/api/s3/verify", "/s3/verify", NULL, NULL, NULL },
+	{ "DELETE", "/api/s3/verify", NULL, "POST", NULL, NULL },
+	{ "POST", "/api/s3/multipart/verify", NULL, "GET, DELETE", NULL, NULL },
 	/* nothing matches: 404 (no Allow) */
 	{ "GET", "/api/s3/multipart/UP1/x17", NULL, NULL, NULL, NULL },
 	{ "GET", "/api/s3/multipart/UP1/17/more", NULL, NULL, NULL, NULL },
