@@ -97,7 +97,8 @@ else
 endif
 
 BENCH_BIN := $(BUILD)/bench/bench_presign $(BUILD)/bench/bench_handler \
-             $(BUILD)/bench/bench_parts $(BUILD)/bench/bench_s3client
+             $(BUILD)/bench/bench_parts $(BUILD)/bench/bench_s3client \
+             $(BUILD)/bench/bench_verify
 $(BUILD)/bench/%: bench/%.c $(CGI_LIB) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(CGI_LIB) $(LIB) $(LIBS)

@@ -3,7 +3,8 @@
 # one thread each, in the same run; then a whole request inside the
 # responder (bench/bench_handler.c: decode, sanitize, UUID, presign, JSON),
 # hot and with the caches flushed before each request; then a batch of 100
-# part URLs through the multipart route (bench/bench_parts.c), per part
+# part URLs through the multipart route (bench/bench_parts.c), per part;
+# verify's own work per call, S3 faked in-process (bench/bench_verify.c)
 # against the single presign above. Prints every figure and the ratios.
 #   bench/presign.sh [BENCH_PRESIGN [BENCH_HANDLER [BENCH_PARTS]]]
 set -euo pipefail
@@ -43,5 +44,15 @@ if [ -x "$parts_bin" ]; then
 	p=$(printf '%s\n' "$parts" | awk '$1 == "parts_per_sec" { print $2 }')
 	awk -v p="$p" -v a="$cached" 'BEGIN {
 		printf "ratio_per_part_vs_presign_alone %.2f\n", p / a
+	}'
+fi
+verify_bin=$(dirname "$bin")/bench_verify
+if [ -x "$verify_bin" ]; then
+	# POST /api/sign_s3/verify's own work (S3 faked in-process: no round trip)
+	verify=$("$verify_bin" "$secs")
+	echo "$verify"
+	v=$(printf '%s\n' "$verify" | awk '$1 == "verify_per_sec" { print $2 }')
+	awk -v v="$v" -v a="$cached" 'BEGIN {
+		printf "ratio_verify_vs_presign_alone %.3f\n", v / a
 	}'
 fi
