@@ -64,7 +64,8 @@
 
   var MIB = 1048576;
   var HEAD_BYTES = 4096;   /* sign_s3's limit for file_head, decoded */
-  var THRESHOLD = Number(form.getAttribute('data-multipart-threshold')) || 100 * MIB;
+  /* read for each file, so a page may change it */
+  function threshold() { return Number(form.getAttribute('data-multipart-threshold')) || 100 * MIB; }
   var PARALLEL = 4;        /* parts in flight at once (also signed per call) */
   var RETRIES = 3;         /* tries again of one failed part */
   var RETRY_DELAY = 500;   /* ms before the first, doubling */
@@ -427,7 +428,7 @@
       row.progress(total ? Math.round(loaded * 100 / total) : 100);
     }
     var done;
-    if (file.size > THRESHOLD) {
+    if (file.size > threshold()) {
       row.set('signing', 'Signing…');
       row.el.setAttribute('data-multipart', '1');
       done = uploadMultipart(file, progress, cancel.signal);
