@@ -26,7 +26,8 @@ PKGS=(
 )
 
 # npm packages, pinned by their lock files, when missing: playwright-core for the
-# browser tests (tests/browser/), Uppy's prebuilt bundles for www/uppy.html (www/)
+# browser tests (tests/browser/), Uppy's prebuilt bundles for www/uppy.html and
+# spark-md5 for www/index.html (www/)
 npm_dir() {  # npm_dir DIR MARKER WHAT
   local dir
   dir="$(cd "$(dirname "$0")/.." && pwd)/$1"
@@ -38,6 +39,7 @@ npm_dir() {  # npm_dir DIR MARKER WHAT
 browser_npm() {
   npm_dir tests/browser playwright-core/package.json "tests/browser.sh will skip"
   npm_dir www uppy6/dist/uppy.min.js "www/uppy.html will not find Uppy"
+  npm_dir www spark-md5/spark-md5.min.js "www/index.html will send no file_md5"
 }
 
 missing=()

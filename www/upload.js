@@ -1,16 +1,31 @@
 /* upload.js - direct-to-S3 uploads through sign_s3, no framework, no build step.
  *
  * For each chosen or dropped file up to the multipart threshold:
+ *   0. the MD5 of the whole file, read in 2 MiB slices (Blob.slice, never
+ *      the whole file in memory) into spark-md5 (window.SparkMD5, from npm,
+ *      served by the page's own site); the row says "Hashing (MD5)... N %"
  *   1. POST /api/sign_s3 {"file_name": file.name, "file_type": file.type,
- *      "file_head": base64 of the file's first 4096 bytes}; sign_s3 checks
- *      the declared type against what those bytes are (libmagic) and fills
- *      in the type when the browser does not know it
+ *      "file_head": base64 of the file's first 4096 bytes,
+ *      "file_size": file.size, "file_md5": base64 of the 16-byte MD5};
+ *      sign_s3 checks the declared type against what those bytes are
+ *      (libmagic), fills in the type when the browser does not know it, and
+ *      signs Content-Length (file_size) and Content-MD5 (file_md5), so S3
+ *      refuses any other bytes (403, or BadDigest)
  *   2. PUT the file to answer.signed_request with exactly answer.headers
- *      (each is part of the signature: the Content-Type, and for a type a
- *      browser would run, such as HTML or SVG, Content-Disposition:
- *      attachment) and no credentials
- *   3. show progress (XHR upload progress), then complete with a link to
- *      answer.url, or failed with the signer's or S3's error in words.
+ *      (each is part of the signature: the Content-Type, the Content-MD5,
+ *      and for a type a browser would run, such as HTML or SVG,
+ *      Content-Disposition: attachment) and no credentials; the browser
+ *      sets Content-Length itself (a script may not), which is why it is
+ *      signed but not in answer.headers
+ *   3. show progress (XHR upload progress)
+ *   4. POST /api/sign_s3/verify {"key": answer.key} (the form's
+ *      data-verify-url; no call without it): sign_s3 reads the first bytes
+ *      of what landed in S3 and answers {key, size, etag, file_type,
+ *      detected_type, url}, and the row says "verified: image/png"; or 415
+ *      when the content contradicts the type (sign_s3 then deletes the
+ *      object), and the row fails with its words
+ *   5. complete with a link to answer.url, or failed with the signer's or
+ *      S3's error in words.
  *
  * A larger file goes up in parts (S3 multipart upload) through sign_s3's
  * /api/s3/multipart routes (the same protocol as Uppy Companion's):
@@ -27,13 +42,15 @@
  *      -> {location, key, bucket}
  *   Cancel aborts the PUTs in flight and calls DELETE /api/s3/multipart/ID?key=K,
  *   which makes S3 drop the parts already sent.
+ *   5. POST /api/sign_s3/verify {"key"} as for a small file (no MD5 for
+ *      parts: the parts' own MD5s would be one more read of the file).
  * The threshold is the form's data-multipart-threshold (bytes; the demo's
  * index.html says 8 MiB), else 100 MiB (Uppy's default too); the routes are
  * under the form's data-api (default /api).
  *
- * Copy it into your application: signFile() and putFile() are the two
- * steps of a small file, uploadMultipart() the steps of a large one; the
- * rest is the page. */
+ * Copy it into your application: fileMd5(), signFile(), putFile() and
+ * verifyUpload() are the steps of a small file, uploadMultipart() the steps
+ * of a large one; the rest is the page. */
 (function () {
   'use strict';
 
@@ -43,15 +60,18 @@
   var list = document.getElementById('uploads');
   var signUrl = form.getAttribute('data-sign-url') || '/api/sign_s3';
   var api = form.getAttribute('data-api') || '/api';    /* the /s3/... routes */
+  var verifyUrl = form.getAttribute('data-verify-url');  /* none: no verify call */
 
   var MIB = 1048576;
   var HEAD_BYTES = 4096;   /* sign_s3's limit for file_head, decoded */
-  var THRESHOLD = Number(form.getAttribute('data-multipart-threshold')) || 100 * MIB;
+  /* read for each file, so a page may change it */
+  function threshold() { return Number(form.getAttribute('data-multipart-threshold')) || 100 * MIB; }
   var PARALLEL = 4;        /* parts in flight at once (also signed per call) */
   var RETRIES = 3;         /* tries again of one failed part */
   var RETRY_DELAY = 500;   /* ms before the first, doubling */
   var MIN_PART = 5 * MIB;  /* S3's smallest part (all but the last) */
   var MAX_PARTS = 1000;    /* what S3-compatible stores accept (AWS: 10,000) */
+  var MD5_SLICE = 2 * MIB; /* bytes read at a time for the MD5 */
 
   /* The first bytes of a Blob as an ArrayBuffer (Blob.arrayBuffer where it
    * exists, FileReader elsewhere). */
@@ -104,15 +124,41 @@
     return e;
   }
 
-  /* Step 1: ask sign_s3 for a presigned PUT. Resolves to its JSON answer;
+  /* Step 0: base64 of the MD5 of the whole file (what Content-MD5 carries),
+   * read MD5_SLICE bytes at a time, so only one slice is in memory at once.
+   * Resolves to null when spark-md5 is not on the page (the file then goes
+   * without file_md5). onProgress(bytes hashed, size); stops on signal. */
+  function fileMd5(file, onProgress, signal) {
+    if (typeof SparkMD5 === 'undefined' || !SparkMD5.ArrayBuffer) return Promise.resolve(null);
+    var spark = new SparkMD5.ArrayBuffer(), offset = 0;
+    function step() {
+      if (signal && signal.aborted) throw cancelled();
+      if (offset >= file.size) return btoa(spark.end(true));   /* end(true): the raw 16 bytes */
+      var end = Math.min(file.size, offset + MD5_SLICE);
+      return readBytes(file.slice(offset, end)).then(function (buffer) {
+        spark.append(buffer);
+        offset = end;
+        onProgress(offset, file.size);
+        return step();
+      }, function () {
+        throw new Error('Could not read the file');
+      });
+    }
+    return Promise.resolve().then(step);
+  }
+
+  /* Step 1: ask sign_s3 for a presigned PUT for exactly file.size bytes
+   * (and, with md5, exactly those bytes). Resolves to its JSON answer;
    * rejects with an Error whose message is the signer's message. */
-  function signFile(file) {
+  function signFile(file, md5) {
     return fileHead(file).then(function (head) {
+      var ask = { file_name: file.name, file_type: file.type || '', file_head: head,
+                  file_size: file.size };
+      if (md5) ask.file_md5 = md5;
       return fetch(signUrl, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ file_name: file.name, file_type: file.type || '',
-                               file_head: head }),
+        body: JSON.stringify(ask),
         credentials: 'same-origin'
       }).then(null, function () {
         throw new Error('Could not reach the signer at ' + signUrl);
@@ -176,6 +222,38 @@
     var headers = signed.headers || { 'Content-Type': signed.file_type };
     return send(signed.method || 'PUT', signed.signed_request, file, headers, onProgress, signal)
       .then(function () { return signed; });
+  }
+
+  /* Step 4: POST verifyUrl {key}. Resolves to sign_s3's answer {key, size,
+   * etag, file_type, detected_type, url}; a 415 (the content is not what its
+   * type says: sign_s3 has deleted the object) rejects with sign_s3's words
+   * and err.refused; any other refusal rejects as "not verified". */
+  function verifyUpload(key, signal) {
+    return fetch(verifyUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ key: key }),
+      credentials: 'same-origin',
+      signal: signal
+    }).then(function (res) {
+      return res.text().then(function (text) {
+        var body = null;
+        try { body = JSON.parse(text); } catch (e) { /* not JSON */ }
+        var msg = body && body.message ? body.message : 'HTTP ' + res.status;
+        if (res.status === 415) {
+          var e = new Error('sign_s3 refused what landed in S3, and removed it: ' + msg + ' (415)');
+          e.refused = true;
+          throw e;
+        }
+        if (!res.ok) throw new Error('Uploaded, but not verified: ' + msg + ' (' + res.status + ')');
+        if (!body || typeof body.detected_type !== 'string') {
+          throw new Error('Uploaded, but the verifier sent an unexpected answer');
+        }
+        return body;
+      });
+    }, function () {
+      throw signal && signal.aborted ? cancelled() : new Error('Uploaded, but could not reach the verifier at ' + verifyUrl);
+    });
   }
 
   /* ------------------------------------------------- multipart (large files) */
@@ -321,6 +399,7 @@
         if (s === 'complete' || s === 'failed' || s === 'cancelled') cancel.remove();
       },
       state: function () { return li.getAttribute('data-state'); },
+      text: function (t) { state.textContent = t; },
       onCancel: function (f) { cancel.addEventListener('click', f); },
       progress: function (p) { bar.value = p; },
       link: function (url, key) {
@@ -346,28 +425,48 @@
     row.onCancel(function () { cancel.abort(); });
     function progress(loaded, total) {
       if (row.state() === 'signing') row.set('uploading', 'Uploading…');
-      row.progress(Math.round(loaded * 100 / total));
+      row.progress(total ? Math.round(loaded * 100 / total) : 100);
     }
-    row.set('signing', 'Signing…');
     var done;
-    if (file.size > THRESHOLD) {
+    if (file.size > threshold()) {
+      row.set('signing', 'Signing…');
       row.el.setAttribute('data-multipart', '1');
       done = uploadMultipart(file, progress, cancel.signal);
     } else {
-      done = signFile(file).then(function (signed) {
+      row.set('hashing', 'Hashing (MD5)…');
+      done = fileMd5(file, function (hashed, size) {
+        var p = size ? Math.round(hashed * 100 / size) : 100;
+        row.progress(p);
+        row.text('Hashing (MD5)… ' + p + ' %');
+      }, cancel.signal).then(function (md5) {
+        if (md5) row.el.setAttribute('data-md5', md5);
+        row.progress(0);
+        row.set('signing', 'Signing…');
+        return signFile(file, md5);
+      }).then(function (signed) {
         row.set('uploading', 'Uploading…');
         return putFile(file, signed, progress, cancel.signal);
       });
     }
     return done.then(function (up) {
       row.progress(100);
-      row.set('complete', 'Upload complete.');
+      if (!verifyUrl) return up;
+      row.set('verifying', 'Uploaded; verifying what landed…');
+      return verifyUpload(up.key, cancel.signal).then(function (v) {
+        row.el.setAttribute('data-detected-type', v.detected_type);
+        up.verified = v;
+        return up;
+      });
+    }).then(function (up) {
+      row.set('complete', up.verified ? 'Upload complete, verified: ' + up.verified.detected_type + '.'
+        : 'Upload complete.');
       row.el.setAttribute('data-key', up.key);
       row.el.setAttribute('data-url', up.url);
       row.link(up.url, up.key);
     }, function (err) {
       if (err.cancelled) row.set('cancelled', 'Upload cancelled.');
       else row.set('failed', 'Upload failed: ' + err.message);
+      if (err.refused) row.el.setAttribute('data-refused', '1');
     });
   }
 
