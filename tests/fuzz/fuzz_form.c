@@ -19,15 +19,20 @@
 
 /* ---- the reference form decoder -------------------------------------- */
 
+#define REF_FIELDS 5
+
 struct ref {
-	char *v[3];
-	size_t len[3];
+	char *v[REF_FIELDS];
+	size_t len[REF_FIELDS];
 	unsigned seen;
 };
 
-static const char *const ref_names[3] = { "file_name", "file_type", "file_head" };
-static const size_t ref_limits[3] = { S3_REQ_MAX_FIELD, S3_REQ_MAX_FIELD,
-				      S3_REQ_MAX_HEAD_FIELD };
+/* every field of /api/sign_s3's table (cgi/request.c), in its order */
+static const char *const ref_names[REF_FIELDS] = { "file_name", "file_type", "file_head",
+						   "file_size", "file_md5" };
+static const size_t ref_limits[REF_FIELDS] = { S3_REQ_MAX_FIELD, S3_REQ_MAX_FIELD,
+					       S3_REQ_MAX_HEAD_FIELD, S3_REQ_MAX_INTEGER,
+					       S3_REQ_MAX_MD5 };
 
 static int hex(int c)
 {
@@ -65,7 +70,7 @@ static char *ref_decode(const char *s, size_t n, size_t *len)
 
 static void ref_free(struct ref *r)
 {
-	for (int k = 0; k < 3; k++)
+	for (int k = 0; k < REF_FIELDS; k++)
 		free(r->v[k]);
 }
 
@@ -93,7 +98,7 @@ static enum s3_req_status ref_parse(const char *s, size_t n, struct ref *r)
 				free(val);
 				return S3_REQ_BAD;
 			}
-			for (int j = 0; j < 3; j++)
+			for (int j = 0; j < REF_FIELDS; j++)
 				if (dn == strlen(ref_names[j]) && !memcmp(name, ref_names[j], dn))
 					k = j;
 			free(name);
@@ -228,6 +233,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			same_field("file_name", f.file_name, f.file_name_len, r.v[0], r.len[0]);
 			same_field("file_type", f.file_type, f.file_type_len, r.v[1], r.len[1]);
 			same_field("file_head", f.file_head, f.file_head_len, r.v[2], r.len[2]);
+			same_field("file_size", f.file_size, f.file_size_len, r.v[3], r.len[3]);
+			same_field("file_md5", f.file_md5, f.file_md5_len, r.v[4], r.len[4]);
 		}
 		ref_free(&r);
 	}
