@@ -8,7 +8,8 @@
 #   make bench-http      through nginx: vs FastCGI ceiling and the Node peer
 #   make bench-cgi       plain CGI, exec to exit
 #   make fuzz            libFuzzer targets, FUZZ_SECONDS each (default 60)
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install PREFIX=/usr/local DESTDIR=   binary and sign_s3(8)
+#   make deb             dist/sign-s3_<version>_<arch>.deb (debian/, debhelper)
 #
 # Sources are found by wildcard: a new common/*.c joins the library, a new
 # tests/unit/test_*.c becomes a test binary, a new executable tests/*.sh|*.py
@@ -60,7 +61,7 @@ TEST_SCRIPTS := $(sort $(wildcard tests/*.sh tests/*.py)) tests/fuzz/replay.sh
 # libFuzzer targets (clang, ASan+UBSan): FUZZ_SECONDS each
 FUZZ_SECONDS ?= 60
 
-.PHONY: all test unit clean install bench bench-http bench-cgi cgi-bundle demo demo-stop fuzz
+.PHONY: all test unit clean install deb bench bench-http bench-cgi cgi-bundle demo demo-stop fuzz
 all: $(BIN)
 
 $(BUILD)/%.o: %.c
@@ -134,8 +135,15 @@ fuzz:
 
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/sign_s3
+	install -D -m 0644 man/sign_s3.8 $(DESTDIR)$(PREFIX)/share/man/man8/sign_s3.8
+
+# The Debian package, built by dpkg-buildpackage in a copy of the tree (the
+# work tree and its parent stay clean): dist/sign-s3_VERSION_ARCH.deb and
+# its .changes and .buildinfo. No prerequisite on all: it builds its own.
+deb:
+	scripts/deb.sh dist
 
 clean:
-	rm -rf build build-san dist
+	rm -rf build build-san build-deb dist
 
 -include $(COMMON_OBJ:.o=.d) $(CGI_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:=.d)

@@ -20,6 +20,7 @@ void cli_usage(FILE *f)
 	      "                       [--content-md5 BASE64] [--] KEY\n"
 	      "       " PROG " --listen ADDR [--workers N] [--user NAME]\n"
 	      "                      [--socket-mode OCTAL] [--socket-group GROUP]\n"
+	      "       " PROG " [--workers N] [--user NAME]   (socket passed by systemd)\n"
 	      "       " PROG " --help | --version\n"
 	      "\n"
 	      "presign prints a presigned URL for KEY (default method GET, as\n"
@@ -30,7 +31,8 @@ void cli_usage(FILE *f)
 	      "\n"
 	      "Run under a web server, " PROG " answers POST /api/sign_s3 as a CGI\n"
 	      "program (GATEWAY_INTERFACE set) or a FastCGI responder (listening\n"
-	      "socket on stdin, or --listen).\n", f);
+	      "socket on stdin, --listen, or the socket of a systemd socket unit:\n"
+	      "LISTEN_PID, LISTEN_FDS=1). See sign_s3(8).\n", f);
 }
 
 static int usage_error(const char *msg, const char *arg)

@@ -70,9 +70,10 @@ static int parse_group(const char *v, struct listen_opts *o)
 	return 0;
 }
 
-int listen_parse_args(int argc, char **argv, struct listen_opts *o)
+int listen_parse_args(int argc, char **argv, struct listen_opts *o, int activated_fd)
 {
 	memset(o, 0, sizeof *o);
+	o->fd = -1;
 	o->socket_mode = LISTEN_SOCKET_MODE;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -104,6 +105,18 @@ int listen_parse_args(int argc, char **argv, struct listen_opts *o)
 		}
 		if (rc)
 			return rc;
+	}
+	if (activated_fd >= 0) {
+		if (o->addr)
+			return usage("--listen: systemd passed a socket (LISTEN_FDS) to serve; "
+			             "give one or the other");
+		if (o->has_mode || o->has_group)
+			return usage("--socket-mode and --socket-group: the socket unit's "
+			             "SocketMode= and SocketGroup= set the passed socket's");
+		o->fd = activated_fd;
+		sd_listen_describe(activated_fd, o->desc, sizeof o->desc);
+		o->addr = o->desc;
+		return 0;
 	}
 	if (!o->addr)
 		return usage("--listen ADDR is required");
@@ -186,6 +199,8 @@ static int open_socket(const struct listen_opts *o)
 	int switched = 0, fd, err;
 	mode_t mask = 0;
 
+	if (o->fd >= 0)
+		return o->fd;            /* passed by systemd, bound and listening */
 	if (path && path[0] != '/') {
 		fprintf(stderr, "sign_s3: --listen unix: needs an absolute path\n");
 		return -1;
@@ -393,7 +408,8 @@ static void pool_reap(struct pool *p)
 
 int listen_run(struct s3_app *app, const struct listen_opts *o)
 {
-	const char *path = !strncmp(o->addr, "unix:", 5) ? o->addr + 5 : NULL;
+	/* a socket systemd passed keeps its path: systemd owns it */
+	const char *path = o->fd < 0 && !strncmp(o->addr, "unix:", 5) ? o->addr + 5 : NULL;
 	struct pool pool;
 	int n = o->workers > 0 ? o->workers : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	int alive = 0;

@@ -4,6 +4,8 @@
  *   sign_s3 --listen unix:/run/sign_s3/sign_s3.sock [--workers N] [--user NAME]
  *           [--socket-mode OCTAL] [--socket-group GROUP]
  *   sign_s3 --listen 127.0.0.1:PORT ...
+ *   sign_s3 [--workers N] [--user NAME]     started by systemd with the
+ *                                           socket passed in (sd_listen.h)
  *
  * The parent binds the socket, drops privileges to --user if given, then
  * forks N prefork workers (default: the number of cores) that share it,
@@ -31,6 +33,7 @@
 
 #include "handler.h"
 #include "sandbox.h"
+#include "sd_listen.h"
 
 #include <sys/types.h>
 
@@ -44,7 +47,9 @@
 #define LISTEN_MAX_ADDR        108    /* sun_path size */
 
 struct listen_opts {
-	const char *addr;      /* "unix:/path" or "HOST:PORT" */
+	const char *addr;      /* "unix:/path" or "HOST:PORT"; or desc */
+	int fd;                /* -1, or the socket systemd passed (served as is) */
+	char desc[SD_LISTEN_DESC_MAX];   /* what fd listens on, for the log */
 	int workers;           /* 0: number of cores */
 	const char *user;      /* NULL: stay who we are */
 	uid_t user_uid;        /* --user's, set by listen_user_env */
@@ -57,10 +62,14 @@ struct listen_opts {
 };
 
 /* Parses --listen/--workers/--user/--socket-mode/--socket-group from argv
- * (argv[0] is the program); the group is looked up here, once. Returns 0,
- * or 2 after printing a usage error (a world-writable --socket-mode, an
+ * (argv[0] is the program); the group is looked up here, once. With
+ * activated_fd >= 0 (a socket systemd passed: sd_listen_take) that socket
+ * is served, and --listen, --socket-mode and --socket-group are refused
+ * (the socket unit's ListenStream=, SocketMode=, SocketGroup= say them);
+ * the socket is never unlinked at exit (systemd owns it). Returns 0, or 2
+ * after printing a usage error (a world-writable --socket-mode, an
  * unknown group, a socket option with a TCP address are ones). */
-int listen_parse_args(int argc, char **argv, struct listen_opts *o);
+int listen_parse_args(int argc, char **argv, struct listen_opts *o, int activated_fd);
 
 /* With --user: looks the user up (once: o->user_uid and user_gid are what
  * listen_run drops to); HOME, USER and LOGNAME become the user's (from

@@ -4,6 +4,8 @@
  *                                   (checked first: argv is ignored)
  *   sign_s3 presign ... KEY         command-line presigner (cli.c)
  *   sign_s3 --listen ADDR ...       own FastCGI listener, prefork (listen.c)
+ *   LISTEN_PID=ours, LISTEN_FDS=1   systemd socket activation: the same
+ *                                   listener on the passed socket (sd_listen.h)
  *   listening socket on stdin       FastCGI under spawn-fcgi / mod_fcgid
  *   sign_s3 --help | --version
  *
@@ -19,6 +21,7 @@
 #include "handler.h"
 #include "listen.h"
 #include "sandbox.h"
+#include "sd_listen.h"
 #include "serve.h"
 
 #include <fcgiapp.h>
@@ -68,7 +71,8 @@ int main(int argc, char **argv)
 {
 	struct s3_app app;
 	struct sandbox_plan plan;
-	int rc;
+	char sd_err[256];
+	int rc, activated, sd_fd;
 
 	/* one write(2) per log line, not one per character (serve_log escapes
 	 * byte by byte): cheaper, and lines from several workers sharing one
@@ -96,10 +100,14 @@ int main(int argc, char **argv)
 		printf("sign_s3 %s\n", SIGN_S3_VERSION);
 		return CLI_EXIT_OK;
 	}
-	if (argc >= 2) {
+	if ((activated = sd_listen_take(&sd_fd, sd_err, sizeof sd_err)) < 0) {
+		fprintf(stderr, "sign_s3: %s\n", sd_err);
+		return 1;
+	}
+	if (argc >= 2 || activated) {
 		struct listen_opts o;
 
-		if ((rc = listen_parse_args(argc, argv, &o)) || (rc = listen_user_env(&o)))
+		if ((rc = listen_parse_args(argc, argv, &o, sd_fd)) || (rc = listen_user_env(&o)))
 			return rc;
 		if (start_app(&app, 1, 0, &plan))
 			return 1;

@@ -23,6 +23,8 @@ PKGS=(
   python3-swift memcached
   # browser test of the demo page (tests/browser.sh): Debian's chromium + playwright-core from npm
   chromium
+  # the Debian package (make deb, tests/deb_package.sh) and the man page (tests/manpage.sh)
+  debhelper fakeroot lintian mandoc adduser
 )
 
 # npm packages, pinned by their lock files, when missing: playwright-core for the
