@@ -385,6 +385,10 @@ def main():
     ngi.check_nginx_log('status', ngx)
     lines = [ln for ln in read_lines(log) if 'status page' in ln]
     ok(not lines, 'the parent set up the shared figures without complaint', lines)
+    lines = [ln for ln in read_lines(log) if 'sandbox: ' in ln]
+    ok(lines and 'in each worker' in lines[0] and 'off' not in lines[0],
+       'all of it with the workers under the sandbox (the default)', lines or
+       read_lines(log)[:5])
     ngx.stop()
     return finish(t0)
 
