@@ -18,6 +18,9 @@
  *  pattern                        methods    handler (file)
  *  /sign_s3                       GET POST   s3_handle (handler.c)
  *  /sign_s3/verify                POST       h_verify (h_verify.c; verify.h)
+ *  /sign_s3/status                GET        h_status (h_status.c; stats.h):
+ *                                            only with S3_STATUS=1, else not
+ *                                            there at all (404 for any method)
  *  /s3/params                     GET        h_params (h_params.c)
  *  /s3/verify                     POST       h_verify (h_verify.c; verify.h)
  *  /s3/multipart                  POST       h_mp_create (h_mp_create.c)
@@ -26,9 +29,6 @@
  *  /s3/multipart/:id/:n           GET        h_mp_sign_part (h_mp_sign_part.c)
  *  /s3/multipart/:id              GET        h_mp_list (h_mp_list.c)
  *  /s3/multipart/:id              DELETE     h_mp_abort (h_mp_abort.c)
- *  /sign_s3/status                GET        h_status (h_status.c; stats.h):
- *                                            only with S3_STATUS=1, else not
- *                                            there at all (404 for any method)
  *  /s3/sts                        GET        404: sign_s3 never hands out
  *                                            credentials (README)
  * The multipart and verify routes call S3 (and verify the application,
@@ -94,7 +94,8 @@ size_t s3_route_body_max_any(const struct s3_app *app);
 
 /* The table's entry for method and path, or NULL; *allow gets the 405's
  * Allow text when the path matches with other methods only (else NULL).
- * For tests and for s3_route. */
+ * Every route counts here, the status page's too (S3_STATUS is s3_route's
+ * business). For tests and for the body limits. */
 const struct s3_route *s3_route_find(const char *method, const char *path,
                                      struct s3_route_args *a, const char **allow);
 

@@ -35,6 +35,11 @@ _Static_assert(S3_ERR__COUNT == 13, "a new enum s3_err needs its name in s3_stat
 
 typedef _Atomic uint64_t counter;
 
+/* Shared between processes: only lock-free atomics work there (a lock
+ * would be each process's own). */
+_Static_assert(ATOMIC_LONG_LOCK_FREE == 2 && ATOMIC_LLONG_LOCK_FREE == 2 &&
+               ATOMIC_INT_LOCK_FREE == 2, "the counters need lock-free atomics");
+
 /* One worker's figures: written by that worker only (creds: and by the
  * parent once the worker is gone). A cache line of its own at least, so
  * two workers never write the same line. */
