@@ -18,6 +18,8 @@
 #     holding every request, 2 workers, scope "pool", credentials "env";
 #  3. a worker SIGKILLed between requests: the pool is back to 2, the page
 #     shows every count kept and one respawn, and new requests add up;
+#     then both workers SIGKILLed while a request waits for S3: only that
+#     request is missing (nginx answered it 503), 3 respawns;
 #  4. ?format=prometheus: text/plain; version=0.0.4, every line a comment
 #     or `name{labels} value`, every figure the JSON's (read just after,
 #     which differs by that one read);
@@ -317,6 +319,35 @@ def main():
     ok(not t.bad, 'requests after the respawn answered as sent', t.bad[:5])
     check_page('after the respawn and 13 more', t, status(port, t))
 
+    # 3b. killed mid-request: a multipart create waits for its S3 (retries
+    # with back-off, 0.35-0.7 s) while every worker is SIGKILLed; that
+    # request is lost (nginx answers its 503), every other count is kept
+    box = []
+    th = threading.Thread(target=lambda: box.append(hreq(
+        port, 'POST', '/api/s3/multipart', b'{"filename":"k.bin","type":"image/png"}',
+        {'Content-Type': 'application/json'})))
+    th.start()
+    time.sleep(0.25)           # the worker has it, and waits for its S3
+    victims = children(p.pid)
+    for k in victims:
+        os.kill(k, signal.SIGKILL)
+    th.join()
+    r = box[0] if box else None
+    if r is not None and r.status == 502:        # answered before the kill after all
+        t.add('multipart_create', 502, r)
+    ok(r is not None and r.status == 503, 'a request in flight when both workers are '
+       'SIGKILLed is lost: nginx answers 503 JSON', [repr(r)])
+    j = check_page('after killing both workers mid-request', t,
+                   read_until(port, t, {'configured': 2, 'alive': 2, 'respawns': 3}))
+    if j:
+        ok(j['workers'] == {'configured': 2, 'alive': 2, 'respawns': 3} and
+           j['signing_errors']['by_cause']['io'] == 2,
+           'the page shows 3 respawns, and only the 2 creates that were answered',
+           [repr(j['workers']), repr(j['signing_errors'])])
+    for i in range(4):
+        send(port, t, 'sign', 6000 + i)
+    ok(not t.bad, 'the new workers answer', t.bad[:5])
+
     # 4. Prometheus, then the JSON
     r = status(port, t, 'prometheus')
     ok(r.status == 200 and r.headers.get('content-type') == PROM_TYPE and
@@ -350,9 +381,11 @@ def main():
                   j['credentials']['workers_with_credentials'])):
         if prom.get((k, '')) != v:
             d.append('%s: %r vs %r' % (k, prom.get((k, '')), v))
-    if prom.get(('sign_s3_credentials_info', '{source="env"}')) != 1 or \
+    src = j['credentials']['source']
+    infos = [k for k in prom if k[0] == 'sign_s3_credentials_info']
+    if (infos != [('sign_s3_credentials_info', '{source="%s"}' % src)] if src else infos) or \
             ('sign_s3_credentials_expires_in_seconds', '') in prom:
-        d.append('credentials')
+        d.append('credentials: %r, JSON %r' % (infos, j['credentials']))
     if prom.get(('sign_s3_info', '{scope="pool",version="%s"}' % open(
             os.path.join(itest.REPO, 'VERSION')).read().strip())) != 1:
         d.append('sign_s3_info')
@@ -397,7 +430,14 @@ def main():
         r = hreq(port, 'GET', STATUS + '?format=prometheus')
         ok(r.status == 404, 'S3_STATUS unset: ?format=prometheus is 404 too', [repr(r)])
     stop_proc(off)
-    ngi.check_nginx_log('status', ngx)
+    # nginx's log: nothing of sign_s3, no error but the 403 and the request
+    # whose worker was killed under it (3b)
+    lines = ngx.error_lines()
+    bad = [ln for ln in lines if 'FastCGI sent in stderr' in ln or 'sign_s3[' in ln or
+           (re.search(r'\[(error|crit|alert|emerg)\]', ln) and
+            'access forbidden by rule' not in ln and
+            not ('upstream prematurely closed' in ln and '/api/s3/multipart' in ln))]
+    ok(not bad, 'nginx\'s error log: nothing of sign_s3, no unexpected error', bad[:5])
     lines = [ln for ln in read_lines(log) if 'status page' in ln]
     ok(not lines, 'the parent set up the shared figures without complaint', lines)
     lines = [ln for ln in read_lines(log) if 'sandbox: ' in ln]
