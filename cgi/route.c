@@ -59,7 +59,9 @@ int s3_route_count(void)
 
 const char *s3_route_name(int i)
 {
-	return i >= 0 && i < (int)NROUTES ? routes[i].name : "none";
+	if (i < 0 || i >= (int)NROUTES)
+		return "none";
+	return routes[i].name ? routes[i].name : routes[i].pattern;   /* a row without one */
 }
 
 static unsigned method_bit(const char *m)
