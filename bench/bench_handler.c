@@ -9,8 +9,12 @@
  * request for the reference request (JSON, type given), the same as a form,
  * and one whose type comes from the extension. Each answer is checked
  * (200, and the body starts as a success body does), so a refusal cannot
- * pass for speed. */
+ * pass for speed. handler_json_status: the same request with the status
+ * page's counting (S3_STATUS=1: the clock read before, s3_stats_request
+ * after, as serve.c does), interleaved with the plain one. */
+#include "date.h"
 #include "handler.h"
+#include "stats.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,14 +67,19 @@ static void evict(void)
 
 /* One request, answered and checked: 200, a success body, a head. A
  * refusal must not pass for speed. */
+static int counting;    /* the status page's counting around each request */
+
 static void one(struct s3_app *app, const struct s3_req_in *in)
 {
 	static const char ok[] = "{\"file_type\":";
 	char head[S3_RESP_HEAD_MAX];
 	struct s3_response r;
+	long long t0 = counting ? s3_mono_us() : 0;
 
 	s3_response_init(&r);
 	s3_handle(app, in, time(NULL), &r);
+	if (counting)
+		s3_stats_request(app, 0, &r, t0);
 	if (r.status != 200 || r.body_len < sizeof ok || memcmp(r.body, ok, sizeof ok - 1) ||
 	    !s3_response_head(&r, head, sizeof head)) {
 		fprintf(stderr, "bench_handler: answer %d: %.200s\n", r.status,
@@ -163,6 +172,46 @@ int main(int argc, char **argv)
 		report("json_plain_interleaved", a / 4);
 		report("json_size_md5", b / 4);
 		printf("ratio_size_md5_vs_plain %.3f\n", b / a);
+		/* the status page's counting (issue 13), the same way */
+		a = b = 0;
+		for (int i = 0; i < 4; i++) {
+			counting = 0;
+			a += run(&app, &plain, secs / 4);
+			counting = 1;
+			b += run(&app, &plain, secs / 4);
+		}
+		counting = 0;
+		report("json_plain_interleaved2", a / 4);
+		report("json_status", b / 4);
+		printf("ratio_status_counting_vs_plain %.3f\n", b / a);
+		{
+			/* its parts alone: the clock read before the request, and
+			 * s3_stats_request after it (its own clock read, route,
+			 * class, bucket, credentials) */
+			struct s3_response r;
+			long n = 5000000;
+			long long t0 = s3_mono_us(), sink = 0;
+			double t = now_s();
+
+			for (long i = 0; i < n; i++)
+				sink += s3_mono_us();
+			printf("status_clock_read_ns %.1f\n", (now_s() - t) / n * 1e9 + (double)(sink & 0));
+			s3_response_init(&r);
+			r.status = 200;
+			t = now_s();
+			for (long i = 0; i < n; i++)
+				s3_stats_request(&app, 0, &r, t0);
+			printf("status_stats_request_ns %.1f\n", (now_s() - t) / n * 1e9);
+		}
+		{
+			struct s3_stats_snap snap;
+
+			s3_stats_snapshot(&snap);
+			if (!snap.req[0][0] || snap.lat[S3_STATS_BUCKETS - 1] == snap.req[0][0]) {
+				fprintf(stderr, "bench_handler: nothing counted\n");
+				return 1;
+			}
+		}
 	}
 	s3_app_free(&app);
 	return 0;

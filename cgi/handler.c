@@ -89,6 +89,7 @@ void s3_internal(struct s3_response *out, int status, const char *client,
 {
 	s3_response_error(out, status, client);
 	snprintf(out->message, sizeof out->message, "%s: %s", why, s3_strerror(e));
+	out->cause = e;
 }
 
 static const char *name_error(enum s3_err e)
@@ -377,6 +378,7 @@ int s3_app_creds(struct s3_app *app, time_t now, struct s3_creds *c, unsigned *e
 		                  e == S3_ERR_NOMEM ? S3_MSG_INTERNAL : S3_MSG_NOCREDS);
 		snprintf(out->message, sizeof out->message, "no credentials: %s",
 		         e ? why : "expired");
+		out->cause = e ? e : S3_ERR_NOCREDS;
 		return -1;
 	}
 	return 0;

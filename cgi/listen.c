@@ -3,6 +3,7 @@
 #include "date.h"
 #include "listen.h"
 #include "serve.h"
+#include "stats.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
@@ -278,13 +279,15 @@ static int drop_privileges(const struct listen_opts *o)
 	return 0;
 }
 
-static pid_t spawn(struct s3_app *app, int fd, const struct sandbox_plan *plan)
+static pid_t spawn(struct s3_app *app, int fd, const struct sandbox_plan *plan, int slot)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
 		char err[SANDBOX_ERRMAX];
 		struct sigaction sa;
+
+		s3_stats_pool_worker((unsigned)slot);
 
 		memset(&sa, 0, sizeof sa);
 		sa.sa_handler = SIG_DFL;
@@ -367,8 +370,9 @@ static int64_t pool_fill(struct pool *p, int initial)
 		if (s->due <= now) {
 			if (!initial && !respawn_allowed(p, now)) {
 				s->due = p->paused_until;
-			} else if ((s->pid = spawn(p->app, p->fd, p->plan)) > 0) {
+			} else if ((s->pid = spawn(p->app, p->fd, p->plan, i)) > 0) {
 				s->retry_ms = 0;
+				s3_stats_pool_spawned(!initial);
 				continue;
 			} else {
 				s->pid = 0;
@@ -402,6 +406,7 @@ static void pool_reap(struct pool *p)
 			        WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 			p->slot[i].pid = 0;
 			p->slot[i].due = s3_mono_ms();
+			s3_stats_pool_exited((unsigned)i);
 		}
 	}
 }
@@ -428,6 +433,14 @@ int listen_run(struct s3_app *app, const struct listen_opts *o)
 	pool.window = s3_mono_ms();
 	if ((pool.fd = open_socket(o)) < 0)
 		return 1;
+	if (app->cfg.status_page) {
+		char err[128];
+
+		/* the status page's figures, shared by the workers (stats.h) */
+		if (s3_stats_pool_init((unsigned)n, err, sizeof err) != 0)
+			fprintf(stderr, "sign_s3[%ld]: status page: %s; each worker shows its "
+			        "own figures\n", (long)getpid(), err);
+	}
 	if (o->user && drop_privileges(o) != 0)
 		return 1;
 	if (o->sandbox) {

@@ -25,6 +25,10 @@
  * request in progress and answers what is already queued on the socket, then
  * exits; the parent waits for them and exits 0.
  *
+ * With S3_STATUS=1 the parent maps the status page's figures (stats.h) in
+ * shared memory before the first fork, a slot per worker, and counts the
+ * workers alive and the respawns there.
+ *
  * Sandbox and credential broker: common/sandbox.h. With opts.sandbox the
  * parent hardens itself (no filter: it forks) and logs one line; each
  * worker forks its broker if planned, then installs the filter. */

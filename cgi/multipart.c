@@ -144,4 +144,6 @@ void mp_s3_error(struct s3_response *out, const char *what, const struct s3_call
 		         err->s3_status);
 	s3_response_error(out, st, msg);
 	snprintf(out->message, sizeof out->message, "%s: %s", msg, err->why);
+	if (st >= 500)     /* S3 failed, or could not be reached */
+		out->cause = err->s3_status ? S3_ERR_REMOTE : S3_ERR_IO;
 }

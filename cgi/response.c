@@ -1,5 +1,6 @@
 /* response.c - JSON answers (see response.h). */
 #include "response.h"
+#include "err.h"
 #include "sbuf.h"
 
 #include <cjson/cJSON.h>
@@ -54,6 +55,8 @@ void s3_response_init(struct s3_response *r)
 	r->message[0] = '\0';
 	r->warn = 0;
 	r->allow = NULL;
+	r->content_type = NULL;
+	r->cause = 0;
 }
 
 /* Empties r for the next answer, freeing what it owned. */
@@ -103,6 +106,7 @@ static void finish(struct s3_response *r, int status, const cJSON *obj)
 	} else {
 		set_body(r, 500, oom_body, 0);
 		snprintf(r->message, sizeof r->message, "out of memory");
+		r->cause = S3_ERR_NOMEM;
 	}
 }
 
@@ -110,6 +114,23 @@ void s3_response_json(struct s3_response *r, int status, const cJSON *value)
 {
 	reset(r);
 	finish(r, status, value);
+}
+
+void s3_response_body(struct s3_response *r, int status, const char *ctype, char *body,
+                      size_t len)
+{
+	reset(r);
+	if (!body) {
+		set_body(r, 500, oom_body, 0);
+		snprintf(r->message, sizeof r->message, "out of memory");
+		r->cause = S3_ERR_NOMEM;
+		return;
+	}
+	r->status = status;
+	r->body = body;
+	r->body_len = len;
+	r->body_owned = 1;
+	r->content_type = ctype;
 }
 
 void s3_response_error(struct s3_response *r, int status, const char *message)
@@ -173,7 +194,9 @@ size_t s3_response_head(const struct s3_response *r, char *buf, size_t cap)
 		sbuf_adds(&b, "500 ");
 	}
 	sbuf_adds(&b, s3_http_reason(r->status));
-	sbuf_adds(&b, "\r\nContent-Type: application/json\r\nContent-Length: ");
+	sbuf_adds(&b, "\r\nContent-Type: ");
+	sbuf_adds(&b, r->content_type ? r->content_type : "application/json");
+	sbuf_adds(&b, "\r\nContent-Length: ");
 	num[i] = '\0';
 	for (size_t v = r->body_len; i == sizeof num - 1 || v; v /= 10)
 		num[--i] = (char)('0' + v % 10);

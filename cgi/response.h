@@ -12,7 +12,9 @@
  * Every answer carries Content-Type: application/json, Cache-Control:
  * no-store and X-Content-Type-Options: nosniff; a 405 also Allow. The head
  * is written as CGI header lines ("Status: 200 OK"), which both CGI and
- * FastCGI use. Other routes' answers are built with s3_response_json. */
+ * FastCGI use. Other routes' answers are built with s3_response_json; an
+ * answer that is not JSON (the status page's Prometheus text) with
+ * s3_response_body, which names its own Content-Type. */
 #ifndef SIGN_S3_RESPONSE_H
 #define SIGN_S3_RESPONSE_H
 
@@ -43,6 +45,10 @@ struct s3_response {
 	char message[S3_RESP_MSG_MAX];   /* the error message, for the log */
 	int warn;                   /* log this 200 too (e.g. a failed credentials refresh) */
 	const char *allow;          /* a 405's Allow (static text); NULL: S3_RESP_ALLOW */
+	const char *content_type;   /* static text; NULL: application/json */
+	int cause;                  /* an enum s3_err: why sign_s3 failed (a 5xx of
+	                               s3_internal, no credentials, S3 unreachable);
+	                               0: none. Counted by the status page (stats.h) */
 };
 
 /* Reason phrase for a status ("Bad Request"), "Error" when unknown. */
@@ -64,6 +70,13 @@ void s3_response_error(struct s3_response *r, int status, const char *message);
  * failure. */
 struct cJSON;
 void s3_response_json(struct s3_response *r, int status, const struct cJSON *value);
+
+/* Fill r with body[0..len) as the body of status, sent with Content-Type
+ * ctype (static text, e.g. "text/plain; version=0.0.4; charset=utf-8").
+ * body is malloc'd and r owns it from here on (s3_response_free frees
+ * it); NULL (allocation failed) gives the JSON 500. */
+void s3_response_body(struct s3_response *r, int status, const char *ctype, char *body,
+                      size_t len);
 
 /* Fill r with the success answer; falls back to a 500 on allocation failure. */
 void s3_response_ok(struct s3_response *r, const struct s3_signed *s);

@@ -1,5 +1,6 @@
 /* route.c - the route table and its matcher (see route.h). */
 #include "route.h"
+#include "stats.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -20,22 +21,48 @@ static void h_sts(struct s3_app *app, const struct s3_req_in *in, const struct s
 }
 
 static const struct s3_route routes[] = {
-	{ "/sign_s3",                   S3_M_GET | S3_M_POST, h_sign_s3,       0, 0 },
-	{ "/sign_s3/verify",            S3_M_POST,            h_verify,        1, 0 },
-	{ "/s3/params",                 S3_M_GET,             h_params,        0, 0 },
-	{ "/s3/verify",                 S3_M_POST,            h_verify,        1, 0 },
-	{ "/s3/multipart",              S3_M_POST,            h_mp_create,     1, 0 },
-	{ "/s3/multipart/:id/batch",    S3_M_GET,             h_mp_sign_batch, 1, 0 },
+	{ "/sign_s3",                   S3_M_GET | S3_M_POST, h_sign_s3,       0, 0,
+	  "sign_s3", 0 },
+	{ "/sign_s3/verify",            S3_M_POST,            h_verify,        1, 0,
+	  "sign_s3_verify", 0 },
+	{ "/sign_s3/status",            S3_M_GET,             h_status,        0, 0,
+	  "status", 1 },
+	{ "/s3/params",                 S3_M_GET,             h_params,        0, 0,
+	  "params", 0 },
+	{ "/s3/verify",                 S3_M_POST,            h_verify,        1, 0,
+	  "verify", 0 },
+	{ "/s3/multipart",              S3_M_POST,            h_mp_create,     1, 0,
+	  "multipart_create", 0 },
+	{ "/s3/multipart/:id/batch",    S3_M_GET,             h_mp_sign_batch, 1, 0,
+	  "multipart_batch", 0 },
 	{ "/s3/multipart/:id/complete", S3_M_POST,            h_mp_complete,   1,
-	  S3_ROUTE_BODY_MAX },
-	{ "/s3/multipart/:id/:n",       S3_M_GET,             h_mp_sign_part,  1, 0 },
-	{ "/s3/multipart/:id",          S3_M_GET,             h_mp_list,       1, 0 },
-	{ "/s3/multipart/:id",          S3_M_DELETE,          h_mp_abort,      1, 0 },
-	{ "/s3/sts",                    S3_M_GET,             h_sts,           0, 0 },
+	  S3_ROUTE_BODY_MAX, "multipart_complete", 0 },
+	{ "/s3/multipart/:id/:n",       S3_M_GET,             h_mp_sign_part,  1, 0,
+	  "multipart_part", 0 },
+	{ "/s3/multipart/:id",          S3_M_GET,             h_mp_list,       1, 0,
+	  "multipart_list", 0 },
+	{ "/s3/multipart/:id",          S3_M_DELETE,          h_mp_abort,      1, 0,
+	  "multipart_abort", 0 },
+	{ "/s3/sts",                    S3_M_GET,             h_sts,           0, 0,
+	  "sts", 0 },
 };
 
 #define NROUTES (sizeof routes / sizeof routes[0])
 #define SIGN_S3_ROUTE (&routes[0])     /* no path at all */
+
+_Static_assert(NROUTES <= S3_STATS_ROUTES, "the status page counts S3_STATS_ROUTES routes");
+
+int s3_route_count(void)
+{
+	return (int)NROUTES;
+}
+
+const char *s3_route_name(int i)
+{
+	if (i < 0 || i >= (int)NROUTES)
+		return "none";
+	return routes[i].name ? routes[i].name : routes[i].pattern;   /* a row without one */
+}
 
 static unsigned method_bit(const char *m)
 {
@@ -125,8 +152,16 @@ static int match(const char *pattern, const struct seg *path, int npath,
 	return 1;
 }
 
-const struct s3_route *s3_route_find(const char *method, const char *path,
-                                     struct s3_route_args *a, const char **allow)
+/* A route that is off is not there at all: the status page without
+ * S3_STATUS=1 (app NULL: every route is on). */
+static int route_on(const struct s3_app *app, const struct s3_route *r)
+{
+	return !app || !r->status || app->cfg.status_page;
+}
+
+static const struct s3_route *find(const struct s3_app *app, const char *method,
+                                   const char *path, struct s3_route_args *a,
+                                   const char **allow)
 {
 	struct seg seg[S3_ROUTE_MAX_SEGMENTS];
 	struct s3_route_args tmp;
@@ -145,7 +180,7 @@ const struct s3_route *s3_route_find(const char *method, const char *path,
 		return NULL;
 	}
 	for (size_t i = 0; i < NROUTES; i++) {
-		if (!match(routes[i].pattern, seg, n, &tmp))
+		if (!route_on(app, &routes[i]) || !match(routes[i].pattern, seg, n, &tmp))
 			continue;
 		if (want & routes[i].methods) {
 			*a = tmp;
@@ -155,6 +190,12 @@ const struct s3_route *s3_route_find(const char *method, const char *path,
 	}
 	*allow = have ? allow_text(have) : NULL;
 	return NULL;
+}
+
+const struct s3_route *s3_route_find(const char *method, const char *path,
+                                     struct s3_route_args *a, const char **allow)
+{
+	return find(NULL, method, path, a, allow);
 }
 
 size_t s3_route_body_max(const struct s3_app *app, const char *method, const char *path)
@@ -177,8 +218,8 @@ size_t s3_route_body_max_any(const struct s3_app *app)
 	return m;
 }
 
-void s3_route(struct s3_app *app, const struct s3_req_in *in, time_t now,
-              struct s3_response *out)
+int s3_route(struct s3_app *app, const struct s3_req_in *in, time_t now,
+             struct s3_response *out)
 {
 	struct s3_route_args a;
 	const struct s3_route *r;
@@ -186,7 +227,7 @@ void s3_route(struct s3_app *app, const struct s3_req_in *in, time_t now,
 
 	if (in->path && strnlen(in->path, S3_ROUTE_MAX_PATH + 1) > S3_ROUTE_MAX_PATH) {
 		s3_response_error(out, 414, "path too long");
-		return;
+		return -1;
 	}
 	/* who, before anything of the request is looked at (its method included) */
 	if (app->cfg.require_user) {
@@ -194,22 +235,23 @@ void s3_route(struct s3_app *app, const struct s3_req_in *in, time_t now,
 		size_t plen;
 
 		if (s3_caller_prefix(app, in, prefix, &plen, out))
-			return;
+			return -1;
 	}
-	r = s3_route_find(in->method, in->path, &a, &allow);
+	r = find(app, in->method, in->path, &a, &allow);
 	if (!r && allow) {
 		s3_response_error(out, 405, "method not allowed");
 		out->allow = allow;
-		return;
+		return -1;
 	}
 	if (!r) {
 		s3_response_error(out, 404, "no such route");
-		return;
+		return -1;
 	}
 	if (r->s3 && !app->cfg.multipart) {
 		s3_response_error(out, 404, "multipart uploads are off on this server "
 		                  "(S3_MULTIPART=0)");
-		return;
+		return -1;
 	}
 	r->fn(app, in, &a, now, out);
+	return (int)(r - routes);
 }

@@ -18,6 +18,9 @@
  *  pattern                        methods    handler (file)
  *  /sign_s3                       GET POST   s3_handle (handler.c)
  *  /sign_s3/verify                POST       h_verify (h_verify.c; verify.h)
+ *  /sign_s3/status                GET        h_status (h_status.c; stats.h):
+ *                                            only with S3_STATUS=1, else not
+ *                                            there at all (404 for any method)
  *  /s3/params                     GET        h_params (h_params.c)
  *  /s3/verify                     POST       h_verify (h_verify.c; verify.h)
  *  /s3/multipart                  POST       h_mp_create (h_mp_create.c)
@@ -65,11 +68,20 @@ struct s3_route {
 	s3_route_fn fn;
 	int s3;              /* calls S3: off with S3_MULTIPART=0 */
 	size_t body_max;     /* its body limit when above S3_MAX_BODY (0: S3_MAX_BODY) */
+	const char *name;    /* its name on the status page (stats.h) */
+	int status;          /* the status page: there only with S3_STATUS=1 */
 };
 
-/* Answers in (in->path picks the route) at time now into out. */
-void s3_route(struct s3_app *app, const struct s3_req_in *in, time_t now,
-              struct s3_response *out);
+/* Answers in (in->path picks the route) at time now into out. Returns the
+ * index of the route whose handler answered (s3_route_name), or -1 when
+ * none did (401, 404, 405, 414, multipart off). */
+int s3_route(struct s3_app *app, const struct s3_req_in *in, time_t now,
+             struct s3_response *out);
+
+/* The number of routes in the table, and the name of route i ("none" for
+ * any other i): the status page's route labels. */
+int s3_route_count(void);
+const char *s3_route_name(int i);
 
 /* The body limit of the route method and path pick: S3_MAX_BODY, or the
  * route's own when larger (a complete's list of parts, S3_ROUTE_BODY_MAX). */
@@ -82,7 +94,8 @@ size_t s3_route_body_max_any(const struct s3_app *app);
 
 /* The table's entry for method and path, or NULL; *allow gets the 405's
  * Allow text when the path matches with other methods only (else NULL).
- * For tests and for s3_route. */
+ * Every route counts here, the status page's too (S3_STATUS is s3_route's
+ * business). For tests and for the body limits. */
 const struct s3_route *s3_route_find(const char *method, const char *path,
                                      struct s3_route_args *a, const char **allow);
 
@@ -102,6 +115,8 @@ void h_mp_complete(struct s3_app *app, const struct s3_req_in *in,
 void h_mp_abort(struct s3_app *app, const struct s3_req_in *in, const struct s3_route_args *a,
                 time_t now, struct s3_response *out);
 void h_verify(struct s3_app *app, const struct s3_req_in *in, const struct s3_route_args *a,
+              time_t now, struct s3_response *out);
+void h_status(struct s3_app *app, const struct s3_req_in *in, const struct s3_route_args *a,
               time_t now, struct s3_response *out);
 
 #endif

@@ -3,6 +3,7 @@
 #include "serve.h"
 #include "route.h"
 #include "date.h"
+#include "stats.h"
 #include "fcgi_conn.h"
 
 #include <arpa/inet.h>
@@ -122,14 +123,16 @@ struct remote_user {
 	int conflict;          /* given twice with two different non-empty values */
 };
 
+/* Counted at the end, whatever answered it, for the status page (stats.h). */
 static void answer(struct s3_app *app, const char *method, const char *path, const char *ctype,
                    const char *query, const char *clen, const struct remote_user *ru,
                    const struct body_src *src, time_t now, struct s3_response *out)
 {
+	long long t0 = app->cfg.status_page ? s3_mono_us() : 0;
 	char msg[128], num[24], *buf = NULL, small[SERVE_BODY_STACK];
 	const char *body = NULL;
 	size_t max = s3_route_body_max(app, method, path), want = 0, len = 0;
-	int streamed = 0;
+	int streamed = 0, route = -1;
 	enum s3_req_status st;
 	struct s3_req_in in;
 
@@ -142,7 +145,7 @@ static void answer(struct s3_app *app, const char *method, const char *path, con
 			st = s3_req_check_length(clen, max, &want, msg, sizeof msg);
 			if (st != S3_REQ_OK) {
 				s3_response_error(out, s3_req_status_http(st), msg);
-				return;
+				goto done;
 			}
 		} else {
 			streamed = 1;
@@ -157,7 +160,7 @@ static void answer(struct s3_app *app, const char *method, const char *path, con
 			buf = small;
 		else if (!(buf = malloc(want))) {
 			s3_response_error(out, 500, S3_MSG_INTERNAL);
-			return;
+			goto done;
 		}
 		len = src->rd(src->ctx, buf, want);
 		body = buf;
@@ -174,10 +177,13 @@ static void answer(struct s3_app *app, const char *method, const char *path, con
 			.body = body, .body_len = len, .path = path,
 			.remote_user = ru->name, .remote_user_conflict = ru->conflict,
 		};
-		s3_route(app, &in, now, out);
+		route = s3_route(app, &in, now, out);
 	}
 	if (buf != small)
 		free(buf);
+done:
+	if (app->cfg.status_page)
+		s3_stats_request(app, route, out, t0);
 }
 
 /* ---- CGI ----------------------------------------------------------------- */
@@ -255,6 +261,7 @@ int serve_cgi(struct s3_app *app)
 	time_t now = time(NULL);
 	int rc;
 
+	s3_stats_process_init();
 	s3_response_init(&r);
 	/* under CGI the route is PATH_INFO (SCRIPT_NAME names this program) */
 	answer(app, method, getenv("PATH_INFO"), getenv("CONTENT_TYPE"), getenv("QUERY_STRING"),
@@ -688,5 +695,6 @@ int serve_fastcgi(struct s3_app *app, int listen_fd)
 		.ctx = app,
 	};
 
+	s3_stats_process_init();     /* nothing in a --listen worker: the pool's */
 	return serve_fastcgi_loop(listen_fd, &l);
 }

@@ -221,6 +221,7 @@ int s3_verify_notify(struct s3_app *app, const cJSON *obj, time_t now, struct s3
 		s3_response_error(out, 502, "the upload passed, but the application could not be "
 		                  "told: try again");
 		snprintf(out->message, sizeof out->message, "verify: %s", why);
+		out->cause = e;
 		return -1;
 	}
 	return 0;

@@ -563,6 +563,7 @@ static const struct cfg_var vars[] = {
 	  F_EMPTY_NONE },
 	{ { "S3_SIMPLE_UPLOAD" }, v_simple, K_INT, OFF(simple_upload), "put", 0 },
 	{ { "S3_DELETE_REJECTED" }, v_bool, K_INT, OFF(delete_rejected), "1", 0 },
+	{ { "S3_STATUS" }, v_bool, K_INT, OFF(status_page), "0", 0 },
 	{ { "S3_NOTIFY_URL" }, v_notify_url, K_STR, OFF(notify_url), NULL, F_EMPTY_NONE },
 	{ { "S3_NOTIFY_SECRET" }, v_notify_secret, K_STR, OFF(notify_secret), NULL,
 	  F_EMPTY_NONE },

@@ -49,6 +49,8 @@
  *                                       (common/notify.h); needs S3_NOTIFY_SECRET
  *  S3_NOTIFY_SECRET        -            its HMAC-SHA256 key, 16..1024 bytes (a secret)
  *  S3_NOTIFY_TIMEOUT       2000         the notification's limit, 100..3000 ms
+ *  S3_STATUS               0            1: GET /api/sign_s3/status, the status page
+ *                                       (cgi/stats.h); 0: that path is 404
  * ({user} without S3_REQUIRE_USER=1 is refused, naming S3_KEY_PREFIX.)
  */
 #ifndef SIGN_S3_CONFIG_H
@@ -116,6 +118,7 @@ struct s3_config {
 	char *notify_url;      /* S3_NOTIFY_URL; NULL: none */
 	char *notify_secret;   /* S3_NOTIFY_SECRET (a secret: wiped on free) */
 	unsigned notify_timeout_ms;   /* S3_NOTIFY_TIMEOUT */
+	int status_page;       /* S3_STATUS */
 	/* static credentials; NULL when not configured (secrets: wiped on free) */
 	char *access_key;
 	char *secret_key;

@@ -483,6 +483,11 @@ const char *s3_creds_source(const struct s3_creds_chain *ch)
 	return ch && ch->have ? ch->cur.source : NULL;
 }
 
+time_t s3_creds_expiration(const struct s3_creds_chain *ch)
+{
+	return ch && ch->have ? ch->cur.expiration : 0;
+}
+
 enum s3_err s3_creds_new(struct s3_creds_chain **out, const struct s3_creds_opts *o,
                          char *err, size_t errcap)
 {

@@ -184,6 +184,10 @@ unsigned s3_creds_reach(const struct s3_creds_chain *chain);
 /* The source of the credentials last returned ("env", ...), or NULL. */
 const char *s3_creds_source(const struct s3_creds_chain *chain);
 
+/* When the credentials last returned expire; 0 when they do not, or when
+ * there are none (s3_creds_source NULL). Nothing is fetched. */
+time_t s3_creds_expiration(const struct s3_creds_chain *chain);
+
 /* Wipes and frees everything (NULL is fine). */
 void s3_creds_free(struct s3_creds_chain *chain);
 

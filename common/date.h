@@ -41,4 +41,8 @@ enum s3_err s3_date_parse_rfc3339(const char *s, time_t *out);
  * change of the wall clock must not move. */
 long long s3_mono_ms(void);
 
+/* The same clock in microseconds: how long a request's handler took (the
+ * status page's latency histogram, cgi/stats.h). */
+long long s3_mono_us(void);
+
 #endif

@@ -108,8 +108,9 @@ def switch_on_auth(text, auth_port):
     return text.replace(AUTH_PASS, AUTH_PASS.replace('8080', str(auth_port))), None
 
 
-# the locations passing to sign_s3: /api/sign_s3 and /api/s3/ (Uppy's routes)
-FASTCGI_PASSES = 2
+# the locations passing to sign_s3: /api/sign_s3, /api/s3/ (Uppy's routes)
+# and /api/sign_s3/status (tests/status_page.py)
+FASTCGI_PASSES = 3
 
 
 def derive(text, port, backend, root, acl, auth_port=None):

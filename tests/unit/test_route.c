@@ -57,6 +57,11 @@ static const struct rcase cases[] = {
 	{ "POST", "/api/s3/verify", "/s3/verify", NULL, NULL, NULL },
 	{ "DELETE", "/api/s3/verify", NULL, "POST", NULL, NULL },
 	{ "POST", "/api/s3/multipart/verify", NULL, "GET, DELETE", NULL, NULL },
+	/* the status page (the table's view: S3_STATUS is s3_route's business,
+	 * tests/unit/test_status.c) */
+	{ "GET", "/api/sign_s3/status", "/sign_s3/status", NULL, NULL, NULL },
+	{ "POST", "/api/sign_s3/status", NULL, "GET", NULL, NULL },
+	{ "GET", "/api/sign_s3/status/x", NULL, NULL, NULL, NULL },
 	/* nothing matches: 404 (no Allow) */
 	{ "GET", "/api/s3/multipart/UP1/x17", NULL, NULL, NULL, NULL },
 	{ "GET", "/api/s3/multipart/UP1/17/more", NULL, NULL, NULL, NULL },
