@@ -46,7 +46,7 @@
  * hosts, statuses, S3's error codes and messages only; a text that would
  * carry the secret key or "X-Amz-Signature" is replaced whole. The test
  * object's key is PREFIX + uuid + "/sign_s3-doctor.EXT" (as any upload's;
- * the user "sign_s3-doctor" under S3_REQUIRE_USER=1). Every request goes
+ * the user "sign-s3-doctor" under S3_REQUIRE_USER=1). Every request goes
  * through common/http.c (libcurl) without retries. */
 #ifndef SIGN_S3_DOCTOR_H
 #define SIGN_S3_DOCTOR_H
@@ -58,7 +58,7 @@
 #define DOCTOR_MAX_ORIGINS        16     /* --origin given (S3_CORS_ORIGINS_MAX too) */
 #define DOCTOR_OBJECT_SIZE        64     /* the test object's bytes ... */
 #define DOCTOR_OBJECT_MAX         (1024 * 1024)   /* ... or S3_MIN_FILE_SIZE, at most this */
-#define DOCTOR_USER               "sign_s3-doctor"   /* REMOTE_USER with S3_REQUIRE_USER=1 */
+#define DOCTOR_USER               "sign-s3-doctor"   /* REMOTE_USER with S3_REQUIRE_USER=1 */
 
 /* argv[0] is "doctor". Returns the exit status. */
 int cli_doctor(int argc, char **argv);
