@@ -12,7 +12,7 @@
 #include "handler.h"
 #include "s3client.h"
 
-#define DR_TEXT_MAX   512       /* one detail, cause or fix */
+#define DR_TEXT_MAX   2048      /* one detail, cause or fix (a key is up to 1024 bytes) */
 #define DR_NAME_MAX   (8 + 300) /* "cors " + an origin */
 #define DR_MAX_CHECKS (16 + DOCTOR_MAX_ORIGINS)
 #define DR_MAX_PUT_HEADERS 4    /* the answer's headers (Content-Type, -MD5, -Disposition) */
