@@ -141,6 +141,9 @@ static int read_answer(struct dr *d, const char *body, size_t len)
 	}
 	rc = 0;
 done:
+	h = cJSON_GetObjectItemCaseSensitive(o, "signed_request");
+	if (cJSON_IsString(h))          /* the tree's copy of the presigned URL */
+		OPENSSL_cleanse(h->valuestring, strlen(h->valuestring));
 	free(key);
 	free(url);
 	free(type);
@@ -197,6 +200,8 @@ static int sign_through_route(struct dr *d, const struct sample *s)
 		       "this version reads");
 	else
 		rc = 0;
+	if (out.body == out.inline_body || out.body_owned)
+		OPENSSL_cleanse(out.body, out.body_len);   /* it holds the presigned URL */
 	s3_response_free(&out);
 	free(body);
 	return rc;
@@ -395,12 +400,14 @@ static int preflight(struct dr *d, const char *origin, const char *method, const
 
 	if (s3_http_curl(NULL, &rq, &rs, why, cap))
 		return -1;
-	for (const char *a = acrh; a && *a && n < N_SIGNED; n++) {
+	for (const char *a = acrh; a && *a && n < N_SIGNED;) {
 		size_t k = strcspn(a, ",");
 
 		for (size_t i = 0; i < N_SIGNED; i++)
-			if (strlen(signed_headers[i]) == k && !strncmp(a, signed_headers[i], k))
-				names[n] = signed_headers[i];
+			if (strlen(signed_headers[i]) == k && !strncmp(a, signed_headers[i], k)) {
+				names[n++] = signed_headers[i];
+				break;
+			}
 		a += k + (a[k] == ',');
 	}
 	p = (struct s3_cors_preflight){ rs.status, rs.header_values[0], rs.header_values[1],
