@@ -3,6 +3,7 @@
  *   GATEWAY_INTERFACE set           plain CGI: one request, then exit
  *                                   (checked first: argv is ignored)
  *   sign_s3 presign ... KEY         command-line presigner (cli.c)
+ *   sign_s3 doctor [--json] ...     checks against the real S3 (doctor.c)
  *   sign_s3 --listen ADDR ...       own FastCGI listener, prefork (listen.c)
  *   LISTEN_PID=ours, LISTEN_FDS=1   systemd socket activation: the same
  *                                   listener on the passed socket (sd_listen.h)
@@ -18,6 +19,7 @@
 #include "broker.h"
 #include "cli.h"
 #include "config.h"
+#include "doctor.h"
 #include "handler.h"
 #include "listen.h"
 #include "sandbox.h"
@@ -92,6 +94,8 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 2 && !strcmp(argv[1], "presign"))
 		return cli_presign(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "doctor"))
+		return cli_doctor(argc - 1, argv + 1);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		cli_usage(stdout);
 		return CLI_EXIT_OK;

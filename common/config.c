@@ -523,6 +523,64 @@ static const char *v_notify_timeout(const char *v, struct cfg_res *r)
 	return NULL;
 }
 
+/* S3_CORS_ORIGINS (`sign_s3 doctor`'s CORS checks, cgi/doctor.h): a comma
+ * list of web origins, http[s]://host[:port] as a browser sends them in
+ * Origin (no path, no trailing '/'), white space around them ignored;
+ * stored normalized (scheme and host lower-cased, the default port
+ * dropped) as "a,b", at most S3_CORS_ORIGINS_MAX, no duplicates. */
+static const char *v_cors_origins(const char *v, struct cfg_res *r)
+{
+	struct sbuf b;
+	size_t count = 0;
+
+	sbuf_init(&b, r->buf, S3_CONFIG_MAX_CORS_ORIGINS + 1);
+	while (*v) {
+		struct s3_url u;
+		const char *s, *e;
+		size_t start = b.len;
+
+		while (*v == ' ' || *v == '\t' || *v == ',')
+			v++;
+		if (!*v)
+			break;
+		s = v;
+		while (*v && *v != ',' && *v != ' ' && *v != '\t')
+			v++;
+		e = v;
+		if (++count > S3_CORS_ORIGINS_MAX) {
+			snprintf(r->msg, sizeof r->msg, "expected at most %d origins",
+			         S3_CORS_ORIGINS_MAX);
+			return r->msg;
+		}
+		if (s3_url_parse(s, (size_t)(e - s), &u) || u.rest_len)
+			return "expected a comma list of origins http[s]://host[:port], "
+			       "without a path";
+		if (start)
+			sbuf_addc(&b, ',');
+		sbuf_adds(&b, u.https ? "https://" : "http://");
+		for (size_t i = 0; i < u.host_len; i++)
+			sbuf_addc(&b, lower(u.host[i]));
+		if (u.port && u.port != (u.https ? 443u : 80u)) {
+			char num[12];
+
+			snprintf(num, sizeof num, ":%u", u.port);
+			sbuf_adds(&b, num);
+		}
+		if (!sbuf_ok(&b))
+			return expect_bytes(r, S3_CONFIG_MAX_CORS_ORIGINS, "bytes of origins");
+		if (s3_list_has(r->buf, start, r->buf + start + (start ? 1 : 0),
+		                b.len - start - (start ? 1 : 0)))
+			return "an origin is given twice";
+	}
+	if (!b.len)
+		return "expected at least one origin (unset it for none)";
+	r->str = r->buf;
+	r->len = b.len;
+	return NULL;
+}
+
+_Static_assert(S3_CONFIG_MAX_CORS_ORIGINS <= S3_TYPES_LIST_MAX, "cfg_res.buf holds the origins");
+
 static const struct cfg_var vars[] = {
 	{ { "S3_BUCKET" }, v_bucket, K_STR, OFF(bucket), NULL, F_REQUIRED },
 	{ { "S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION" }, v_region, K_STR,
@@ -569,6 +627,7 @@ static const struct cfg_var vars[] = {
 	  F_EMPTY_NONE },
 	{ { "S3_NOTIFY_TIMEOUT" }, v_notify_timeout, K_UNSIGNED, OFF(notify_timeout_ms),
 	  "2000", 0 },
+	{ { "S3_CORS_ORIGINS" }, v_cors_origins, K_STR, OFF(cors_origins), NULL, F_EMPTY_NONE },
 };
 
 #define NVARS (sizeof(vars) / sizeof(vars[0]))
@@ -828,6 +887,7 @@ void s3_config_free(struct s3_config *cfg)
 	free_secret(cfg->secret_key);
 	free_secret(cfg->session_token);
 	free(cfg->notify_url);
+	free(cfg->cors_origins);
 	free_secret(cfg->notify_secret);
 	memset(cfg, 0, sizeof(*cfg));
 }

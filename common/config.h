@@ -51,6 +51,9 @@
  *  S3_NOTIFY_TIMEOUT       2000         the notification's limit, 100..3000 ms
  *  S3_STATUS               0            1: GET /api/sign_s3/status, the status page
  *                                       (cgi/stats.h); 0: that path is 404
+ *  S3_CORS_ORIGINS         none         comma list of web origins (http[s]://host[:port])
+ *                                       whose CORS `sign_s3 doctor` checks; the
+ *                                       responder itself does not read it
  * ({user} without S3_REQUIRE_USER=1 is refused, naming S3_KEY_PREFIX.)
  */
 #ifndef SIGN_S3_CONFIG_H
@@ -76,6 +79,8 @@
 #define S3_META_NAME_MAX        64      /* bytes of one */
 #define S3_CONFIG_MAX_NOTIFY_SECRET 1024  /* S3_NOTIFY_SECRET bytes */
 #define S3_CONFIG_MAX_NOTIFY_TIMEOUT 3000 /* ms: S3_HTTP_TIMEOUT_MS, http.h */
+#define S3_CORS_ORIGINS_MAX     16      /* origins in S3_CORS_ORIGINS */
+#define S3_CONFIG_MAX_CORS_ORIGINS 2048 /* bytes of them, normalized and joined */
 
 /* S3_SIMPLE_UPLOAD: what /s3/params answers. */
 enum { S3_SIMPLE_PUT = 0, S3_SIMPLE_POST = 1 };
@@ -119,6 +124,7 @@ struct s3_config {
 	char *notify_secret;   /* S3_NOTIFY_SECRET (a secret: wiped on free) */
 	unsigned notify_timeout_ms;   /* S3_NOTIFY_TIMEOUT */
 	int status_page;       /* S3_STATUS */
+	char *cors_origins;    /* S3_CORS_ORIGINS normalized ("a,b"); NULL: none */
 	/* static credentials; NULL when not configured (secrets: wiped on free) */
 	char *access_key;
 	char *secret_key;

@@ -162,6 +162,33 @@ enum s3_err s3_date_parse_rfc3339(const char *s, time_t *out)
 	                   num(s + 14, 2), num(s + 17, 2), 60, off, out);
 }
 
+enum s3_err s3_date_parse_http(const char *s, time_t *out)
+{
+	static const char days[] = "ThuFriSatSunMonTueWed";     /* 1970-01-01 was a Thursday */
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	const char *m;
+	time_t t;
+	int mo;
+
+	/* "Sun, 06 Nov 1994 08:49:37 GMT" */
+	if (!s || strnlen(s, S3_DATE_HTTP_LEN + 1) != S3_DATE_HTTP_LEN || s[3] != ',' ||
+	    s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' || s[19] != ':' ||
+	    s[22] != ':' || s[25] != ' ' || memcmp(s + 26, "GMT", 3))
+		return S3_ERR_INVAL;
+	for (m = months; *m && memcmp(m, s + 8, 3); m += 3)
+		;
+	if (!*m)
+		return S3_ERR_INVAL;
+	mo = (int)(m - months) / 3 + 1;
+	if (from_fields(num(s + 12, 4), mo, num(s + 5, 2), num(s + 17, 2), num(s + 20, 2),
+	                num(s + 23, 2), 59, 0, &t))
+		return S3_ERR_INVAL;
+	if (memcmp(s, days + (t / 86400 % 7) * 3, 3))
+		return S3_ERR_INVAL;         /* the day name must be the date's */
+	*out = t;
+	return S3_OK;
+}
+
 long long s3_mono_ms(void)
 {
 	struct timespec ts;

@@ -6,7 +6,9 @@
  *             the CLI's --time.
  *   iso8601   "YYYY-MM-DDTHH:MM:SSZ" (ISO 8601 extended): expires_at, log
  *             lines; read as RFC 3339 (fractions, 'T'/'t', 'Z'/'z' or a
- *             +HH:MM / -HH:MM offset): credential Expiration times. */
+ *             +HH:MM / -HH:MM offset): credential Expiration times.
+ *   http      "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 5.6.7 IMF-fixdate):
+ *             read only, an HTTP answer's Date (`sign_s3 doctor`'s clock). */
 #ifndef SIGN_S3_DATE_H
 #define SIGN_S3_DATE_H
 
@@ -36,6 +38,15 @@ enum s3_err s3_date_parse_amz(const char *s, time_t *out);
  * is the next second. S3_ERR_INVAL when malformed, not a real date, or
  * before 1970-01-01T00:00:00Z. */
 enum s3_err s3_date_parse_rfc3339(const char *s, time_t *out);
+
+#define S3_DATE_HTTP_LEN    29    /* "Sun, 06 Nov 1994 08:49:37 GMT" */
+
+/* Reads exactly an IMF-fixdate (RFC 9110 5.6.7): a day name that matches
+ * the date, two-digit day, English month abbreviation, four-digit year,
+ * HH:MM:SS (no leap second), "GMT". The obsolete RFC 850 and asctime forms
+ * are refused (S3 and every current server send IMF-fixdate).
+ * S3_ERR_INVAL when malformed or not a real date. */
+enum s3_err s3_date_parse_http(const char *s, time_t *out);
 
 /* CLOCK_MONOTONIC in milliseconds: deadlines and back-offs, which a
  * change of the wall clock must not move. */

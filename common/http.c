@@ -164,7 +164,7 @@ static int value_ok(const char *s)
 	return 1;
 }
 
-static const char *const methods[] = { "GET", "PUT", "POST", "DELETE", "HEAD" };
+static const char *const methods[] = { "GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS" };
 
 static int method_ok(const char *m)
 {
@@ -191,7 +191,7 @@ static int check_request(const struct s3_http_request *rq, char *why, size_t why
 	const char *bad;
 
 	if (!method_ok(rq->method)) {
-		s3_msgf(why, whycap, "method must be GET, PUT, POST, DELETE or HEAD");
+		s3_msgf(why, whycap, "method must be GET, PUT, POST, DELETE, HEAD or OPTIONS");
 		return 0;
 	}
 	if (!rq->url) {
@@ -431,8 +431,8 @@ static CURLcode set_common(CURL *h, const struct s3_http_request *rq,
 		SET(CURLOPT_POSTFIELDS, rq->body_len ? rq->body : "");
 	} else if (!strcmp(rq->method, "HEAD")) {
 		SET(CURLOPT_NOBODY, 1L);
-	} else if (!strcmp(rq->method, "DELETE")) {
-		SET(CURLOPT_CUSTOMREQUEST, "DELETE");
+	} else if (!strcmp(rq->method, "DELETE") || !strcmp(rq->method, "OPTIONS")) {
+		SET(CURLOPT_CUSTOMREQUEST, rq->method);
 	} else {
 		SET(CURLOPT_HTTPGET, 1L);
 	}

@@ -1,10 +1,11 @@
-/* http.h - a minimal outbound HTTP client (GET, PUT, POST, DELETE, HEAD)
- * over libcurl.
+/* http.h - a minimal outbound HTTP client (GET, PUT, POST, DELETE, HEAD,
+ * OPTIONS) over libcurl.
  *
  * Used by the credential providers (creds.h) to talk to the container
  * credentials endpoint and to the EC2 instance metadata service, and by
- * the S3 client (s3client.h); nothing else in sign_s3 makes outbound
- * requests.
+ * the S3 client (s3client.h), and by `sign_s3 doctor` (cgi/doctor.h: a
+ * presigned PUT, a CORS preflight OPTIONS); nothing else in sign_s3 makes
+ * outbound requests.
  *
  * libcurl is not linked: it is loaded with dlopen("libcurl.so.4") on first
  * use and its few entry points resolved with dlsym. Linking it would add
@@ -67,7 +68,7 @@ struct s3_http_header {
 };
 
 struct s3_http_request {
-	const char *method;        /* "GET", "PUT", "POST", "DELETE" or "HEAD" */
+	const char *method;        /* "GET", "PUT", "POST", "DELETE", "HEAD" or "OPTIONS" */
 	const char *url;           /* http:// or https://, as s3_url_parse accepts */
 	const struct s3_http_header *headers;
 	size_t nheaders;           /* at most S3_HTTP_MAX_HEADERS */

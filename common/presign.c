@@ -229,6 +229,25 @@ enum s3_err s3_object_location(const struct s3_target *t, const char *key, size_
 	return S3_OK;
 }
 
+enum s3_err s3_bucket_location(const struct s3_target *t, struct s3_location *loc)
+{
+	struct sbuf p;
+	enum s3_err e;
+
+	if (!t || !loc || s3_bucket_check(t->bucket, t->endpoint != NULL) || !t->region)
+		return S3_ERR_INVAL;
+	if ((e = locate(t, loc)))
+		return e;
+	sbuf_init(&p, loc->path, sizeof loc->path);
+	sbuf_addc(&p, '/');
+	if (!loc->virtual_host)
+		sbuf_adds(&p, t->bucket);
+	if (!sbuf_ok(&p))
+		return S3_ERR_TOOLONG;
+	loc->path_len = p.len;
+	return S3_OK;
+}
+
 enum s3_err s3_presign(const struct s3_target *t, const struct s3_creds *c,
                        const struct s3_presign_in *in, struct sigv4_cache *cache,
                        char *url, size_t cap, char *object_url, size_t ocap)

@@ -101,6 +101,11 @@ struct s3_location {
 enum s3_err s3_object_location(const struct s3_target *t, const char *key, size_t key_len,
                                struct s3_location *loc);
 
+/* The bucket's own requests (HeadBucket, GET ?cors, GET ?location) in the
+ * same addressing: path "/BUCKET" path-style, "/" virtual-hosted. Errors
+ * as s3_object_location's, without the key's. */
+enum s3_err s3_bucket_location(const struct s3_target *t, struct s3_location *loc);
+
 /* Writes the presigned URL to url (cap bytes, NUL-terminated). When
  * object_url is not NULL, also the unsigned object URL in the same
  * addressing style. */

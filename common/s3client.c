@@ -182,7 +182,8 @@ enum s3_err s3c_perform(const struct s3_client *cl, const struct s3_creds *c, ti
 		return local_err(err, k->op, S3_ERR_INVAL, "response headers");
 	for (size_t i = 0; i < k->nwant; i++)
 		want[1 + i] = k->want[i];
-	if ((e = s3_object_location(&cl->target, k->key, k->key_len, &loc)))
+	if ((e = k->key ? s3_object_location(&cl->target, k->key, k->key_len, &loc) :
+	                  s3_bucket_location(&cl->target, &loc)))
 		return local_err(err, k->op, e, "bucket or key");
 	sbuf_init(&q, query, sizeof query);
 	if ((e = sigv4_query(&q, k->params, k->nparams)))
@@ -256,11 +257,13 @@ enum s3_err s3c_perform(const struct s3_client *cl, const struct s3_creds *c, ti
 			s3_http_response_free(rs);
 		} else {
 			o = s3_error(k, rs, err);
-			s3_http_response_free(rs);
+			if (o != FAIL || !k->keep_answer)
+				s3_http_response_free(rs);
 		}
 		if (o == FAIL && lost && k->gone_ok_on_retry && !strcmp(err->code, "NoSuchUpload")) {
 			unsigned n = err->attempts;
 
+			s3_http_response_free(rs);     /* a kept answer: not one to read */
 			clear_err(err);
 			err->attempts = n;
 			e = S3_OK;

@@ -172,4 +172,37 @@ enum s3_err s3_client_get_range(const struct s3_client *cl, const struct s3_cred
 enum s3_err s3_client_delete(const struct s3_client *cl, const struct s3_creds *c, time_t now,
                              const char *key, size_t key_len, struct s3_call_error *err);
 
+/* ---- the bucket (s3client_bucket.c): what `sign_s3 doctor` asks
+ * (cgi/doctor.h). Same signing and errors; a bucket's own request has
+ * the path "/BUCKET" path-style, "/" virtual-hosted (s3_bucket_location). */
+
+/* What S3 said of the bucket, also when it refused. */
+struct s3_bucket_answer {
+	int status;                               /* S3's HTTP status; 0: none came */
+	char region[S3XML_MAX_REGION + 1];        /* x-amz-bucket-region, else an <Error>'s
+	                                             <Region>, else LocationConstraint; "" */
+};
+
+/* HeadBucket (HEAD /): S3_OK for a 2xx; else the error with out->status
+ * and the region header of S3's refusal (AWS sends x-amz-bucket-region
+ * with a 301, 400 or 403 too). A HEAD answer has no body: a 404 gets the
+ * code NoSuchBucket, a 301 PermanentRedirect; a 400 or 403 has none (ask
+ * s3_client_bucket_region, whose answer has a body). */
+enum s3_err s3_client_head_bucket(const struct s3_client *cl, const struct s3_creds *c,
+                                  time_t now, struct s3_bucket_answer *out,
+                                  struct s3_call_error *err);
+
+/* GetBucketLocation (GET /?location): the region from LocationConstraint
+ * (s3xml_location); else the error, out->status, and the <Region> S3's
+ * <Error> names, if any. */
+enum s3_err s3_client_bucket_region(const struct s3_client *cl, const struct s3_creds *c,
+                                    time_t now, struct s3_bucket_answer *out,
+                                    struct s3_call_error *err);
+
+/* GetBucketCors (GET /?cors): the rules into out (s3xml_cors; free with
+ * s3xml_cors_free). S3 answers NoSuchCORSConfiguration (404) for none; a
+ * store without the call NotImplemented (501, S3_ERR_IO: a 5xx). */
+enum s3_err s3_client_get_cors(const struct s3_client *cl, const struct s3_creds *c,
+                               time_t now, struct s3xml_cors *out, struct s3_call_error *err);
+
 #endif

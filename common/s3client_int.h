@@ -13,7 +13,8 @@ _Static_assert(1 + S3C_MAX_WANT <= S3_HTTP_MAX_WANT, "wanted headers fit the HTT
 struct s3c_call {
 	const char *op;                       /* "CreateMultipartUpload", ... (why) */
 	const char *method;
-	const char *key;
+	const char *key;                      /* NULL: the bucket's own request
+	                                         (s3_bucket_location) */
 	size_t key_len;
 	const struct sigv4_param *params;
 	size_t nparams;
@@ -24,6 +25,9 @@ struct s3c_call {
 	size_t max_body;                      /* 0: the HTTP client's default */
 	int error_on_200;                     /* a 200 may carry an <Error> */
 	int gone_ok_on_retry;                 /* NoSuchUpload after a transport failure: done */
+	int keep_answer;                      /* S3's refusal (a final non-2xx answer) is
+	                                         left in rs too, headers and body, beside
+	                                         err: a caller that reads its headers */
 	const char *const *want;              /* response headers wanted: their values are
 	                                         rs->header_values[1 + i] (0: x-amz-request-id) */
 	size_t nwant;                         /* at most S3C_MAX_WANT */
@@ -31,7 +35,9 @@ struct s3c_call {
 
 /* Sends k (signed once: one signing time for every attempt, retried as
  * s3client.h says) and leaves a 2xx answer in rs (free it with
- * s3_http_response_free); else err is filled and rs is empty. */
+ * s3_http_response_free); else err is filled and rs is empty (with
+ * k->keep_answer, S3_ERR_REMOTE or S3_ERR_IO for an answer S3 gave leaves
+ * it in rs: free it then too). */
 enum s3_err s3c_perform(const struct s3_client *cl, const struct s3_creds *c, time_t now,
                         const struct s3c_call *k, struct s3_http_response *rs,
                         struct s3_call_error *err);

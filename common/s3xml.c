@@ -154,6 +154,9 @@ static int error_elem(struct walk *w, int depth, const char *name, const char *t
 	if (!strcmp(name, "Code")) {
 		if (take(e->code, sizeof e->code, text))
 			e->code[0] = '\0';
+	} else if (!strcmp(name, "Region")) {
+		if (take(e->region, sizeof e->region, text))
+			e->region[0] = '\0';
 	} else if (!strcmp(name, "Message")) {
 		if (take(e->message, sizeof e->message, text)) {
 			memcpy(e->message, text, sizeof e->message - 1);
@@ -342,6 +345,143 @@ enum s3_err s3xml_complete(const char *body, size_t n, char location[S3XML_MAX_L
 		return c.bad ? S3_ERR_TOOLONG : S3_ERR_PARSE;
 	}
 	return S3_OK;
+}
+
+/* ---- LocationConstraint -------------------------------------------------- */
+
+struct location {
+	char *region;
+	int seen, toolong;
+};
+
+static int location_elem(struct walk *w, int depth, const char *name, const char *text)
+{
+	struct location *l = w->ctx;
+
+	if (depth == 1 && !strcmp(name, "LocationConstraint")) {
+		l->seen = 1;
+		if (take(l->region, S3XML_MAX_REGION + 1, text))
+			l->toolong = 1;
+	}
+	return 0;
+}
+
+enum s3_err s3xml_location(const char *body, size_t n, char region[S3XML_MAX_REGION + 1])
+{
+	struct location l = { region, 0, 0 };
+	char root[S3XML_MAX_CODE + 1] = "";
+
+	region[0] = '\0';
+	if (walk(body, n, location_elem, &l, root) != 0 || strcmp(root, "LocationConstraint") ||
+	    !l.seen) {
+		region[0] = '\0';
+		return S3_ERR_PARSE;
+	}
+	if (l.toolong) {
+		region[0] = '\0';
+		return S3_ERR_TOOLONG;
+	}
+	if (!region[0])
+		strcpy(region, "us-east-1");      /* S3 writes nothing for us-east-1 */
+	else if (!strcmp(region, "EU"))
+		strcpy(region, "eu-west-1");
+	return S3_OK;
+}
+
+/* ---- CORSConfiguration ----------------------------------------------------- */
+
+struct cors {
+	struct s3xml_cors *out;
+	struct s3xml_cors_rule cur;
+	enum s3_err err;
+};
+
+/* Appends text to the joined list (cap bytes with the NUL): 0, or -1 with
+ * c->err set. */
+static int join(struct cors *c, char *list, size_t cap, const char *text)
+{
+	size_t have = strlen(list), n = strlen(text);
+
+	if (!n || strchr(text, ','))
+		return c->err = S3_ERR_PARSE, -1;
+	for (const char *p = text; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return c->err = S3_ERR_PARSE, -1;
+	if (have + (have ? 1 : 0) + n >= cap)
+		return c->err = S3_ERR_TOOLONG, -1;
+	if (have)
+		list[have++] = ',';
+	memcpy(list + have, text, n + 1);
+	return 0;
+}
+
+static int cors_elem(struct walk *w, int depth, const char *name, const char *text)
+{
+	struct cors *c = w->ctx;
+	struct s3xml_cors_rule *r = &c->cur;
+	unsigned long long v;
+
+	if (strcmp(w->root, "CORSConfiguration"))
+		return 0;
+	if (depth == 3 && !strcmp(w->path[1], "CORSRule")) {
+		if (!strcmp(name, "AllowedOrigin"))
+			return join(c, r->origins, sizeof r->origins, text);
+		if (!strcmp(name, "AllowedMethod"))
+			return join(c, r->methods, sizeof r->methods, text);
+		if (!strcmp(name, "AllowedHeader"))
+			return join(c, r->headers, sizeof r->headers, text);
+		if (!strcmp(name, "ExposeHeader"))
+			return join(c, r->expose, sizeof r->expose, text);
+		if (!strcmp(name, "ID") && take(r->id, sizeof r->id, text))
+			return c->err = S3_ERR_TOOLONG, -1;
+		if (!strcmp(name, "MaxAgeSeconds")) {
+			if (number(text, 0x7fffffff, &v))
+				return c->err = S3_ERR_PARSE, -1;
+			r->max_age = (long)v;
+		}
+		return 0;
+	}
+	if (depth == 2 && !strcmp(name, "CORSRule")) {
+		struct s3xml_cors *o = c->out;
+		struct s3xml_cors_rule *nr;
+
+		if (o->n == S3XML_MAX_CORS_RULES)
+			return c->err = S3_ERR_RANGE, -1;
+		if (!(nr = realloc(o->rule, (o->n + 1) * sizeof *nr)))
+			return c->err = S3_ERR_NOMEM, -1;
+		o->rule = nr;
+		o->rule[o->n++] = c->cur;
+		memset(&c->cur, 0, sizeof c->cur);
+		c->cur.max_age = -1;
+	}
+	return 0;
+}
+
+enum s3_err s3xml_cors(const char *body, size_t n, struct s3xml_cors *out)
+{
+	struct cors *c;
+	char root[S3XML_MAX_CODE + 1] = "";
+	enum s3_err e = S3_OK;
+
+	memset(out, 0, sizeof *out);
+	if (!(c = calloc(1, sizeof *c)))
+		return S3_ERR_NOMEM;
+	c->out = out;
+	c->cur.max_age = -1;
+	if (walk(body, n, cors_elem, c, root) != 0 || strcmp(root, "CORSConfiguration"))
+		e = c->err ? c->err : S3_ERR_PARSE;
+	free(c);
+	if (e)
+		s3xml_cors_free(out);
+	return e;
+}
+
+void s3xml_cors_free(struct s3xml_cors *c)
+{
+	if (!c)
+		return;
+	free(c->rule);
+	memset(c, 0, sizeof *c);
 }
 
 /* ---- status -------------------------------------------------------------- */

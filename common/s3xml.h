@@ -1,6 +1,7 @@
 /* s3xml.h - S3's XML answers, read with expat (never by string search):
  * <Error>, InitiateMultipartUploadResult, ListPartsResult,
- * CompleteMultipartUploadResult; and the HTTP status sign_s3 answers for
+ * CompleteMultipartUploadResult, LocationConstraint, CORSConfiguration
+ * (the last two for `sign_s3 doctor`); and the HTTP status sign_s3 answers for
  * an S3 error (the S3 client of issue 11 uses them).
  *
  * Every reader takes the whole body (at most S3XML_MAX_BODY bytes) and
@@ -27,11 +28,18 @@
 #define S3XML_MAX_ETAG      128            /* <ETag>, quotes included */
 #define S3XML_MAX_LOCATION  2048           /* <Location> */
 #define S3XML_MAX_PARTS     1000           /* <Part>s in one ListParts page (S3's limit) */
+#define S3XML_MAX_REGION    64             /* <Region>, <LocationConstraint> */
+#define S3XML_MAX_CORS_RULES 100           /* <CORSRule>s (S3's limit) */
+#define S3XML_MAX_CORS_ID   255            /* a rule's <ID> */
+#define S3XML_MAX_CORS_LIST 1024           /* one rule's values of one kind, joined */
 
-/* <Error><Code/><Message/></Error>: code and message, as S3 wrote them. */
+/* <Error><Code/><Message/><Region/></Error>: code and message, as S3
+ * wrote them; region "" unless S3 named the bucket's (PermanentRedirect,
+ * AuthorizationHeaderMalformed: too long, it is left ""). */
 struct s3xml_error {
 	char code[S3XML_MAX_CODE + 1];
 	char message[S3XML_MAX_MESSAGE + 1];
+	char region[S3XML_MAX_REGION + 1];
 };
 
 /* 1 when body is an <Error> document (e filled; its Code may be empty), 0
@@ -72,6 +80,35 @@ void s3xml_parts_free(struct s3xml_parts *p);
  * included: ask s3xml_error first). */
 enum s3_err s3xml_complete(const char *body, size_t n, char location[S3XML_MAX_LOCATION + 1],
                            char etag[S3XML_MAX_ETAG + 1]);
+
+/* GetBucketLocation's <LocationConstraint> into region: "" is us-east-1,
+ * "EU" eu-west-1 (S3's legacy names). S3_ERR_PARSE for another document;
+ * S3_ERR_TOOLONG over S3XML_MAX_REGION. */
+enum s3_err s3xml_location(const char *body, size_t n, char region[S3XML_MAX_REGION + 1]);
+
+/* One <CORSRule> of GetBucketCors: each kind of value joined with ","
+ * in document order ("" when the rule has none). */
+struct s3xml_cors_rule {
+	char id[S3XML_MAX_CORS_ID + 1];
+	char origins[S3XML_MAX_CORS_LIST + 1];    /* AllowedOrigin */
+	char methods[S3XML_MAX_CORS_LIST + 1];    /* AllowedMethod */
+	char headers[S3XML_MAX_CORS_LIST + 1];    /* AllowedHeader */
+	char expose[S3XML_MAX_CORS_LIST + 1];     /* ExposeHeader */
+	long max_age;                             /* MaxAgeSeconds; -1: none */
+};
+
+struct s3xml_cors {
+	struct s3xml_cors_rule *rule;             /* malloc'd; s3xml_cors_free */
+	size_t n;
+};
+
+/* Reads a CORSConfiguration into out (zeroed first). S3_ERR_PARSE for
+ * another document, a value that is empty or holds a ',' or a control
+ * character, a bad MaxAgeSeconds; S3_ERR_TOOLONG for an ID or a joined
+ * list over its size; S3_ERR_RANGE for more than S3XML_MAX_CORS_RULES
+ * rules; S3_ERR_NOMEM. */
+enum s3_err s3xml_cors(const char *body, size_t n, struct s3xml_cors *out);
+void s3xml_cors_free(struct s3xml_cors *c);
 
 /* The status sign_s3 answers when S3 answered s3_status with error code
  * code (NULL or "" when there was no <Error>): NoSuchUpload and NoSuchKey

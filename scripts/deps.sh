@@ -21,6 +21,8 @@ PKGS=(
   apache2 libapache2-mod-fcgid patchelf
   # the local S3 server (OpenStack Swift with s3api) for end-to-end uploads
   python3-swift memcached
+  # sign_s3 doctor's clock check under a shifted clock (tests/doctor.sh)
+  faketime
   # browser test of the demo page (tests/browser.sh): Debian's chromium + playwright-core from npm
   chromium
   # the Debian package (make deb, tests/deb_package.sh) and the man page (tests/manpage.sh)

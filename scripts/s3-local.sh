@@ -24,6 +24,9 @@
 #   S3_LOCAL_ACCOUNT_PORT, S3_LOCAL_CONTAINER_PORT, S3_LOCAL_OBJECT_PORT,
 #   S3_LOCAL_MEMCACHED_PORT   backends, default S3_LOCAL_PORT+1 .. +4
 #   S3_LOCAL_BUCKET  bucket, created publicly readable; default sign-s3-demo
+#   S3_LOCAL_CORS_ORIGINS  comma list of the origins whose preflight (OPTIONS) of a
+#                    presigned URL is allowed (s3api's cors_preflight_allow_origin);
+#                    default * (any); another origin's preflight is refused (401)
 #   S3_LOCAL_TIMEOUT seconds to wait for health, default 60
 #   S3_LOCAL_NO_INSTALL=1  never run apt; fail if packages are missing
 #
@@ -95,7 +98,9 @@ load_ports() {  # from the running instance's record, else from the environment
     OBJECT_PORT=${S3_LOCAL_OBJECT_PORT:-$((PORT + 3))}
     MEMCACHED_PORT=${S3_LOCAL_MEMCACHED_PORT:-$((PORT + 4))}
     BUCKET=${S3_LOCAL_BUCKET:-sign-s3-demo}
+    CORS_ORIGINS=${S3_LOCAL_CORS_ORIGINS:-*}
   fi
+  CORS_ORIGINS=${CORS_ORIGINS:-*}
 }
 
 env_lines() {
@@ -299,7 +304,7 @@ cors_expose_headers = etag
 use = egg:swift#s3api
 location = us-east-1
 # s3api answers the browser's preflight (OPTIONS) for presigned URLs
-cors_preflight_allow_origin = *
+cors_preflight_allow_origin = $CORS_ORIGINS
 
 [filter:tempauth]
 use = egg:swift#tempauth
@@ -407,6 +412,7 @@ CONTAINER_PORT=$CONTAINER_PORT
 OBJECT_PORT=$OBJECT_PORT
 MEMCACHED_PORT=$MEMCACHED_PORT
 BUCKET=$BUCKET
+CORS_ORIGINS='$CORS_ORIGINS'
 EOF
   mv "$RUN/ports.tmp" "$RUN/ports"
 

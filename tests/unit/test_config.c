@@ -44,7 +44,7 @@ static const char *fake_get(void *ctx, const char *name)
 
 enum field {
 	F_BUCKET, F_REGION, F_ENDPOINT, F_PREFIX, F_ACL, F_PUBLIC,
-	F_AKEY, F_SKEY, F_TOKEN, F_TYPES, F_MAGIC,   /* strings above, numbers below */
+	F_AKEY, F_SKEY, F_TOKEN, F_TYPES, F_CORS, F_MAGIC,   /* strings above, numbers below */
 	F_HTTPS, F_STYLE, F_EXPIRES, F_BODY, F_LOG, F_REQUSER, F_REQHEAD, F_NAMEMAX,
 	F_ACTIVE,
 };
@@ -62,6 +62,7 @@ static const char *field_str(const struct s3_config *c, enum field f)
 	case F_SKEY:     return c->secret_key;
 	case F_TOKEN:    return c->session_token;
 	case F_TYPES:    return c->allowed_types;
+	case F_CORS:     return c->cors_origins;
 	case F_MAGIC:    return c->magic_file;
 	default:         return NULL;
 	}
@@ -398,6 +399,14 @@ static const struct ok_case ok_cases[] = {
 	{ "active types allow", { { "S3_ACTIVE_TYPES", "allow" } }, F_ACTIVE, NULL,
 	  S3_ACTIVE_ALLOW },
 
+	{ "cors origins", { { "S3_CORS_ORIGINS", "https://app.example.com" } }, F_CORS,
+	  "https://app.example.com", 0 },
+	{ "cors origins normalized", { { "S3_CORS_ORIGINS",
+	  " HTTPS://App.Example.com:443 , http://127.0.0.1:8000,http://[::1]:80 " } }, F_CORS,
+	  "https://app.example.com,http://127.0.0.1:8000,http://[::1]", 0 },
+	{ "cors origins empty is none", { { "S3_CORS_ORIGINS", "" } }, F_CORS, NULL, 0 },
+	{ "cors origins unset", { { "S3_CORS_ORIGINS", NULL } }, F_CORS, NULL, 0 },
+
 	{ "unknown env names ignored", { { "S3_BUCKETS", "x y" }, { "S3_FOO", "" } },
 	  F_BUCKET, BASE_BUCKET, 0 },
 };
@@ -670,6 +679,20 @@ static const struct bad_case bad_cases[] = {
 	{ "active types trailing space", { { "S3_ACTIVE_TYPES", "attachment " } },
 	  "S3_ACTIVE_TYPES", NULL, 1 },
 	{ "active types 1", { { "S3_ACTIVE_TYPES", "1" } }, "S3_ACTIVE_TYPES", NULL, 0 },
+
+	{ "cors origin with a path", { { "S3_CORS_ORIGINS", "https://app.example.com/" } },
+	  "S3_CORS_ORIGINS", NULL, 0 },
+	{ "cors origin not a URL", { { "S3_CORS_ORIGINS", "app.example.com" } },
+	  "S3_CORS_ORIGINS", NULL, 0 },
+	{ "cors origin ftp", { { "S3_CORS_ORIGINS", "ftp://app.example.com" } },
+	  "S3_CORS_ORIGINS", NULL, 0 },
+	{ "cors origin twice", { { "S3_CORS_ORIGINS", "http://a.example,HTTP://A.example:80" } },
+	  "S3_CORS_ORIGINS", "S3_CORS_ORIGINS: an origin is given twice", 0 },
+	{ "cors origins only commas", { { "S3_CORS_ORIGINS", " , ," } }, "S3_CORS_ORIGINS", NULL, 0 },
+	{ "cors origins 17", { { "S3_CORS_ORIGINS", "http://a1.x,http://a2.x,http://a3.x,"
+	  "http://a4.x,http://a5.x,http://a6.x,http://a7.x,http://a8.x,http://a9.x,http://a10.x,"
+	  "http://a11.x,http://a12.x,http://a13.x,http://a14.x,http://a15.x,http://a16.x,"
+	  "http://a17.x" } }, "S3_CORS_ORIGINS", "S3_CORS_ORIGINS: expected at most 16 origins", 0 },
 };
 
 /* No value of env (4 bytes or more) appears in msg. */

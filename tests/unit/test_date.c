@@ -122,8 +122,44 @@ static void test_every_day(void)
 	is_int(bad, 0, "%u days 1970..9999: written as gmtime_r, read back", n);
 }
 
+static void test_http(void)
+{
+	static const struct { const char *s; long long want; } good[] = {
+		{ "Thu, 01 Jan 1970 00:00:00 GMT", 0 },
+		{ "Sun, 06 Nov 1994 08:49:37 GMT", 784111777 },
+		{ "Thu, 28 May 2026 20:26:40 GMT", 1780000000 },
+		{ "Thu, 29 Feb 2024 00:00:00 GMT", 1709164800 },
+		{ "Fri, 31 Dec 9999 23:59:59 GMT", 253402300799LL },
+	};
+	static const char *const bad[] = {
+		"", "Sun, 06 Nov 1994 08:49:37", "Sun, 06 Nov 1994 08:49:37 UTC",
+		"Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994",
+		"Mon, 06 Nov 1994 08:49:37 GMT", "Sun, 6 Nov 1994 08:49:37 GMT",
+		"Sun, 06 nov 1994 08:49:37 GMT", "Sun, 06 Nox 1994 08:49:37 GMT",
+		"Sun, 31 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 24:49:37 GMT",
+		"Sun, 06 Nov 1994 08:49:60 GMT", "Sun, 06 Nov 1994 08:49:37 GMT ",
+		" Sun, 06 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08-49-37 GMT",
+		"Wed, 31 Dec 1969 23:59:59 GMT", "Sun, 06 Nov 1994 08:49:3x GMT",
+		"Thu, 29 Feb 2026 00:00:00 GMT",
+	};
+	time_t t;
+
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		t = -1;
+		is_int(s3_date_parse_http(good[i].s, &t), S3_OK, "http: %s", good[i].s);
+		ok((long long)t == good[i].want, "http: %s is %lld", good[i].s, good[i].want);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		t = 12345;
+		is_int(s3_date_parse_http(bad[i], &t), S3_ERR_INVAL, "http refused: '%s'", bad[i]);
+		ok(t == 12345, "http refused: '%s' leaves the output alone", bad[i]);
+	}
+	is_int(s3_date_parse_http(NULL, &t), S3_ERR_INVAL, "http: NULL refused");
+}
+
 int main(void)
 {
+	test_http();
 	test_rfc3339();
 	test_amz();
 	test_format();

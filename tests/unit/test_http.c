@@ -279,6 +279,12 @@ static void test_methods(void)
 	ok(strstr(rs.body, "METHOD DELETE\n") == rs.body, "DELETE sent as DELETE");
 	s3_http_response_free(&rs);
 
+	rq.method = "OPTIONS";
+	is_int(call(&rq, &rs, why), S3_OK, "OPTIONS /echo (%s)", why);
+	ok(strstr(rs.body, "METHOD OPTIONS\nCL -\n") == rs.body,
+	   "OPTIONS sent as OPTIONS, without a body");
+	s3_http_response_free(&rs);
+
 	rq.method = "HEAD";
 	is_int(call(&rq, &rs, why), S3_OK, "HEAD /echo (%s)", why);
 	is_int(rs.status, 200, "HEAD: 200");
@@ -303,6 +309,8 @@ static void test_refusals(void)
 	is_int(call(&rq, &rs, why), S3_ERR_INVAL, "a GET with a body refused");
 	rq.method = "DELETE";
 	is_int(call(&rq, &rs, why), S3_ERR_INVAL, "a DELETE with a body refused");
+	rq.method = "OPTIONS";
+	is_int(call(&rq, &rs, why), S3_ERR_INVAL, "an OPTIONS with a body refused");
 	rq.method = "PATCH";
 	rq.body_len = 0;
 	is_int(call(&rq, &rs, why), S3_ERR_INVAL, "PATCH refused");

@@ -188,8 +188,85 @@ static void refusals(void)
 	is_int(s3xml_error(S("<Error/><Error/>"), &e), -1, "two documents: refused");
 }
 
+static void location_and_cors(void)
+{
+	static const char loc[] = DECL "<LocationConstraint" NS ">eu-central-1</LocationConstraint>";
+	static const char loc_us[] = DECL "<LocationConstraint" NS "/>";
+	static const char loc_eu[] = "<LocationConstraint>EU</LocationConstraint>";
+	static const char redirect[] = DECL "<Error><Code>AuthorizationHeaderMalformed</Code>"
+		"<Message>The authorization header is malformed; the region 'us-east-1' is wrong; "
+		"expecting 'eu-west-2'</Message><Region>eu-west-2</Region>"
+		"<RequestId>R</RequestId></Error>";
+	static const char cors[] = DECL "<CORSConfiguration" NS "><CORSRule><ID>app</ID>"
+		"<AllowedOrigin>https://app.example.com</AllowedOrigin>"
+		"<AllowedOrigin>https://*.example.org</AllowedOrigin>"
+		"<AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod>"
+		"<AllowedHeader>Content-Type</AllowedHeader><AllowedHeader>Content-MD5</AllowedHeader>"
+		"<ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule>"
+		"<CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod>"
+		"</CORSRule></CORSConfiguration>";
+	static const char comma[] = "<CORSConfiguration><CORSRule><AllowedOrigin>a,b"
+		"</AllowedOrigin></CORSRule></CORSConfiguration>";
+	static const char badage[] = "<CORSConfiguration><CORSRule><MaxAgeSeconds>-1"
+		"</MaxAgeSeconds></CORSRule></CORSConfiguration>";
+	char region[S3XML_MAX_REGION + 1], big[64 + 120 * 40];
+	struct s3xml_error e;
+	struct s3xml_cors c;
+
+	is_int(s3xml_location(S(loc), region), S3_OK, "LocationConstraint read");
+	is_str(region, "eu-central-1", "LocationConstraint: the region");
+	is_int(s3xml_location(S(loc_us), region), S3_OK, "empty LocationConstraint read");
+	is_str(region, "us-east-1", "empty LocationConstraint is us-east-1");
+	is_int(s3xml_location(S(loc_eu), region), S3_OK, "EU read");
+	is_str(region, "eu-west-1", "EU is eu-west-1");
+	is_int(s3xml_location(S(redirect), region), S3_ERR_PARSE, "an Error is no LocationConstraint");
+	is_int(s3xml_error(S(redirect), &e), 1, "AuthorizationHeaderMalformed read");
+	is_str(e.region, "eu-west-2", "an Error's Region kept");
+	is_int(s3xml_error(S("<Error><Code>X</Code></Error>"), &e), 1, "an Error without Region");
+	is_str(e.region, "", "... region empty");
+
+	is_int(s3xml_cors(S(cors), &c), S3_OK, "CORSConfiguration read");
+	is_int(c.n, 2, "two rules");
+	is_str(c.rule[0].id, "app", "rule 1: ID");
+	is_str(c.rule[0].origins, "https://app.example.com,https://*.example.org", "rule 1: origins");
+	is_str(c.rule[0].methods, "PUT,POST", "rule 1: methods");
+	is_str(c.rule[0].headers, "Content-Type,Content-MD5", "rule 1: headers");
+	is_str(c.rule[0].expose, "ETag", "rule 1: expose");
+	is_int(c.rule[0].max_age, 3000, "rule 1: MaxAgeSeconds");
+	is_str(c.rule[1].id, "", "rule 2: no ID");
+	is_int(c.rule[1].max_age, -1, "rule 2: no MaxAgeSeconds");
+	is_str(c.rule[1].headers, "", "rule 2: no headers");
+	s3xml_cors_free(&c);
+	ok(c.rule == NULL && c.n == 0, "cors freed and zeroed");
+	is_int(s3xml_cors(S(comma), &c), S3_ERR_PARSE, "a value with a comma refused");
+	is_int(s3xml_cors(S(badage), &c), S3_ERR_PARSE, "a negative MaxAgeSeconds refused");
+	is_int(s3xml_cors(S(loc), &c), S3_ERR_PARSE, "another document refused");
+	ok(c.rule == NULL && c.n == 0, "... nothing left allocated");
+	{
+		size_t n = 0;
+
+		n += (size_t)snprintf(big + n, sizeof big - n, "<CORSConfiguration>");
+		for (int i = 0; i < 101; i++)
+			n += (size_t)snprintf(big + n, sizeof big - n, "<CORSRule></CORSRule>");
+		n += (size_t)snprintf(big + n, sizeof big - n, "</CORSConfiguration>");
+		is_int(s3xml_cors(big, n, &c), S3_ERR_RANGE, "101 rules refused (S3 allows 100)");
+	}
+	{
+		char list[2048];
+		size_t n = (size_t)snprintf(list, sizeof list, "<CORSConfiguration><CORSRule>");
+
+		for (int i = 0; i < 30; i++)
+			n += (size_t)snprintf(list + n, sizeof list - n,
+			                      "<AllowedHeader>x-amz-meta-%026d</AllowedHeader>", i);
+		n += (size_t)snprintf(list + n, sizeof list - n, "</CORSRule></CORSConfiguration>");
+		is_int(s3xml_cors(list, n, &c), S3_ERR_TOOLONG,
+		       "headers joined over S3XML_MAX_CORS_LIST refused");
+	}
+}
+
 int main(void)
 {
+	location_and_cors();
 	error_docs();
 	status_table();
 	initiate();
