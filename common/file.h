@@ -1,6 +1,7 @@
 /* file.h - read a whole file with a limit, once for every reader: the
- * configuration file (settings.c, with the ownership rule), mime.types (mime.c), the AWS shared files
- * and the container token file (creds_file.c, creds_http.c).
+ * configuration file (config_file.c, with the ownership rule), mime.types
+ * (mime.c), the AWS shared files and the container token file
+ * (creds_file.c, creds_http.c).
  *
  * The buffer may hold secrets (keys in ~/.aws/credentials, a token):
  * s3_file_wipe() cleanses it before freeing, and growing it never leaves a
