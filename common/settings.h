@@ -24,7 +24,11 @@
  * names the file), HOME (the environment's, else the password entry's:
  * s3_settings_get answers it so that ~/.aws means the user's files under
  * suEXEC too), and what the web server passes per request (CGI's
- * REQUEST_METHOD, GATEWAY_INTERFACE, ...). */
+ * REQUEST_METHOD, GATEWAY_INTERFACE, ...). tests/settings_names.sh finds
+ * every name the sources read and holds each to this. Variables only the
+ * libraries read are not sign_s3's settings and stay environment-only:
+ * libmagic's MAGIC (S3_MAGIC_FILE is the setting), OpenSSL's OPENSSL_*,
+ * glibc's TZ and LC_*; libcurl's proxy variables are ignored (http.c). */
 #ifndef SIGN_S3_SETTINGS_H
 #define SIGN_S3_SETTINGS_H
 
