@@ -3,9 +3,9 @@
  * Every setting is a row of vars[]: its name (and fallback names), the
  * validator that checks (and normalizes) a value, the field it fills and
  * the default. A value is looked up in the environment first, then in the
- * configuration file (settings.h), which is read once into memory. Validators return
- * NULL or a fixed description of what is expected: a value is never put
- * into a message, since some are secrets. */
+ * configuration file (settings.h), which is read once into memory.
+ * Validators return NULL or a fixed description of what is expected: a
+ * value is never put into a message, since some are secrets. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
