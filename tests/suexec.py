@@ -208,13 +208,18 @@ def held_post(port, path, body, inspect):
     s = socket.create_connection(('127.0.0.1', port), timeout=20)
     head = ('POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n'
             'Content-Length: %d\r\nConnection: close\r\n\r\n' % (path, len(body)))
-    s.sendall(head.encode() + body[:4])
-    seen = inspect()
-    s.sendall(body[4:])
-    r = http.client.HTTPResponse(s)
-    r.begin()
-    resp = itest.Resp(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
-    s.close()
+    seen = (None, ['(not inspected)'])
+    try:
+        s.sendall(head.encode() + body[:4])
+        seen = inspect()
+        s.sendall(body[4:])
+        r = http.client.HTTPResponse(s)
+        r.begin()
+        resp = itest.Resp(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
+    except (OSError, http.client.HTTPException) as e:
+        resp = itest.Resp(0, {}, ('connection error: %r' % (e,)).encode())
+    finally:
+        s.close()
     return resp, seen
 
 
