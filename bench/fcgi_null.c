@@ -96,7 +96,7 @@ static enum fcgi_conn_end null_request(void *ctx, struct fcgi_conn *c, enum fcgi
 static int work(int fd, const char *resp, int len, int own)
 {
 	struct fixed f = { resp, len };
-	struct serve_loop l = { 5000, 16385, null_request, &f };
+	struct serve_loop l = { 5000, 16385, null_request, &f, NULL, NULL };
 
 	if (!own)
 		return serve(fd, resp, len);

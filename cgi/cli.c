@@ -1,14 +1,17 @@
 /* cli.c - `sign_s3 presign` (see cli.h). */
 #include "cli.h"
+#include "broker.h"
 #include "config.h"
 #include "creds.h"
 #include "date.h"
 #include "presign.h"
+#include "settings.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define PROG "sign_s3"
 
@@ -26,7 +29,8 @@ void cli_usage(FILE *f)
 	      "\n"
 	      "presign prints a presigned URL for KEY (default method GET, as\n"
 	      "`aws s3 presign` does). Configuration comes from the environment or\n"
-	      "the file named by SIGN_S3_CONFIG: S3_BUCKET (required), S3_REGION,\n"
+	      "the file named by SIGN_S3_CONFIG (else ~/.config/sign_s3/sign_s3.conf,\n"
+	      "else /etc/sign_s3/sign_s3.conf): S3_BUCKET (required), S3_REGION,\n"
 	      "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,\n"
 	      "S3_ENDPOINT, S3_PATH_STYLE, S3_EXPIRES, S3_ACL (PUT only).\n"
 	      "\n"
@@ -167,6 +171,9 @@ int cli_presign(int argc, char **argv)
 	char errmsg[S3_CONFIG_ERRMAX];
 	struct cli_opts o = {0};
 	struct s3_config cfg;
+	struct s3_settings settings;
+	struct s3_settings_where where;
+	char paths[2][S3_SETTINGS_MAX_PATH + 1];
 	struct s3_target t;
 	struct s3_creds c;
 	struct s3_creds_chain *chain = NULL;
@@ -179,14 +186,20 @@ int cli_presign(int argc, char **argv)
 
 	if (r)
 		return r < 0 ? CLI_EXIT_OK : r;
-	if (s3_config_load(&cfg, s3_config_getenv, NULL, errmsg, sizeof errmsg)) {
+	s3_settings_where_default(&where, geteuid(), paths);
+	if (s3_settings_open(&settings, s3_config_getenv, NULL, &where, errmsg, sizeof errmsg) ||
+	    s3_config_load(&cfg, s3_settings_get, &settings, errmsg, sizeof errmsg)) {
 		fprintf(stderr, PROG ": %s\n", errmsg);
+		s3_settings_close(&settings);
 		return CLI_EXIT_FAIL;
 	}
+	s3_settings_drop_secrets(&settings);
+	broker_env_from(s3_settings_get, &settings);
 	{
 		struct s3_creds_opts co = {
 			.access_key = cfg.access_key, .secret_key = cfg.secret_key,
-			.session_token = cfg.session_token, .get = s3_config_getenv,
+			.session_token = cfg.session_token, .get = s3_settings_get,
+			.ctx = &settings,
 		};
 
 		if (s3_creds_new(&chain, &co, errmsg, sizeof errmsg)) {
@@ -237,5 +250,7 @@ int cli_presign(int argc, char **argv)
 done:
 	s3_creds_free(chain);
 	s3_config_free(&cfg);
+	broker_env_from(NULL, NULL);
+	s3_settings_close(&settings);
 	return rc;
 }

@@ -30,6 +30,8 @@ enum s3_err s3_app_init(struct s3_app *app, s3_lookup_fn get, void *ctx,
 
 	memset(app, 0, sizeof *app);
 	app->uuid = s3_uuid_v4;
+	app->get = get;
+	app->get_ctx = ctx;
 	if ((e = s3_config_load(&app->cfg, get, ctx, err, errcap)))
 		return e;
 	{

@@ -51,6 +51,8 @@ struct s3_app {
 	                                (http.h); tests and fuzzers pin a fake */
 	void *s3_http_ctx;
 	void (*s3_sleep_ms)(unsigned ms);   /* its back-off; NULL: nanosleep */
+	s3_lookup_fn get;            /* where the settings came from (s3_app_init's) */
+	void *get_ctx;
 };
 
 /* Loads the configuration (errors in err, naming the variable). With

@@ -10,8 +10,11 @@
  *   listening socket on stdin       FastCGI under spawn-fcgi / mod_fcgid
  *   sign_s3 --help | --version
  *
- * Sandbox and credential broker: common/sandbox.h (S3_SANDBOX, read here
- * with getenv; a bad value is a configuration error at start). CGI and
+ * Settings: common/settings.h (the environment over the configuration
+ * file: SIGN_S3_CONFIG, else ~/.config/sign_s3/sign_s3.conf of the user
+ * who serves, else /etc/sign_s3/sign_s3.conf), opened once in start_app.
+ * Sandbox and credential broker: common/sandbox.h (S3_SANDBOX, read
+ * there; a bad value is a configuration error at start). CGI and
  * FastCGI on stdin are quiet unless the filter or the broker cannot be set
  * up: then one log line, and they serve on. The command-line presigner is
  * not sandboxed.
@@ -25,6 +28,7 @@
 #include "sandbox.h"
 #include "sd_listen.h"
 #include "serve.h"
+#include "settings.h"
 
 #include <fcgiapp.h>
 #include <stdio.h>
@@ -32,23 +36,35 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The process's settings (common/settings.h): the environment over the
+ * configuration file, found for the user who serves (uid). They live as
+ * long as the process: the credential chain looks names up at each
+ * refresh. */
+static struct s3_settings settings;
+
 /* Configuration errors at start: the process cannot serve anything. In CGI
  * mode the client still gets a JSON 500 (and the log the reason). The
  * sandbox's variables are checked here too. */
 static int start_app(struct s3_app *app, int preload, int cgi,
-                     struct sandbox_plan *plan)
+                     struct sandbox_plan *plan, uid_t uid)
 {
-	char err[S3_CONFIG_ERRMAX];
+	char err[S3_CONFIG_ERRMAX], paths[2][S3_SETTINGS_MAX_PATH + 1];
+	struct s3_settings_where where;
 
-	if (s3_app_init(app, s3_config_getenv, NULL, preload, err, sizeof err) == S3_OK) {
+	s3_settings_where_default(&where, uid, paths);
+	if (s3_settings_open(&settings, s3_config_getenv, NULL, &where, err, sizeof err) == S3_OK &&
+	    s3_app_init(app, s3_settings_get, &settings, preload, err, sizeof err) == S3_OK) {
 		unsigned reach = s3_creds_reach(app->creds) |
 		                 (app->cfg.multipart ? SANDBOX_REACH_S3 : 0);
 
-		if (sandbox_plan(plan, s3_config_getenv, NULL, reach,
+		s3_settings_drop_secrets(&settings);
+		broker_env_from(s3_settings_get, &settings);
+		if (sandbox_plan(plan, s3_settings_get, &settings, reach,
 		                 err, sizeof err) == S3_OK)
 			return 0;
 		s3_app_free(app);
 	}
+	s3_settings_close(&settings);
 	if (!cgi)
 		fprintf(stderr, "sign_s3: configuration error: %s\n", err);
 	if (cgi)
@@ -85,11 +101,12 @@ int main(int argc, char **argv)
 	 * without '=' as arguments (RFC 3875 4.4, Apache mod_cgi), so under CGI
 	 * argv must never choose the mode (cf. CVE-2012-1823). */
 	if (getenv("GATEWAY_INTERFACE")) {
-		if (start_app(&app, 0, 1, &plan))
+		if (start_app(&app, 0, 1, &plan, geteuid()))
 			return 1;
 		enter_sandbox(&plan);
 		rc = serve_cgi(&app);
 		s3_app_free(&app);
+		s3_settings_close(&settings);
 		return rc;
 	}
 	if (argc >= 2 && !strcmp(argv[1], "presign"))
@@ -113,20 +130,22 @@ int main(int argc, char **argv)
 
 		if ((rc = listen_parse_args(argc, argv, &o, sd_fd)) || (rc = listen_user_env(&o)))
 			return rc;
-		if (start_app(&app, 1, 0, &plan))
+		if (start_app(&app, 1, 0, &plan, o.user ? o.user_uid : geteuid()))
 			return 1;
 		o.sandbox = &plan;
 		rc = listen_run(&app, &o);
 		s3_app_free(&app);
+		s3_settings_close(&settings);
 		return rc;
 	}
 	if (!FCGX_IsCGI()) {
-		if (start_app(&app, 1, 0, &plan))
+		if (start_app(&app, 1, 0, &plan, geteuid()))
 			return 1;
 		serve_install_signals();
 		enter_sandbox(&plan);
 		rc = serve_fastcgi(&app, 0);
 		s3_app_free(&app);
+		s3_settings_close(&settings);
 		return rc;
 	}
 	cli_usage(stderr);

@@ -587,7 +587,8 @@ static void take(const struct serve_loop *l, int ep, int fd, const char *allowed
 int serve_fastcgi_loop(int listen_fd, const struct serve_loop *l)
 {
 	struct epoll_event evs[FCGI_CONN_MAX_PER_WORKER + 1];
-	const char *allowed = getenv("FCGI_WEB_SERVER_ADDRS");
+	const char *allowed = l->get ? l->get(l->get_ctx, "FCGI_WEB_SERVER_ADDRS")
+	                             : getenv("FCGI_WEB_SERVER_ADDRS");
 	long long pause_until = 0;
 	sigset_t term, wait_mask;
 	int fl, ep = -1, watched = 0, backoff_logged = 0;
@@ -693,6 +694,8 @@ int serve_fastcgi(struct s3_app *app, int listen_fd)
 		.body_max = s3_route_body_max_any(app) + 1,   /* one byte over is enough to refuse */
 		.fn = app_request,
 		.ctx = app,
+		.get = app->get,
+		.get_ctx = app->get_ctx,
 	};
 
 	s3_stats_process_init();     /* nothing in a --listen worker: the pool's */

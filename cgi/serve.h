@@ -58,6 +58,8 @@ struct serve_loop {
 	size_t body_max;            /* body bytes kept per request */
 	serve_request_fn fn;
 	void *ctx;
+	s3_lookup_fn get;           /* FCGI_WEB_SERVER_ADDRS's lookup (the settings); NULL: getenv */
+	void *get_ctx;
 };
 int serve_fastcgi_loop(int listen_fd, const struct serve_loop *l);
 

@@ -37,6 +37,15 @@ static const char *const env_names[] = {
 
 #define NENV (sizeof env_names / sizeof env_names[0])
 
+static s3_lookup_fn env_get;    /* broker_env_from; NULL: getenv */
+static void *env_ctx;
+
+void broker_env_from(s3_lookup_fn get, void *ctx)
+{
+	env_get = get;
+	env_ctx = ctx;
+}
+
 static struct {
 	char *ptr[NENV + 2];                           /* PATH, the names, NULL */
 	char buf[NENV + 1][BROKER_MAX_ENV_VALUE + 32]; /* "NAME=value" */
@@ -51,7 +60,7 @@ static char **minimal_env(void)
 	env.ptr[n] = env.buf[n];
 	n++;
 	for (size_t i = 0; i < NENV; i++) {
-		const char *v = getenv(env_names[i]);
+		const char *v = env_get ? env_get(env_ctx, env_names[i]) : getenv(env_names[i]);
 
 		if (!v || !*v || strlen(v) > BROKER_MAX_ENV_VALUE)
 			continue;

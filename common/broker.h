@@ -62,6 +62,12 @@
 #define BROKER_MAX_ENV_VALUE   4096          /* a longer variable is left out */
 #define BROKER_ERRMAX          200           /* suggested size of err */
 
+/* Where the helper's environment takes the names it passes on (HOME, the
+ * AWS_* file, profile and region names): get (the settings: the
+ * environment over the configuration file, settings.h); NULL: getenv, the
+ * default. Called once at start, before broker_prepare. */
+void broker_env_from(s3_lookup_fn get, void *ctx);
+
 /* Called by a serving process right before sandbox_install(plan->mode):
  * with the sandbox on, this process will not run programs itself any more;
  * with plan->broker, forks the broker. Nothing for NULL or SANDBOX_OFF.

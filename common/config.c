@@ -1,22 +1,24 @@
-/* config.c - sign_s3's configuration: lookup, file layer, validation table.
+/* config.c - sign_s3's configuration: the validation table.
  *
  * Every setting is a row of vars[]: its name (and fallback names), the
  * validator that checks (and normalizes) a value, the field it fills and
  * the default. A value is looked up in the environment first, then in the
- * SIGN_S3_CONFIG file, which is read once into memory. Validators return
- * NULL or a fixed description of what is expected: a value is never put
- * into a message, since some are secrets. */
+ * configuration file (settings.h), which is read once into memory.
+ * Validators return NULL or a fixed description of what is expected: a
+ * value is never put into a message, since some are secrets. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #include "config.h"
 #include "config_file.h"
+#include "settings.h"
 #include "syntax.h"
 #include "filename.h"
 #include "policy.h"
@@ -60,12 +62,9 @@ struct cfg_var {
 	unsigned flags;
 };
 
-/* The environment over the file. */
+/* The environment over the file (settings.h). */
 struct cfg_src {
-	s3_lookup_fn get;
-	void *ctx;
-	const struct cfg_file *file;
-	const char *path;          /* of file, for messages */
+	const struct s3_settings *s;
 };
 
 /* ---- messages --------------------------------------------------------- */
@@ -632,8 +631,7 @@ static const struct cfg_var vars[] = {
 
 #define NVARS (sizeof(vars) / sizeof(vars[0]))
 
-/* 1 when name is one of the table's names. */
-static int known_name(const char *name)
+int s3_config_known(const char *name)
 {
 	for (size_t i = 0; i < NVARS; i++)
 		for (size_t j = 0; j < CFG_MAX_NAMES && vars[i].names[j]; j++)
@@ -648,12 +646,7 @@ static int known_name(const char *name)
 static const char *src_get(const struct cfg_src *src, const char *name,
                            unsigned *line)
 {
-	const char *v = src->get(src->ctx, name);
-
-	*line = 0;
-	if (!v && src->file)
-		v = cfg_file_get(src->file, name, line);
-	return v;
+	return s3_settings_find(src->s, name, line);
 }
 
 static enum s3_err store(struct s3_config *cfg, const struct cfg_var *var,
@@ -718,8 +711,8 @@ static enum s3_err load_var(struct s3_config *cfg, const struct cfg_var *var,
 	memset(&r, 0, sizeof(r));
 	what = var->check(v, &r);
 	if (what && line)
-		s3_msgf(err, cap, "%s: %s (%s: %s line %u)", name, what, CFG_FILE_VAR,
-		     src->path, line);
+		s3_msgf(err, cap, "%s: %s (%s: %s line %u)", name, what, src->s->label,
+		     src->s->path, line);
 	else if (what)
 		s3_msgf(err, cap, "%s: %s", name, what);
 	if (what)
@@ -815,25 +808,15 @@ const char *s3_config_getenv(void *ctx, const char *name)
 	return getenv(name);
 }
 
-enum s3_err s3_config_load(struct s3_config *cfg, s3_lookup_fn get, void *ctx,
-                           char *errmsg, size_t errcap)
+/* Validates what s holds into cfg. */
+static enum s3_err load_from(struct s3_config *cfg, const struct s3_settings *s,
+                             char *errmsg, size_t errcap)
 {
-	struct cfg_file file;
-	struct cfg_src src = { get, ctx, NULL, NULL };
-	const char *path;
+	struct cfg_src src = { s };
 	enum s3_err rc = S3_OK;
 
 	memset(cfg, 0, sizeof(*cfg));
-	memset(&file, 0, sizeof(file));
 	s3_msgf(errmsg, errcap, "%s", "");
-	path = get(ctx, CFG_FILE_VAR);
-	if (path) {
-		rc = cfg_file_load(&file, path, known_name, errmsg, errcap);
-		if (rc)
-			goto fail;
-		src.file = &file;
-		src.path = path;
-	}
 	for (size_t i = 0; i < NVARS; i++) {
 		rc = load_var(cfg, &vars[i], &src, errmsg, errcap);
 		if (rc)
@@ -856,9 +839,26 @@ enum s3_err s3_config_load(struct s3_config *cfg, s3_lookup_fn get, void *ctx,
 		goto fail;
 	cfg->endpoint_https = !cfg->endpoint || strncmp(cfg->endpoint, "https:", 6) == 0;
 fail:
-	cfg_file_free(&file);   /* it may hold secrets */
 	if (rc)
 		s3_config_free(cfg);
+	return rc;
+}
+
+enum s3_err s3_config_load(struct s3_config *cfg, s3_lookup_fn get, void *ctx,
+                           char *errmsg, size_t errcap)
+{
+	struct s3_settings s;
+	struct s3_settings_where w = { .uid = geteuid() };
+	enum s3_err rc;
+
+	if (get == s3_settings_get)       /* the file is read already */
+		return load_from(cfg, ctx, errmsg, errcap);
+	memset(cfg, 0, sizeof(*cfg));
+	rc = s3_settings_open(&s, get, ctx, &w, errmsg, errcap);
+	if (rc)
+		return rc;
+	rc = load_from(cfg, &s, errmsg, errcap);
+	s3_settings_close(&s);   /* it may hold secrets */
 	return rc;
 }
 

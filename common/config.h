@@ -1,9 +1,10 @@
 /* config.h - sign_s3's configuration, read once at start.
  *
  * Values come from a lookup function (the process environment in
- * production, a table in tests) and from an optional file named by
- * SIGN_S3_CONFIG: lines NAME=value, '#' comments, blank lines; the lookup
- * (environment) wins over the file. Every bad value is refused with a
+ * production, a table in tests) and from an optional file (settings.h:
+ * SIGN_S3_CONFIG, else ~/.config/sign_s3/sign_s3.conf or
+ * /etc/sign_s3/sign_s3.conf): lines NAME=value, '#' comments, blank lines;
+ * the lookup (environment) wins over the file. Every bad value is refused with a
  * message naming the variable; values are never echoed (some are secrets).
  *
  *  name                    default      meaning
@@ -137,11 +138,19 @@ typedef const char *(*s3_lookup_fn)(void *ctx, const char *name);
 /* The process environment as an s3_lookup_fn (ctx unused). */
 const char *s3_config_getenv(void *ctx, const char *name);
 
-/* Loads and validates. On failure returns S3_ERR_CONFIG (or S3_ERR_NOMEM,
- * S3_ERR_IO for an unreadable file) and writes one line naming the variable
- * (or the file and line number) to errmsg; cfg is then left empty. */
+/* Loads and validates. get is the environment: the file is then only the
+ * one SIGN_S3_CONFIG names (no search: tests stay apart from the machine's
+ * files), held to settings.h's ownership rule for geteuid(). Or get is
+ * s3_settings_get with ctx a struct s3_settings already opened (main,
+ * cli.c: the search of settings.h done). On failure returns S3_ERR_CONFIG
+ * (or S3_ERR_NOMEM, S3_ERR_IO for an unreadable file) and writes one line
+ * naming the variable (or the file and line number) to errmsg; cfg is then
+ * left empty. */
 enum s3_err s3_config_load(struct s3_config *cfg, s3_lookup_fn get, void *ctx,
                            char *errmsg, size_t errcap);
+
+/* 1 when name is one of the table's names (a configuration file may set it). */
+int s3_config_known(const char *name);
 
 /* Frees every field, wiping the secrets with OPENSSL_cleanse. */
 void s3_config_free(struct s3_config *cfg);

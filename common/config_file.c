@@ -1,4 +1,4 @@
-/* config_file.c - the SIGN_S3_CONFIG file: read once, parsed into
+/* config_file.c - the configuration file: read once, parsed into
  * NAME=value entries (see config_file.h). */
 #include "config_file.h"
 
@@ -25,21 +25,19 @@ void cfg_file_free(struct cfg_file *f)
 
 /* Reads path into f->buf (NUL-terminated), refusing more than
  * S3_CONFIG_MAX_FILE bytes. */
-static enum s3_err file_read(struct cfg_file *f, const char *path,
-                             char *err, size_t cap)
+static enum s3_err file_read(struct cfg_file *f, const char *path, const char *label,
+                             uid_t uid, char *err, size_t cap)
 {
 	struct s3_file sf;
 	char msg[CFG_FILE_MSG_MAX];
-	enum s3_err rc = s3_file_read(&sf, path, S3_CONFIG_MAX_FILE, msg, sizeof msg);
+	enum s3_err rc = s3_file_read_owned(&sf, path, S3_CONFIG_MAX_FILE, uid, msg, sizeof msg);
 
-	if (rc == S3_ERR_TOOLONG) {
-		s3_msgf(err, cap, "%s: %s", CFG_FILE_VAR, msg);
+	if (rc == S3_ERR_TOOLONG || rc == S3_ERR_CONFIG) {
+		s3_msgf(err, cap, "%s: %s", label, msg);
 		return S3_ERR_CONFIG;
 	}
-	if (rc == S3_ERR_NOTFOUND)
-		rc = S3_ERR_IO;
 	if (rc) {
-		s3_msgf(err, cap, "%s: cannot read %s", CFG_FILE_VAR, msg);
+		s3_msgf(err, cap, "%s: cannot read %s", label, msg);
 		return rc;
 	}
 	f->buf = sf.buf, f->alloc = sf.alloc, f->size = sf.len;
@@ -121,18 +119,18 @@ static const char *file_line(struct cfg_file *f, char *s, size_t n, unsigned lin
 }
 
 /* Reads and parses the file; every refusal names the path and line. */
-enum s3_err cfg_file_load(struct cfg_file *f, const char *path,
-                          int (*known)(const char *name), char *err, size_t cap)
+enum s3_err cfg_file_load(struct cfg_file *f, const char *path, const char *label,
+                          uid_t uid, int (*known)(const char *name), char *err, size_t cap)
 {
 	enum s3_err rc;
 	char *s, *end;
 	unsigned line = 1;
 
 	if (!*path) {
-		s3_msgf(err, cap, "%s: expected a file path", CFG_FILE_VAR);
+		s3_msgf(err, cap, "%s: expected a file path", label);
 		return S3_ERR_CONFIG;
 	}
-	rc = file_read(f, path, err, cap);
+	rc = file_read(f, path, label, uid, err, cap);
 	if (rc)
 		return rc;
 	s = f->buf;
@@ -150,7 +148,7 @@ enum s3_err cfg_file_load(struct cfg_file *f, const char *path,
 			what = file_line(f, s, n, line, known, msg, sizeof(msg));
 		}
 		if (what) {
-			s3_msgf(err, cap, "%s: %s line %u: %s", CFG_FILE_VAR, path, line, what);
+			s3_msgf(err, cap, "%s: %s line %u: %s", label, path, line, what);
 			return S3_ERR_CONFIG;
 		}
 		s += n + 1;

@@ -1,4 +1,4 @@
-/* config_file.h - the SIGN_S3_CONFIG file layer of config.c: the file is
+/* config_file.h - the configuration file layer of settings.c: the file is
  * read once (at most S3_CONFIG_MAX_FILE bytes, wiped when freed: it may
  * hold the secret key) and parsed into NAME=value entries. Syntax (see
  * README): one NAME=value per line, '#' comment lines, blank lines,
@@ -10,13 +10,14 @@
 #define SIGN_S3_CONFIG_FILE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "err.h"
 
 #define CFG_FILE_VAR     "SIGN_S3_CONFIG"
-#define CFG_MAX_ENTRIES  32      /* distinct names a file may set (>= known names) */
+#define CFG_MAX_ENTRIES  64      /* distinct names a file may set (>= known names) */
 
-/* The SIGN_S3_CONFIG file, read once: entries point into buf. */
+/* The configuration file, read once: entries point into buf. */
 struct cfg_file {
 	char *buf;
 	size_t alloc;      /* bytes of buf, all wiped on free */
@@ -29,10 +30,13 @@ struct cfg_file {
 	} ent[CFG_MAX_ENTRIES];
 };
 
-/* Reads and parses path into f; known(name) says which names exist.
- * Every refusal is written to err naming the path (and line). */
-enum s3_err cfg_file_load(struct cfg_file *f, const char *path,
-                          int (*known)(const char *name), char *err, size_t cap);
+/* Reads and parses path into f; known(name) says which names exist. The
+ * file must belong to uid or root and be writable by neither group nor
+ * others (file.h, s3_file_read_owned). Every refusal is written to err as
+ * "LABEL: PATH...: why" (label: how the file was found, CFG_FILE_VAR or
+ * "configuration file"). S3_ERR_NOTFOUND when path does not exist. */
+enum s3_err cfg_file_load(struct cfg_file *f, const char *path, const char *label,
+                          uid_t uid, int (*known)(const char *name), char *err, size_t cap);
 
 /* The value set for name, NULL when none; *line (may be NULL) its line. */
 const char *cfg_file_get(const struct cfg_file *f, const char *name, unsigned *line);

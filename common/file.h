@@ -1,6 +1,7 @@
 /* file.h - read a whole file with a limit, once for every reader: the
- * SIGN_S3_CONFIG file (config.c), mime.types (mime.c), the AWS shared files
- * and the container token file (creds_file.c, creds_http.c).
+ * configuration file (config_file.c, with the ownership rule), mime.types
+ * (mime.c), the AWS shared files and the container token file
+ * (creds_file.c, creds_http.c).
  *
  * The buffer may hold secrets (keys in ~/.aws/credentials, a token):
  * s3_file_wipe() cleanses it before freeing, and growing it never leaves a
@@ -9,6 +10,7 @@
 #define SIGN_S3_FILE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "err.h"
 
@@ -25,6 +27,15 @@ struct s3_file {
  * be NULL) gets "PATH: <strerror>" or "PATH: larger than N bytes". On failure f holds nothing. */
 enum s3_err s3_file_read(struct s3_file *f, const char *path, size_t max,
                          char *why, size_t cap);
+
+/* As s3_file_read, for a file that configures the program: refused with
+ * S3_ERR_CONFIG (why: "PATH: refused: <the rule>") unless it is a regular
+ * file owned by uid or by root and writable by neither group nor others,
+ * as OpenSSH and suEXEC refuse such files. Checked with fstat on the
+ * descriptor that is then read, so the file cannot be swapped between the
+ * check and the read. */
+enum s3_err s3_file_read_owned(struct s3_file *f, const char *path, size_t max,
+                               uid_t uid, char *why, size_t cap);
 
 /* Cleanses and frees what f holds, and clears f. NULL is allowed. */
 void s3_file_wipe(struct s3_file *f);

@@ -22,6 +22,78 @@ static int is_control(uint32_t c)
 	       c == 0xFEFF;
 }
 
+/* A range of code points, inclusive. */
+struct cp_range {
+	uint32_t lo, hi;
+};
+
+static int in_ranges(uint32_t c, const struct cp_range *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (c >= r[i].lo && c <= r[i].hi)
+			return 1;
+	return 0;
+}
+
+/* Step g': characters that pass for '/' or '\' in a listing or a URL bar.
+ * The entries of Unicode's confusables.txt (UTS #39) whose prototype is
+ * U+002F or U+005C and whose general category is punctuation or symbol,
+ * plus the fullwidth forms (confusables.txt leaves out what NFKC already
+ * folds). Letters and ideographs it also lists are kept, being text of
+ * their own script: KATAKANA LETTER NO U+30CE, U+4E3F, U+4E36, VERTICAL
+ * KANA REPEAT MARK U+3033, COPTIC CAPITAL LETTER OLD COPTIC ESH U+2CC6. */
+static const struct cp_range slash_like[] = {
+	{ 0x1735, 0x1735 },     /* PHILIPPINE SINGLE PUNCTUATION */
+	{ 0x2041, 0x2041 },     /* CARET INSERTION POINT */
+	{ 0x2044, 0x2044 },     /* FRACTION SLASH */
+	{ 0x2215, 0x2216 },     /* DIVISION SLASH, SET MINUS */
+	{ 0x2571, 0x2572 },     /* BOX DRAWINGS LIGHT DIAGONAL (both directions) */
+	{ 0x27CB, 0x27CB },     /* MATHEMATICAL RISING DIAGONAL */
+	{ 0x27CD, 0x27CD },     /* MATHEMATICAL FALLING DIAGONAL */
+	{ 0x29F5, 0x29F5 },     /* REVERSE SOLIDUS OPERATOR */
+	{ 0x29F8, 0x29F9 },     /* BIG SOLIDUS, BIG REVERSE SOLIDUS */
+	{ 0x2F02, 0x2F03 },     /* KANGXI RADICAL DOT, KANGXI RADICAL SLASH */
+	{ 0x31D3, 0x31D4 },     /* CJK STROKE SP, CJK STROKE D */
+	{ 0xFE68, 0xFE68 },     /* SMALL REVERSE SOLIDUS */
+	{ 0xFF0F, 0xFF0F },     /* FULLWIDTH SOLIDUS */
+	{ 0xFF3C, 0xFF3C },     /* FULLWIDTH REVERSE SOLIDUS */
+	{ 0x1D20F, 0x1D20F },   /* GREEK VOCAL NOTATION SYMBOL-16 */
+	{ 0x1D23A, 0x1D23B },   /* GREEK INSTRUMENTAL NOTATION SYMBOL-47, -48 */
+};
+
+/* Step g': Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties,
+ * Unicode 15): code points a renderer shows as nothing. Those step f
+ * already removes (U+200B-200F, U+202A-202E, U+2060-2064, U+2066-2069,
+ * U+FEFF) never get here. */
+static const struct cp_range ignorable[] = {
+	{ 0x00AD, 0x00AD },     /* SOFT HYPHEN */
+	{ 0x034F, 0x034F },     /* COMBINING GRAPHEME JOINER */
+	{ 0x061C, 0x061C },     /* ARABIC LETTER MARK */
+	{ 0x115F, 0x1160 },     /* HANGUL CHOSEONG / JUNGSEONG FILLER */
+	{ 0x17B4, 0x17B5 },     /* KHMER VOWEL INHERENT AQ, AA */
+	{ 0x180B, 0x180F },     /* MONGOLIAN FREE VARIATION SELECTORS, VOWEL SEPARATOR */
+	{ 0x200B, 0x200F },     /* ZERO WIDTH SPACE .. RIGHT-TO-LEFT MARK */
+	{ 0x202A, 0x202E },     /* bidi embeddings and overrides */
+	{ 0x2060, 0x206F },     /* WORD JOINER .. NOMINAL DIGIT SHAPES (and unassigned U+2065) */
+	{ 0x3164, 0x3164 },     /* HANGUL FILLER */
+	{ 0xFE00, 0xFE0F },     /* VARIATION SELECTORS 1-16 */
+	{ 0xFEFF, 0xFEFF },     /* ZERO WIDTH NO-BREAK SPACE */
+	{ 0xFFA0, 0xFFA0 },     /* HALFWIDTH HANGUL FILLER */
+	{ 0xFFF0, 0xFFF8 },     /* unassigned, reserved as ignorable */
+	{ 0x1BCA0, 0x1BCA3 },   /* SHORTHAND FORMAT CONTROLS */
+	{ 0x1D173, 0x1D17A },   /* MUSICAL SYMBOL BEGIN / END BEAM, TIE, SLUR, PHRASE */
+	{ 0xE0000, 0xE0FFF },   /* TAGS, VARIATION SELECTORS 17-256, reserved */
+};
+
+#define NRANGES(t) (sizeof(t) / sizeof((t)[0]))
+
+/* Look-alike slashes and default-ignorable code points: become '_'. */
+static int is_spoofing(uint32_t c)
+{
+	return c >= 0xAD && (in_ranges(c, slash_like, NRANGES(slash_like)) ||
+	                     in_ranges(c, ignorable, NRANGES(ignorable)));
+}
+
 /* Characters S3 advises against in object keys, plus the separators. */
 static int is_advised_against(uint32_t c)
 {
@@ -120,7 +192,7 @@ static void trim_space(const unsigned char *s, size_t *b, size_t *e)
 	*e = last;
 }
 
-/* Steps d-g on valid UTF-8 s[0..n) into tmp (cap bytes); returns the length,
+/* Steps d-g' on valid UTF-8 s[0..n) into tmp (cap bytes); returns the length,
  * or (size_t)-1 if it would not fit (not possible: nothing grows). */
 static size_t transform(const unsigned char *s, size_t n, char *tmp, size_t cap)
 {
@@ -135,6 +207,8 @@ static size_t transform(const unsigned char *s, size_t n, char *tmp, size_t cap)
 			cp = '_';
 		else if (is_control((uint32_t)cp))
 			continue;
+		else if (is_spoofing((uint32_t)cp))
+			cp = '_';
 		if (cap - o < 4)
 			return (size_t)-1;
 		o += utf8_encode(cp, tmp + o);

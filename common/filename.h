@@ -20,6 +20,16 @@
  *     U+2060-2064, U+2066-2069, U+FEFF);
  *  g. the characters S3 advises against in keys, \ { } ^ % ` [ ] " < > ~ # |
  *     and '/', become '_';
+ *  g'. so that a name cannot pass for another in a listing or a URL
+ *     ("invoice／paid.pdf" for a folder): the look-alike slashes (the
+ *     symbols and punctuation that Unicode's confusables.txt lists for '/'
+ *     and '\', e.g. U+2044 FRACTION SLASH, U+2215 DIVISION SLASH, U+29F8
+ *     BIG SOLIDUS, and the fullwidth U+FF0F, U+FF3C) and every other
+ *     default-ignorable code point (Default_Ignorable_Code_Point: what
+ *     renders as nothing, e.g. U+00AD, U+034F, U+061C, U+2065-206F,
+ *     U+FE00-FE0F variation selectors, U+3164 and U+FFA0 fillers,
+ *     U+115F/1160, U+180B-180F, U+E0000-E0FFF tags) become '_' (the
+ *     tables in filename.c);
  *  h. a name longer than max_bytes is cut on a character boundary (the one
  *     place where sign_s3 shortens instead of refusing: shortening is this
  *     module's job). An extension (from the last '.', at most

@@ -14,8 +14,9 @@
 #                          loads it from beside itself when the host's
 #                          default cannot be loaded (common/sniff.h)
 #   htaccess.example       contrib/htaccess.example (edit, rename .htaccess)
-#   sign_s3.conf.example   contrib/sign_s3.conf.example (copy OUTSIDE the
-#                          web root, edit)
+#   sign_s3.conf.example   contrib/sign_s3.conf.example (copy to
+#                          ~/.config/sign_s3/sign_s3.conf, OUTSIDE the web
+#                          root, chmod 600, edit)
 #   README.txt             how to install it
 # Upload the directory as public_html/api/ (see htaccess.example).
 #
@@ -140,11 +141,16 @@ magic.mgc is libmagic's database, used (for file_head) when the host has none.
 
 1. Upload this directory as public_html/api/ (keep lib/ next to sign_s3.cgi;
    chmod 755 sign_s3.cgi).
-2. Copy sign_s3.conf.example OUTSIDE public_html, e.g. ~/sign_s3/sign_s3.conf,
-   fill in S3_BUCKET, S3_REGION and the credentials (chmod 600), and delete
-   the example from public_html.
-3. Edit htaccess.example (SIGN_S3_CONFIG = the absolute path of step 2) and
-   rename it to .htaccess.
+2. Copy sign_s3.conf.example OUTSIDE public_html, to
+   ~/.config/sign_s3/sign_s3.conf (sign_s3 finds it there by itself, under
+   suEXEC too), fill in S3_BUCKET, S3_REGION and the credentials, and delete
+   the example from public_html:
+     mkdir -p ~/.config/sign_s3 && chmod 700 ~/.config/sign_s3
+     chmod 600 ~/.config/sign_s3/sign_s3.conf
+   It must be yours (or root's) and writable by nobody else, or it is
+   refused (500; the error log says why).
+3. Rename htaccess.example to .htaccess (its SetEnv SIGN_S3_CONFIG matters
+   only on hosts that run CGI without suEXEC: then set your path there).
 4. Check: curl -s -X POST -H 'Content-Type: application/json' \\
         -d '{"file_name":"test.txt"}' https://YOUR.SITE/api/sign_s3
    answers {"file_type":"text/plain","signed_request":...}.

@@ -17,8 +17,9 @@ PKGS=(
   python3 python3-botocore perl curl strace python3-dev
   # responder tests and benchmarks
   nginx-light spawn-fcgi wrk
-  # Apache examples (mod_cgid, mod_proxy_fcgi, mod_fcgid) and the CGI bundle
-  apache2 libapache2-mod-fcgid patchelf
+  # Apache examples (mod_cgid, mod_proxy_fcgi, mod_fcgid) and the CGI bundle;
+  # suEXEC for the shared-hosting test (tests/suexec.py)
+  apache2 libapache2-mod-fcgid patchelf apache2-suexec-custom
   # the local S3 server (OpenStack Swift with s3api) for end-to-end uploads
   python3-swift memcached
   # sign_s3 doctor's clock check under a shifted clock (tests/doctor.sh)

@@ -308,7 +308,7 @@ def phase_htaccess():
     shutil.move(os.path.join(out, 'sign_s3-cgi'), api)
     conf = os.path.join(itest.TMP, 'sign_s3.conf')      # outside public_html
     ht = derive(os.path.join(api, 'htaccess.example'), [
-        ('/home/USER/sign_s3/sign_s3.conf', conf, 1)])
+        ('/home/USER/.config/sign_s3/sign_s3.conf', conf, 1)])
     with open(os.path.join(api, '.htaccess'), 'w') as f:
         f.write(ht)
     # a configuration left in the web directory by mistake must not be served

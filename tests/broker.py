@@ -18,6 +18,9 @@
 #     CGI variable, no secret (neither the names nor the values);
 #   - CGI, S3_SANDBOX=0 (no broker: run by the process itself): the same
 #     minimal environment;
+#   - CGI with S3_CREDENTIALS, AWS_PROFILE and AWS_REGION only in the
+#     SIGN_S3_CONFIG file (common/settings.h): the same answer, and the
+#     helper still sees the file's AWS_PROFILE and AWS_REGION;
 #   - --listen (a FastCGI worker's broker): the same.
 
 import json
@@ -57,7 +60,10 @@ HOSTILE = dict(HTTP_PROXY='http://203.0.113.1:3128', HTTP_X_FOO='barvalue',
                AWS_ACCESS_KEY_ID='AKIDSTATICKEY', AWS_SECRET_ACCESS_KEY='STATICsecret' + 'x' * 28,
                AWS_SESSION_TOKEN='STATICsessiontoken',
                AWS_CONTAINER_AUTHORIZATION_TOKEN='CONTAINERauthtoken',
-               S3_NOTIFY_SECRET='NOTIFYsecretvalue')
+               S3_NOTIFY_SECRET='NOTIFYsecretvalue',
+               # the secret is refused alone (config.c: check_notify); the URL
+               # is never called (the route here is /api/sign_s3)
+               S3_NOTIFY_URL='http://127.0.0.1:9/notify')
 ALLOWED = {'PATH', 'HOME', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_CONFIG_FILE',
            'AWS_SHARED_CREDENTIALS_FILE', 'AWS_REGION', 'AWS_DEFAULT_REGION',
            'PWD', 'SHLVL', '_', 'OLDPWD'}    # the last four: sh's own
@@ -226,6 +232,23 @@ sc, st, body, err = cgi_held(base_env(S3_SANDBOX='0'))
 ok(sc == '0', 'CGI, S3_SANDBOX=0: no filter', [sc])
 check_answer('CGI, S3_SANDBOX=0', st, body, err)
 check_env('CGI, S3_SANDBOX=0')
+
+# ---- CGI, the chain's settings only in the configuration file ---------------------
+# S3_CREDENTIALS, AWS_PROFILE and AWS_REGION come from a SIGN_S3_CONFIG file
+# (common/settings.h): the chain reads them there, and the helper's minimal
+# environment carries the file's AWS_PROFILE and AWS_REGION.
+
+reset()
+CONF = os.path.join(TMP, 'chain.conf')
+with open(CONF, 'w') as f:
+    f.write('S3_CREDENTIALS=file\nAWS_PROFILE=brokertest\nAWS_REGION=%s\n' % REGION)
+os.chmod(CONF, 0o600)
+fenv = base_env(SIGN_S3_CONFIG=CONF)
+for k in ('S3_CREDENTIALS', 'AWS_PROFILE', 'AWS_REGION'):
+    del fenv[k]
+sc, st, body, err = cgi_held(fenv)
+check_answer('CGI, chain settings in the file', st, body, err)
+check_env('CGI, chain settings in the file')
 
 # ---- --listen ---------------------------------------------------------------------
 

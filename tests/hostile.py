@@ -301,8 +301,10 @@ case('file_name " .. " (trimmed)', 400, body=js(file_name=' .. '), msg='not a us
 case('file_name "..\\u200b" (zero-width removed)', 400, body=jsa(file_name='..\u200b'),
      msg='not a usable file name')
 case('file_name "..." is allowed', 200, body=js(file_name='...'), fname='...')
-case('fullwidth solidus is not a separator', 200, body=js(file_name='a\uff0fb.txt'),
-     fname='a\uff0fb.txt')
+case('fullwidth solidus: not a separator, and no look-alike slash either (-> _)', 200,
+     body=js(file_name='invoice\uff0fpaid.pdf'), fname='invoice_paid.pdf')
+case('fraction slash and division slash -> _', 200,
+     body=js(file_name='a\u2044b\u2215c.txt'), fname='a_b_c.txt')
 
 # ---- CONTENT_LENGTH -------------------------------------------------------------------------
 
@@ -433,8 +435,10 @@ case('only zero-width and bidi characters', 400,
 case('RLO spoof "invoice\\u202egpj.exe"', 200, body=js(file_name='invoice\u202egpj.exe'),
      fname='invoicegpj.exe')
 case('RLI/PDI isolates removed', 200, body=js(file_name='\u2067abc\u2069.txt'), fname='abc.txt')
-case('Hangul filler and Mongolian vowel separator kept (not in the lists)', 200,
-     body=js(file_name='a\u3164b\u180ec.txt'), fname='a\u3164b\u180ec.txt')
+case('Hangul filler and Mongolian vowel separator (default-ignorable) -> _', 200,
+     body=js(file_name='a\u3164b\u180ec.txt'), fname='a_b_c.txt')
+case('variation selector and tag characters (default-ignorable) -> _', 200,
+     body=js(file_name='a\ufe0fb\U000E0041c.txt'), fname='a_b_c.txt')
 case('ideographic and em spaces -> _', 200, body=js(file_name='a\u3000b\u2003c.txt'),
      fname='a_b_c.txt')
 case('Turkish dotted capital I -> i', 200, body=js(file_name='\u0130STANBUL.TXT'),

@@ -6,7 +6,8 @@
  * bytes on the heap.
  * Checks, on S3_OK: the result is valid UTF-8, 1..max_bytes bytes, not "."
  * or "..", and has no '/', '\', C0/DEL/C1 control, white space, bidi or
- * zero-width control, ASCII capital, or S3-unfriendly character; it is a
+ * zero-width control, look-alike slash or default-ignorable code point
+ * (filename.h step g'), ASCII capital, or S3-unfriendly character; it is a
  * fixed point (sanitizing it again gives itself); a name that is already
  * safe ([a-z0-9._-], short enough) comes back unchanged. On an error: out
  * is "", and the error is one of those documented, matching the input
@@ -29,6 +30,34 @@ static int is_control(uint32_t c)
 	       (c >= 0x2066 && c <= 0x2069) || c == 0xFEFF;
 }
 
+/* Written again from the Unicode data, not shared with filename.c: the
+ * look-alike slashes (confusables.txt's punctuation and symbols for '/'
+ * and '\\', fullwidth forms) and Default_Ignorable_Code_Point. */
+static int is_slash_like(uint32_t c)
+{
+	static const uint32_t one[] = {
+		0x1735, 0x2041, 0x2044, 0x2215, 0x2216, 0x2571, 0x2572, 0x27CB, 0x27CD,
+		0x29F5, 0x29F8, 0x29F9, 0x2F02, 0x2F03, 0x31D3, 0x31D4, 0xFE68, 0xFF0F,
+		0xFF3C, 0x1D20F, 0x1D23A, 0x1D23B,
+	};
+
+	for (size_t i = 0; i < sizeof one / sizeof one[0]; i++)
+		if (c == one[i])
+			return 1;
+	return 0;
+}
+
+static int is_ignorable(uint32_t c)
+{
+	return c == 0xAD || c == 0x34F || c == 0x61C || c == 0x115F || c == 0x1160 ||
+	       c == 0x17B4 || c == 0x17B5 || (c >= 0x180B && c <= 0x180F) ||
+	       (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) ||
+	       (c >= 0x2060 && c <= 0x206F) || c == 0x3164 || (c >= 0xFE00 && c <= 0xFE0F) ||
+	       c == 0xFEFF || c == 0xFFA0 || (c >= 0xFFF0 && c <= 0xFFF8) ||
+	       (c >= 0x1BCA0 && c <= 0x1BCA3) || (c >= 0x1D173 && c <= 0x1D17A) ||
+	       (c >= 0xE0000 && c <= 0xE0FFF);
+}
+
 static void check_result(const char *out, size_t max)
 {
 	size_t n = strlen(out), i = 0, k;
@@ -42,6 +71,8 @@ static void check_result(const char *out, size_t max)
 		CHECK(cp != '/' && cp != '\\', "separator in the result at byte %zu", i);
 		CHECK(!is_control(cp), "control character U+%04X in the result", cp);
 		CHECK(!is_space(cp), "white space U+%04X in the result", cp);
+		CHECK(!is_slash_like(cp), "look-alike slash U+%04X in the result", cp);
+		CHECK(!is_ignorable(cp), "default-ignorable U+%04X in the result", cp);
 		CHECK(!(cp < 0x80 && strchr("{}^%`[]\"<>~#|", (int)cp)) || cp == 0,
 		      "S3-unfriendly character '%c' in the result", (int)cp);
 		CHECK(!(cp >= 'A' && cp <= 'Z'), "capital '%c' in the result", (int)cp);
