@@ -33,6 +33,9 @@ declare -A excluded=(
 	[PATH_INFO]="CGI, per request"
 	[REMOTE_ADDR]="CGI, per request"
 	[REMOTE_USER]="CGI, per request"
+	[LISTEN_PID]="systemd socket activation, set for this process only"
+	[LISTEN_FDS]="systemd socket activation, set for this process only"
+	[LISTEN_FDNAMES]="systemd socket activation, set for this process only"
 )
 
 cd "$repo" || bail "no $repo"
