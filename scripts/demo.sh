@@ -228,7 +228,7 @@ write_nginx_conf() {
   for ((i = 0; i < ${#subs[@]}; i += 2)); do
     old=${subs[i]} new=${subs[i + 1]}
     want=1
-    case $old in fastcgi_pass*) want=2 ;; esac   # /api/sign_s3 and /api/s3/
+    case $old in fastcgi_pass*) want=3 ;; esac   # /api/sign_s3, /api/sign_s3/status, /api/s3/
     [ "$(grep -cF -- "$old" "$EXAMPLE")" = "$want" ] ||
       die "nginx.conf.example: want exactly $want x '$old'"
     text=${text//"$old"/"$new"}
