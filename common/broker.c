@@ -322,8 +322,12 @@ static int printable(const char *s, size_t n)
 static void broker_serve(int fd)
 {
 	static char cmd[S3_CREDS_MAX_PROCESS_CMD + 1];
-	char *out = malloc(S3_CREDS_MAX_PROCESS_OUT + 1);
+	/* static: the broker ends by _exit() from the loop, and a pointer kept
+	 * only in a register by then made valgrind call the buffer lost */
+	static char *out;
 	char why[BROKER_MAX_WHY];
+
+	out = malloc(S3_CREDS_MAX_PROCESS_OUT + 1);
 
 	for (;;) {
 		uint32_t rq[3], rp[3];
