@@ -54,6 +54,16 @@ static void set_err(struct s3_call_error *err, int status, int s3_status, const 
 			*p = ' ';
 }
 
+enum s3_err s3c_fail(struct s3_call_error *err, int status, int s3_status, const char *op,
+                     const char *what, enum s3_err e)
+{
+	memset(err, 0, sizeof *err);
+	err->status = status;
+	err->s3_status = s3_status;
+	snprintf(err->why, sizeof err->why, "%s: %s", op, what);
+	return e;
+}
+
 static void clear_err(struct s3_call_error *err)
 {
 	memset(err, 0, sizeof *err);

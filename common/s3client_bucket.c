@@ -7,16 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static enum s3_err fail(struct s3_call_error *err, int status, int s3_status, const char *op,
-                        const char *what, enum s3_err e)
-{
-	memset(err, 0, sizeof *err);
-	err->status = status;
-	err->s3_status = s3_status;
-	snprintf(err->why, sizeof err->why, "%s: %s", op, what);
-	return e;
-}
-
 /* A region value from a header or a document: S3's region names only
  * (a-z 0-9 -), else "". */
 static void set_region(char out[S3XML_MAX_REGION + 1], const char *v)
@@ -46,7 +36,7 @@ enum s3_err s3_client_head_bucket(const struct s3_client *cl, const struct s3_cr
 		err = &local;
 	memset(err, 0, sizeof *err);
 	if (!cl || !out)
-		return fail(err, 500, 0, op, "arguments", S3_ERR_INVAL);
+		return s3c_fail(err, 500, 0, op, "arguments", S3_ERR_INVAL);
 	memset(out, 0, sizeof *out);
 	e = s3c_perform(cl, c, now, &k, &rs, err);
 	out->status = (int)rs.status;
@@ -80,7 +70,7 @@ enum s3_err s3_client_bucket_region(const struct s3_client *cl, const struct s3_
 		err = &local;
 	memset(err, 0, sizeof *err);
 	if (!cl || !out)
-		return fail(err, 500, 0, op, "arguments", S3_ERR_INVAL);
+		return s3c_fail(err, 500, 0, op, "arguments", S3_ERR_INVAL);
 	memset(out, 0, sizeof *out);
 	e = s3c_perform(cl, c, now, &k, &rs, err);
 	out->status = (int)rs.status;
@@ -89,7 +79,7 @@ enum s3_err s3_client_bucket_region(const struct s3_client *cl, const struct s3_
 		if (s3xml_location(rs.body, rs.len, region) == S3_OK)
 			set_region(out->region, region);
 		else
-			e = fail(err, 502, (int)rs.status, op, "not a LocationConstraint", S3_ERR_PARSE);
+			e = s3c_fail(err, 502, (int)rs.status, op, "not a LocationConstraint", S3_ERR_PARSE);
 	} else if (!out->region[0] && rs.body && s3xml_error(rs.body, rs.len, &xe) == 1) {
 		set_region(out->region, xe.region);
 	}
@@ -113,12 +103,12 @@ enum s3_err s3_client_get_cors(const struct s3_client *cl, const struct s3_creds
 		err = &local;
 	memset(err, 0, sizeof *err);
 	if (!cl || !out)
-		return fail(err, 500, 0, op, "arguments", S3_ERR_INVAL);
+		return s3c_fail(err, 500, 0, op, "arguments", S3_ERR_INVAL);
 	memset(out, 0, sizeof *out);
 	if ((e = s3c_perform(cl, c, now, &k, &rs, err)))
 		return e;
 	if ((e = s3xml_cors(rs.body, rs.len, out)))
-		fail(err, 502, (int)rs.status, op, e == S3_ERR_NOMEM ? "out of memory" :
+		s3c_fail(err, 502, (int)rs.status, op, e == S3_ERR_NOMEM ? "out of memory" :
 		     "not a CORSConfiguration within the limits", e);
 	s3_http_response_free(&rs);
 	return e;

@@ -1,5 +1,6 @@
 /* s3client_int.h - the S3 client's one request path, shared by the
- * multipart calls (s3client.c) and the object calls (s3client_obj.c).
+ * multipart calls (s3client.c), the object calls (s3client_obj.c) and the
+ * bucket calls (s3client_bucket.c).
  * Not for other callers: use s3client.h. */
 #ifndef SIGN_S3_S3CLIENT_INT_H
 #define SIGN_S3_S3CLIENT_INT_H
@@ -41,5 +42,11 @@ struct s3c_call {
 enum s3_err s3c_perform(const struct s3_client *cl, const struct s3_creds *c, time_t now,
                         const struct s3c_call *k, struct s3_http_response *rs,
                         struct s3_call_error *err);
+
+/* Fills err with a failure of the call op that S3 did not name (a bad
+ * argument, an answer that is not what op expects): the status to answer,
+ * S3's own status (0: none), and "op: what"; returns e. */
+enum s3_err s3c_fail(struct s3_call_error *err, int status, int s3_status, const char *op,
+                     const char *what, enum s3_err e);
 
 #endif

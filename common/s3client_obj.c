@@ -6,16 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static enum s3_err fail(struct s3_call_error *err, int status, int s3_status, const char *op,
-                        const char *what, enum s3_err e)
-{
-	memset(err, 0, sizeof *err);
-	err->status = status;
-	err->s3_status = s3_status;
-	snprintf(err->why, sizeof err->why, "%s: %s", op, what);
-	return e;
-}
-
 /* A Content-Length: decimal digits only, no overflow. */
 static int parse_size(const char *s, unsigned long long *out)
 {
@@ -64,7 +54,7 @@ enum s3_err s3_client_head(const struct s3_client *cl, const struct s3_creds *c,
 		err = &local;
 	memset(err, 0, sizeof *err);
 	if (!cl || !out)
-		return fail(err, 500, 0, op, "arguments", S3_ERR_INVAL);
+		return s3c_fail(err, 500, 0, op, "arguments", S3_ERR_INVAL);
 	memset(out, 0, sizeof *out);
 	if ((e = s3c_perform(cl, c, now, &k, &rs, err))) {
 		/* no body to name the error: a 404 is the key */
@@ -76,13 +66,13 @@ enum s3_err s3_client_head(const struct s3_client *cl, const struct s3_creds *c,
 	}
 	e = S3_OK;
 	if (parse_size(rs.header_values[1], &out->size))
-		e = fail(err, 502, (int)rs.status, op, "no valid Content-Length in S3's answer",
+		e = s3c_fail(err, 502, (int)rs.status, op, "no valid Content-Length in S3's answer",
 		         S3_ERR_PARSE);
 	else if (copy_value(out->etag, sizeof out->etag, rs.header_values[2]) ||
 	         copy_value(out->content_type, sizeof out->content_type, rs.header_values[3]) ||
 	         copy_value(out->content_disposition, sizeof out->content_disposition,
 	                    rs.header_values[4]))
-		e = fail(err, 502, (int)rs.status, op, "a header too long in S3's answer",
+		e = s3c_fail(err, 502, (int)rs.status, op, "a header too long in S3's answer",
 		         S3_ERR_TOOLONG);
 	if (e)
 		memset(out, 0, sizeof *out);
@@ -111,7 +101,7 @@ enum s3_err s3_client_get_range(const struct s3_client *cl, const struct s3_cred
 	if (len)
 		*len = 0;
 	if (!cl || !buf || !len || cap == 0 || cap > S3_CLIENT_MAX_RANGE)
-		return fail(err, 500, 0, op, "arguments", S3_ERR_INVAL);
+		return s3c_fail(err, 500, 0, op, "arguments", S3_ERR_INVAL);
 	snprintf(range, sizeof range, "bytes=0-%zu", cap - 1);
 	if ((e = s3c_perform(cl, c, now, &k, &rs, err))) {
 		if (e == S3_ERR_REMOTE && err->s3_status == 416) {   /* an empty object */
@@ -122,7 +112,7 @@ enum s3_err s3_client_get_range(const struct s3_client *cl, const struct s3_cred
 	}
 	if (rs.len > cap) {      /* the HTTP client refuses it first; never truncated */
 		s3_http_response_free(&rs);
-		return fail(err, 502, 200, op, "more bytes than asked for", S3_ERR_TOOLONG);
+		return s3c_fail(err, 502, 200, op, "more bytes than asked for", S3_ERR_TOOLONG);
 	}
 	memcpy(buf, rs.body ? rs.body : "", rs.len);
 	*len = rs.len;
@@ -144,7 +134,7 @@ enum s3_err s3_client_delete(const struct s3_client *cl, const struct s3_creds *
 		err = &local;
 	memset(err, 0, sizeof *err);
 	if (!cl)
-		return fail(err, 500, 0, k.op, "arguments", S3_ERR_INVAL);
+		return s3c_fail(err, 500, 0, k.op, "arguments", S3_ERR_INVAL);
 	if ((e = s3c_perform(cl, c, now, &k, &rs, err)))
 		return e;
 	s3_http_response_free(&rs);

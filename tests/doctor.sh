@@ -22,18 +22,7 @@ S3LOCAL=$ROOT/scripts/s3-local.sh
 # shellcheck source=tests/lib/tap.sh
 . "$ROOT/tests/lib/tap.sh"
 
-have_pkgs=1
-for p in python3-swift memcached curl; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || have_pkgs=0
-done
-if [ "$have_pkgs" = 0 ]; then
-  if [ "${S3_LOCAL_NO_INSTALL:-0}" = 1 ]; then
-    echo "1..0 # SKIP Swift packages not installed and S3_LOCAL_NO_INSTALL=1"; exit 0
-  fi
-  if [ "$(id -u)" -ne 0 ] && ! sudo -n true 2>/dev/null; then
-    echo "1..0 # SKIP Swift packages (python3-swift memcached curl) not installed; not root and no sudo"; exit 0
-  fi
-fi
+s3_local_or_skip
 [ -x "$SIGN_S3" ] || bail "no $SIGN_S3 (run make)"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/doctor_test.XXXXXX") || bail "mktemp"

@@ -16,14 +16,9 @@ BUILD=${BUILD:-build}
 DRIVER=$ROOT/$BUILD/tests/test_s3client_live
 S3LOCAL=$ROOT/scripts/s3-local.sh
 
-for p in python3-swift memcached curl; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-    if [ "${S3_LOCAL_NO_INSTALL:-0}" = 1 ] ||
-       { [ "$(id -u)" -ne 0 ] && ! sudo -n true 2>/dev/null; }; then
-      echo "1..0 # SKIP Swift packages not installed and cannot be"; exit 0
-    fi
-  fi
-done
+# shellcheck source=tests/lib/tap.sh
+. "$ROOT/tests/lib/tap.sh"   # s3_local_or_skip (the TAP lines are the driver's)
+s3_local_or_skip
 if [ ! -x "$DRIVER" ]; then
   echo "1..0 # SKIP no $DRIVER (make unit)"; exit 0
 fi
