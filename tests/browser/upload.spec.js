@@ -111,8 +111,11 @@ async function checkUpload(label, row, answer, put, file) {
   if (!row || !answer) return;
   ok(row.progress && row.progress[0] === 100 && row.progress[1] === 100,
     `${label}: its progress bar is at 100 of 100`, row.progress);
-  ok(JSON.stringify(row.states) === JSON.stringify(['signing', 'uploading', 'complete']),
-    `${label}: states signing -> uploading -> complete`, row.states);
+  // the page hashes the file (file_md5) before signing and verifies what
+  // landed after the PUT (issue 12)
+  ok(JSON.stringify(row.states) ===
+     JSON.stringify(['hashing', 'signing', 'uploading', 'verifying', 'complete']),
+    `${label}: states hashing -> signing -> uploading -> verifying -> complete`, row.states);
   ok(row.href === answer.url && row.url === answer.url && row.key === answer.key,
     `${label}: the link and data-url are the signer's url, data-key its key`,
     { href: row.href, url: row.url, key: row.key, answer_url: answer.url, answer_key: answer.key });
