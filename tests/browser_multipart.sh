@@ -45,6 +45,9 @@ SUDO=
 
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || skip "nginx not installed (scripts/deps.sh)"
 command -v node >/dev/null 2>&1 || skip "node not installed"
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) || node_major=0
+[ "${node_major:-0}" -ge 20 ] 2>/dev/null ||
+  skip "node $(node --version 2>/dev/null) is older than the 20 playwright-core needs (tests/browser/package.json)"
 if [ ! -x "$CHROMIUM" ]; then
   can_install || skip "$CHROMIUM missing (apt package chromium) and BROWSER_NO_INSTALL=1"
   { [ -z "$SUDO" ] || sudo -n true 2>/dev/null; } || skip "$CHROMIUM missing (apt package chromium); not root, no sudo"
