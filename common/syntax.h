@@ -1,7 +1,7 @@
 /* syntax.h - the lexical rules of HTTP and media types, once: RFC 9110's
  * token (tchar) and RFC 6838's restricted-name. Used by the media-type
  * checks (mime.c, policy.c) and the request decoder's Content-Type
- * parameters (cgi/request.c); the hex digit of %XX and \uXXXX escapes
+ * parameters (cgi/media_type.c); the hex digit of %XX and \uXXXX escapes
  * (cgi/request.c, json.c). ASCII only: every byte >= 0x80 is outside. */
 #ifndef SIGN_S3_SYNTAX_H
 #define SIGN_S3_SYNTAX_H
