@@ -520,6 +520,15 @@ static enum s3_err hmac(struct sigv4_cache *k, const unsigned char *key, size_t 
 	return S3_OK;
 }
 
+enum s3_err sigv4_hmac(struct sigv4_cache *k, const void *key, size_t klen,
+                       const void *msg, size_t len, unsigned char out[32])
+{
+	if (!k || !k->mac || !key || (!msg && len))
+		return S3_ERR_INVAL;
+	k->valid = 0;   /* the context no longer holds the signing key */
+	return hmac(k, key, klen, msg ? msg : "", len, out);
+}
+
 /* kSigning for (secret, date8, region, service) into k->key, the context
  * left keyed with it. */
 static enum s3_err derive_key(struct sigv4_cache *k, const char *secret, size_t slen,
