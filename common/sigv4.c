@@ -351,17 +351,6 @@ static enum s3_err join_sorted(struct sbuf *out, struct qparam *q, size_t n)
 	return sbuf_ok(out) ? S3_OK : S3_ERR_TOOLONG;
 }
 
-enum s3_err sigv4_canonical_query(struct sbuf *out, const struct sigv4_request *r,
-                                  const struct s3_creds *c)
-{
-	struct auth_values v;
-	enum s3_err e = check_request(r, c);
-
-	if (e || (e = auth_values(&v, r, c)))
-		return e;
-	return canonical_query(out, r, c, &v);
-}
-
 /* ---- stage 2: canonical request ---------------------------------------- */
 
 /* Header value as SigV4 canonicalizes it: trimmed, inner runs of spaces

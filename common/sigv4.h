@@ -77,12 +77,9 @@ struct sigv4_request {
 	unsigned expires;          /* seconds, SIGV4_EXPIRES_MIN..MAX */
 };
 
-/* Stage 1: canonical query string (every parameter, X-Amz-* included but
+/* Stage 2: the canonical request, six lines joined by '\n' (its query line
+ * is the canonical query: every parameter, X-Amz-* included but
  * X-Amz-Signature, encoded and sorted by name then value). */
-enum s3_err sigv4_canonical_query(struct sbuf *out, const struct sigv4_request *r,
-                                  const struct s3_creds *c);
-
-/* Stage 2: the canonical request, six lines joined by '\n'. */
 enum s3_err sigv4_canonical_request(struct sbuf *out, const struct sigv4_request *r,
                                     const struct s3_creds *c);
 
