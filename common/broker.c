@@ -22,6 +22,7 @@
 
 #include "creds_int.h"
 #include "date.h"
+#include "syntax.h"
 
 #define SPAWN_POLL_MS  10      /* waitpid polling step for a child */
 #define BROKER_FD      3       /* the broker's socket, in the broker */
@@ -299,14 +300,6 @@ static int recv_all(int fd, void *buf, size_t n, long deadline)
 	return 1;
 }
 
-static int printable(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
-			return 0;
-	return 1;
-}
-
 /* ---- the broker process ---------------------------------------------- */
 
 /* One request at a time until EOF; never returns. */
@@ -466,7 +459,7 @@ static enum s3_err ask(const char *cmd, size_t n, long timeout_ms, char *out, si
 	         rp[2] > S3_CREDS_MAX_PROCESS_OUT || (rp[0] == S3_OK) != (rp[1] == 0) ||
 	         (rp[0] != S3_OK && rp[2]))
 		bad = "malformed answer from the credential broker";
-	else if (recv_all(broker_fd, msg, rp[1], deadline) != 1 || !printable(msg, rp[1]) ||
+	else if (recv_all(broker_fd, msg, rp[1], deadline) != 1 || !s3_is_printable(msg, rp[1]) ||
 	         recv_all(broker_fd, out, rp[2], deadline) != 1)
 		bad = "malformed answer from the credential broker";
 	if (bad) {

@@ -35,11 +35,6 @@ static char lower(char c)
 	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
-static int is_ctl(unsigned char c)
-{
-	return c < 0x20 || c == 0x7f;
-}
-
 /* 1 when every byte of s[0..n) is alphanumeric or in extra. */
 static int all_in(const char *s, size_t n, const char *extra)
 {
@@ -211,7 +206,7 @@ static const char *v_prefix(const char *v, struct cfg_res *r)
 	if (!utf8_valid(v, n))
 		return "expected valid UTF-8";
 	for (size_t i = 0; i < n; i++)
-		if (is_ctl((unsigned char)v[i]))
+		if (s3_is_ctl((unsigned char)v[i]))
 			return "expected no control characters";
 	if (!segments_ok(v))
 		return "expected no leading '/', no \"//\" and no \".\" or \"..\" segment";
@@ -232,7 +227,7 @@ static const char *v_path(const char *v, struct cfg_res *r)
 	if (v[0] != '/')
 		return "expected an absolute path";
 	for (size_t i = 0; i < n; i++)
-		if (is_ctl((unsigned char)v[i]))
+		if (s3_is_ctl((unsigned char)v[i]))
 			return "expected no control characters";
 	r->str = v, r->len = n;
 	return NULL;
@@ -458,9 +453,8 @@ static const char *v_notify_secret(const char *v, struct cfg_res *r)
 		         S3_CONFIG_MAX_NOTIFY_SECRET);
 		return r->msg;
 	}
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)v[i] < 0x21 || (unsigned char)v[i] > 0x7e)
-			return "expected printable ASCII without spaces";
+	if (!s3_is_visible(v, n))
+		return "expected printable ASCII without spaces";
 	r->str = v, r->len = n;
 	return NULL;
 }

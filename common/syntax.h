@@ -34,4 +34,12 @@ size_t s3_restricted_name_len(const char *s, size_t n);
  * keys, secrets and tokens. */
 int s3_is_visible(const char *s, size_t max);
 
+/* RFC 5234 CTL: 0x00-0x1f and 0x7f. */
+int s3_is_ctl(unsigned char c);
+
+/* 1 when s[0..n) is printable ASCII, spaces included (0x20-0x7e): no CR,
+ * LF or other control character, no byte >= 0x80. The rule for header
+ * values, tokens of the credential sources and the broker's messages. */
+int s3_is_printable(const char *s, size_t n);
+
 #endif
