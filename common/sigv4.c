@@ -119,15 +119,16 @@ static int md5_ok(const char *v)
 	return 1;
 }
 
-static enum s3_err check_request(const struct sigv4_request *r, const struct s3_creds *c)
+enum s3_err sigv4__check(const char *method, const char *host, const char *path,
+                         const char *payload_hash, const char *region, const char *service,
+                         const struct s3_creds *c)
 {
-	if (!r || !c || !sigv4__method(r->method) || !r->host || !*r->host ||
-	    !r->path || r->path[0] != '/' || !r->payload_hash)
+	if (!c || !sigv4__method(method) || !host || !*host || !path || path[0] != '/' ||
+	    !payload_hash)
 		return S3_ERR_INVAL;
-	if (strlen(r->host) > SIGV4_MAX_HOST)
+	if (strlen(host) > SIGV4_MAX_HOST)
 		return S3_ERR_TOOLONG;
-	if (!sigv4__label(r->region, SIGV4_MAX_REGION) ||
-	    !sigv4__label(r->service, SIGV4_MAX_SERVICE))
+	if (!sigv4__label(region, SIGV4_MAX_REGION) || !sigv4__label(service, SIGV4_MAX_SERVICE))
 		return S3_ERR_INVAL;
 	if (!sigv4__visible(c->access_key, SIGV4_MAX_ACCESS_KEY, 0) ||
 	    !sigv4__visible(c->secret_key, SIGV4_MAX_SECRET, 1))
@@ -135,6 +136,18 @@ static enum s3_err check_request(const struct sigv4_request *r, const struct s3_
 	if (c->session_token && *c->session_token &&
 	    !sigv4__visible(c->session_token, SIGV4_MAX_TOKEN, 1))
 		return S3_ERR_NOCREDS;
+	return S3_OK;
+}
+
+static enum s3_err check_request(const struct sigv4_request *r, const struct s3_creds *c)
+{
+	enum s3_err e;
+
+	if (!r)
+		return S3_ERR_INVAL;
+	if ((e = sigv4__check(r->method, r->host, r->path, r->payload_hash, r->region,
+	                      r->service, c)))
+		return e;
 	if (r->expires < SIGV4_EXPIRES_MIN || r->expires > SIGV4_EXPIRES_MAX)
 		return S3_ERR_RANGE;
 	if (r->content_type && !sigv4__header_ok(r->content_type, SIGV4_MAX_CONTENT_TYPE))

@@ -12,6 +12,13 @@ int sigv4__label(const char *s, size_t max);       /* region, service */
 int sigv4__visible(const char *s, size_t max, int allow_slash);   /* keys, tokens */
 int sigv4__method(const char *m);
 int sigv4__header_ok(const char *s, size_t max);   /* a signed header's value */
+/* The checks both styles make of a request and its credentials: a method
+ * SigV4 signs, a host (SIGV4_MAX_HOST), an absolute path, a payload hash,
+ * region and service labels; S3_ERR_NOCREDS for a key, secret or token
+ * that is not visible ASCII of its length. */
+enum s3_err sigv4__check(const char *method, const char *host, const char *path,
+                         const char *payload_hash, const char *region, const char *service,
+                         const struct s3_creds *c);
 /* A header value as SigV4 canonicalizes it: trimmed, inner runs of
  * spaces folded to one. */
 void sigv4__header_value(struct sbuf *out, const char *v);
