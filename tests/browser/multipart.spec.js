@@ -168,13 +168,17 @@ async function casePage(ctx) {
     const bar = li && li.querySelector('progress');
     return li && { state: li.getAttribute('data-state'), text: li.querySelector('.state').textContent,
       key: li.getAttribute('data-key'), url: li.getAttribute('data-url'), multipart: li.getAttribute('data-multipart'),
+      detected: li.getAttribute('data-detected-type'),
       progress: bar && [bar.value, bar.max], cancel: !!li.querySelector('button.cancel'),
       states: (window.__states || [])[0] || [] };
   }, sel);
   ok(row && row.state === 'complete', 'page: the 30 MB row reaches data-state="complete"', row);
   ok(row && row.multipart === '1', 'page: it went up in parts (over data-multipart-threshold, 8 MiB)', row);
-  ok(row && JSON.stringify(row.states) === JSON.stringify(['signing', 'uploading', 'complete']),
-    'page: states signing -> uploading -> complete', row && row.states);
+  // after the complete the page asks POST /api/sign_s3/verify what landed (issue 12)
+  ok(row && JSON.stringify(row.states) === JSON.stringify(['signing', 'uploading', 'verifying', 'complete']),
+    'page: states signing -> uploading -> verifying -> complete', row && row.states);
+  ok(row && row.detected && row.text.includes('verified: ' + row.detected),
+    'page: verify answered; the row shows the detected type', row && { detected: row.detected, text: row.text });
   ok(row && row.progress && row.progress[0] === 100 && !row.cancel, 'page: its one progress bar is at 100, Cancel gone', row);
   ok(row && row.text.includes('Stored as ' + row.key), 'page: the row shows the key', row && row.text);
 
@@ -402,12 +406,24 @@ async function uppyUpload(page, files) {
   return Promise.race([result, after(DONE_TIMEOUT, null)]);
 }
 
+// What uppy.html's upload-success handler listed for a file: the answer of
+// POST /api/s3/verify (issue 12), as #verified li[data-name] shows it
+async function uppyVerified(page, name) {
+  await page.waitForFunction((n) => Array.prototype.some.call(document.querySelectorAll('#verified li'),
+    (li) => li.getAttribute('data-name') === n), name, { timeout: 10000 }).catch(() => {});
+  return page.evaluate((n) => {
+    const li = Array.prototype.find.call(document.querySelectorAll('#verified li'),
+      (l) => l.getAttribute('data-name') === n);
+    return li && { state: li.getAttribute('data-state'), key: li.getAttribute('data-key'), text: li.textContent };
+  }, name);
+}
+
 // The key of an object Uppy PUT in one piece: the PUT's path less /bucket/
 function keyOfPut(u) {
   return decodeURIComponent(u.pathname.split('/').slice(2).join('/'));
 }
 
-async function checkUppyMultipart(label, seen, file, result, version) {
+async function checkUppyMultipart(label, page, seen, file, result, version) {
   const api = seen.api.map(apiShape);
   const creates = api.filter((a) => a.method === 'POST' && a.path === '/api/s3/multipart');
   ok(creates.length === 1 && creates[0].body && creates[0].body.filename === file.name &&
@@ -430,6 +446,9 @@ async function checkUppyMultipart(label, seen, file, result, version) {
   ok(good && good.body && good.body.key === created.key && good.uploadURL,
     `${label}: Uppy's upload-success with the key and location`, result);
   await checkObject(label, created && created.key, file);
+  const v = await uppyVerified(page, file.name);
+  ok(v && v.state === 'verified' && created && v.key === created.key,
+    `${label}: upload-success -> POST /api/s3/verify: the page lists it verified`, v);
   note(`${label}: Uppy ${version} sent ${JSON.stringify(api.map((a) => a.method + ' ' + a.path.replace(/multipart\/[^/]+/, 'multipart/ID') +
     (Object.keys(a.query).length ? '?' + Object.keys(a.query).join('&') : '')).filter((v, i, all) => all.indexOf(v) === i))}`);
 }
@@ -494,6 +513,9 @@ async function caseUppy5(ctx) {
   ok(putReq && putReq.headers()['content-type'] === 'text/plain', "uppy5 small: PUT with the answer's content-type",
     putReq && putReq.headers());
   if (put) await checkObject('uppy5 small', keyOfPut(put), small);
+  const v = await uppyVerified(page, small.name);
+  ok(v && v.state === 'verified' && put && v.key === keyOfPut(put) && / verified: /.test(v.text),
+    'uppy5 small: upload-success -> POST /api/s3/verify (the key from the PUT URL): listed verified', v);
   ok(!api.some((a) => a.path.startsWith('/api/s3/multipart')), 'uppy5 small: no multipart call');
   note(`uppy5 small: Uppy 5 sent GET /api/s3/params?${params[0] ? Object.keys(params[0].query).join('&') : ''}`);
 
@@ -502,7 +524,7 @@ async function caseUppy5(ctx) {
   await page.evaluate(() => window.uppy.clear());
   const big = makeFile('big upload.bin', 25 * 1000 * 1000);
   result = await uppyUpload(page, [big]);
-  await checkUppyMultipart('uppy5 25 MB', seen, big, result, 5);
+  await checkUppyMultipart('uppy5 25 MB', page, seen, big, result, 5);
   checkLocal('uppy5', seen);
   await uppyCancel('uppy5 cancel', page, seen);
   await page.screenshot({ path: path.join(OUT_DIR, 'uppy5.png'), fullPage: true });
@@ -516,7 +538,7 @@ async function caseUppy6(ctx) {
   ok(/^6\./.test(v || ''), 'uppy6: uppy.html?uppy=6 loads Uppy 6 (@uppy/aws-s3 6.x) from this site', v);
   const big = makeFile('big six.bin', 25 * 1000 * 1000);
   const result = await uppyUpload(page, [big]);
-  await checkUppyMultipart('uppy6 25 MB', seen, big, result, 6);
+  await checkUppyMultipart('uppy6 25 MB', page, seen, big, result, 6);
   checkLocal('uppy6', seen);
   await uppyCancel('uppy6 cancel', page, seen);
   await page.close();
