@@ -25,8 +25,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, 'lib'))
 import itest  # noqa: E402
 from itest import ok, note  # noqa: E402
-from demo_stack import (DEMO, REPO, Stack, basic, call, free_ports, have_swift, mp,  # noqa: E402
-                        put_url, q, s3_client)
+from demo_stack import (DEMO, REPO, Stack, basic, call, have_swift, mp, put_url, q,  # noqa: E402
+                        s3_client, use_local_s3)
 
 MIB = 1024 * 1024
 
@@ -59,11 +59,7 @@ def main():
         print('1..0 # SKIP Swift packages not installed and not root')
         return 0
     tmp = itest.TMP
-    p_main, p_users, p_down, p_s3, p_acc, p_con, p_obj, p_mc, p_closed = free_ports(9)
-    os.environ.update(S3_LOCAL_DIR=os.path.join(tmp, 's3'), S3_LOCAL_PORT=str(p_s3),
-                      S3_LOCAL_ACCOUNT_PORT=str(p_acc), S3_LOCAL_CONTAINER_PORT=str(p_con),
-                      S3_LOCAL_OBJECT_PORT=str(p_obj), S3_LOCAL_MEMCACHED_PORT=str(p_mc),
-                      S3_LOCAL_BUCKET='sign-s3-mp')
+    p_main, p_users, p_down, p_closed = use_local_s3(tmp, 'sign-s3-mp', 4)
     stacks = []
     try:
         main_ = Stack(tmp, 'main', p_main, dict(DEMO_S3='local',

@@ -32,8 +32,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, 'lib'))
 import itest  # noqa: E402
 from itest import ok  # noqa: E402
-from demo_stack import (Stack, basic, call, free_ports, have_swift, mp, put_url, q,  # noqa: E402
-                        s3_client, s3_env, stop_local_s3)
+from demo_stack import (Stack, basic, call, have_swift, mp, put_url, q, s3_client,  # noqa: E402
+                        s3_env, stop_local_s3, use_local_s3)
 
 SECRET = 'notify-secret-0123456789abcdef'
 
@@ -101,11 +101,7 @@ def main():
         print('1..0 # SKIP Swift packages not installed and not root')
         return 0
     tmp = itest.TMP
-    p_web, p_s3, p_acc, p_con, p_obj, p_mc, p_hook = free_ports(7)
-    os.environ.update(S3_LOCAL_DIR=os.path.join(tmp, 's3'), S3_LOCAL_PORT=str(p_s3),
-                      S3_LOCAL_ACCOUNT_PORT=str(p_acc), S3_LOCAL_CONTAINER_PORT=str(p_con),
-                      S3_LOCAL_OBJECT_PORT=str(p_obj), S3_LOCAL_MEMCACHED_PORT=str(p_mc),
-                      S3_LOCAL_BUCKET='sign-s3-verify')
+    p_web, p_hook = use_local_s3(tmp, 'sign-s3-verify', 2)
     hook = Receiver(p_hook)
     st = None
     try:

@@ -124,6 +124,18 @@ def s3_client(s3env):
         config=Config(s3={'addressing_style': 'path'}, retries={'max_attempts': 1}))
 
 
+def use_local_s3(tmp, bucket, extra):
+    """Sets scripts/s3-local.sh's variables in os.environ for a local S3 of
+    its own (state under tmp/s3, five free ports, bucket); returns extra
+    more free ports for the caller."""
+    p = free_ports(5 + extra)
+    os.environ.update(S3_LOCAL_DIR=os.path.join(tmp, 's3'), S3_LOCAL_PORT=str(p[0]),
+                      S3_LOCAL_ACCOUNT_PORT=str(p[1]), S3_LOCAL_CONTAINER_PORT=str(p[2]),
+                      S3_LOCAL_OBJECT_PORT=str(p[3]), S3_LOCAL_MEMCACHED_PORT=str(p[4]),
+                      S3_LOCAL_BUCKET=bucket)
+    return p[5:]
+
+
 def s3_env(stack):
     """The local S3's settings as demo.sh passes them (S3_*, AWS_*)."""
     out = subprocess.run(['bash', DEMO, 'env'], env=stack.env, capture_output=True,
