@@ -1,5 +1,6 @@
-/* sigv4_int.h - the pieces sigv4.c (query style) and sigv4_header.c
- * (Authorization header style) share; not an API for anything else. */
+/* sigv4_int.h - the pieces sigv4.c (query style), sigv4_header.c
+ * (Authorization header style) and sigv4_key.c (hash, derived key, HMAC,
+ * the cache) share; not an API for anything else. */
 #ifndef SIGN_S3_SIGV4_INT_H
 #define SIGN_S3_SIGV4_INT_H
 
