@@ -9,7 +9,7 @@
 # see) and, in that environment, HTTP_PROXY (what a client's "Proxy:" header
 # becomes under CGI), HTTP_X_FOO, QUERY_STRING, REMOTE_ADDR,
 # AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
-# AWS_CONTAINER_AUTHORIZATION_TOKEN, S3_NOTIFY_SECRET:
+# AWS_CONTAINER_AUTHORIZATION_TOKEN, S3_NOTIFY_SECRET (with its S3_NOTIFY_URL):
 #   - CGI, sandbox on (the default): the process waiting for its body has
 #     the filter; the answer is 200 and signed with the script's
 #     credentials (botocore computes the same signature); the script ran
@@ -57,7 +57,9 @@ HOSTILE = dict(HTTP_PROXY='http://203.0.113.1:3128', HTTP_X_FOO='barvalue',
                AWS_ACCESS_KEY_ID='AKIDSTATICKEY', AWS_SECRET_ACCESS_KEY='STATICsecret' + 'x' * 28,
                AWS_SESSION_TOKEN='STATICsessiontoken',
                AWS_CONTAINER_AUTHORIZATION_TOKEN='CONTAINERauthtoken',
-               S3_NOTIFY_SECRET='NOTIFYsecretvalue')
+               # a secret of the configuration; the configuration takes it only
+               # with its URL (never called here: nothing is verified)
+               S3_NOTIFY_URL='http://127.0.0.1:9/notify', S3_NOTIFY_SECRET='NOTIFYsecretvalue')
 ALLOWED = {'PATH', 'HOME', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_CONFIG_FILE',
            'AWS_SHARED_CREDENTIALS_FILE', 'AWS_REGION', 'AWS_DEFAULT_REGION',
            'PWD', 'SHLVL', '_', 'OLDPWD'}    # the last four: sh's own
