@@ -88,7 +88,8 @@ static void one(struct s3_app *app, const struct s3_client *cl, const struct s3_
 	if (s3_client_create(cl, c, now, &cin, id, sizeof id, &err) != S3_OK)
 		fail("create", err.why);
 	s3_response_init(&out);
-	if (mp_sign_part(app, key, cin.key_len, id, 1, c, expires, now, url, sizeof url, &out))
+	if (mp_sign_part(app, key, cin.key_len, id, 1, NULL, c, expires, now, url, sizeof url,
+	                 &out))
 		fail("sign part", "presign");
 	s3_response_free(&out);
 	struct s3_http_request req = {

@@ -144,32 +144,16 @@ static int size_check(struct s3_app *app, const struct s3_client *cl, const stru
 }
 
 /* The object's URL to answer: under S3_PUBLIC_URL when set, else S3's
- * Location, else the unsigned object URL. */
+ * Location, else the unsigned object URL (s3_object_url). */
 static int location(struct s3_app *app, const char *key, size_t klen, const char *s3loc,
                     char *buf, size_t cap)
 {
-	struct s3_target t;
-	struct sbuf b;
-
-	sbuf_init(&b, buf, cap);
-	if (app->cfg.public_url) {
-		sbuf_adds(&b, app->cfg.public_url);
-		sbuf_addc(&b, '/');
-		uri_encode(&b, key, klen, URI_KEEP_SLASH);
-		return sbuf_ok(&b) ? 0 : -1;
-	}
-	if (s3loc[0]) {
-		sbuf_adds(&b, s3loc);
-		return sbuf_ok(&b) ? 0 : -1;
-	}
-	s3_config_target(&app->cfg, &t);
-	if (s3_bucket_url(&t, buf, cap))
+	if (app->cfg.public_url || !s3loc[0])
+		return s3_object_url(app, key, klen, buf, cap);
+	if (strlen(s3loc) >= cap)
 		return -1;
-	b.len = strlen(buf);     /* virtual-hosted ends in '/', path-style in the bucket */
-	if (!b.len || buf[b.len - 1] != '/')
-		sbuf_addc(&b, '/');
-	uri_encode(&b, key, klen, URI_KEEP_SLASH);
-	return sbuf_ok(&b) ? 0 : -1;
+	memcpy(buf, s3loc, strlen(s3loc) + 1);
+	return 0;
 }
 
 void h_mp_complete(struct s3_app *app, const struct s3_req_in *in,

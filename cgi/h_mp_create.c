@@ -10,6 +10,7 @@
  * S3 itself returns non-ASCII metadata), control characters 400, all of
  * them together at most S3_MP_META_TOTAL bytes (S3's limit) else 400. */
 #include "multipart.h"
+#include "syntax.h"
 
 #include <cjson/cJSON.h>
 #include <openssl/evp.h>
@@ -52,7 +53,7 @@ static int metadata(const struct s3_app *app, const struct s3_req_values *v, str
 		for (size_t k = 0; k < mm->len; k++) {
 			unsigned char c = (unsigned char)mm->value[k];
 
-			if (c < 0x20 || c == 0x7f) {
+			if (s3_is_ctl(c)) {
 				s3_response_error(out, 400, "metadata values may not hold "
 				                  "control characters");
 				return -1;

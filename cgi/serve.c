@@ -5,6 +5,7 @@
 #include "date.h"
 #include "stats.h"
 #include "fcgi_conn.h"
+#include "syntax.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -51,7 +52,7 @@ static void log_quoted(FILE *f, const char *s)
 
 		if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
+		else if (s3_is_ctl(c))
 			fprintf(f, "\\x%02x", c);
 		else
 			fputc(c, f);

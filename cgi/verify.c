@@ -146,9 +146,8 @@ int s3_verify_object(struct s3_app *app, const struct s3_client *cl, const struc
 	return 0;
 }
 
-/* S3_PUBLIC_URL/KEY, else SCHEME://HOST/PATH of the object. */
-static int object_url(const struct s3_app *app, const char *key, size_t klen, char *buf,
-                      size_t cap)
+int s3_object_url(const struct s3_app *app, const char *key, size_t klen, char *buf,
+                  size_t cap)
 {
 	struct s3_target t;
 	struct s3_location loc;
@@ -183,7 +182,7 @@ int s3_verified_json(struct s3_app *app, const char *key, size_t klen,
 		return -1;
 	memcpy(k, key, klen);
 	k[klen] = '\0';
-	if (!object_url(app, key, klen, url, sizeof url) &&
+	if (!s3_object_url(app, key, klen, url, sizeof url) &&
 	    (cJSON_GetObjectItemCaseSensitive(obj, "key") || cJSON_AddStringToObject(obj, "key", k)) &&
 	    cJSON_AddNumberToObject(obj, "size", (double)v->size) &&
 	    cJSON_AddStringToObject(obj, "etag", v->etag) &&

@@ -43,6 +43,12 @@ int s3_verify_object(struct s3_app *app, const struct s3_client *cl, const struc
                      time_t now, const char *key, size_t klen, struct s3_verified *v,
                      struct s3_response *out);
 
+/* The object's URL as the answers give it (as /api/sign_s3's url):
+ * S3_PUBLIC_URL + '/' + the encoded key when set, else SCHEME://HOST/PATH
+ * of the object (s3_object_location). 0, or -1 when it does not fit cap. */
+int s3_object_url(const struct s3_app *app, const char *key, size_t klen, char *buf,
+                  size_t cap);
+
 /* Adds key, size, etag, file_type, detected_type and url (S3_PUBLIC_URL +
  * key when set, else the object's URL; as /api/sign_s3's url) to obj: 0,
  * or -1 (out of memory, a URL too long). */

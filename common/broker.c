@@ -22,6 +22,7 @@
 
 #include "creds_int.h"
 #include "date.h"
+#include "syntax.h"
 
 #define SPAWN_POLL_MS  10      /* waitpid polling step for a child */
 #define BROKER_FD      3       /* the broker's socket, in the broker */
@@ -308,26 +309,22 @@ static int recv_all(int fd, void *buf, size_t n, long deadline)
 	return 1;
 }
 
-static int printable(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
-			return 0;
-	return 1;
-}
-
 /* ---- the broker process ---------------------------------------------- */
+
+/* Ends the broker: out (wiped at each use) freed first, so that no tool
+ * that checks for leaks at exit (valgrind) sees it lost. */
+static void broker_exit(int code, char *out)
+{
+	free(out);
+	_exit(code);
+}
 
 /* One request at a time until EOF; never returns. */
 static void broker_serve(int fd)
 {
 	static char cmd[S3_CREDS_MAX_PROCESS_CMD + 1];
-	/* static: the broker ends by _exit() from the loop, and a pointer kept
-	 * only in a register by then made valgrind call the buffer lost */
-	static char *out;
+	char *out = malloc(S3_CREDS_MAX_PROCESS_OUT + 1);
 	char why[BROKER_MAX_WHY];
-
-	out = malloc(S3_CREDS_MAX_PROCESS_OUT + 1);
 
 	for (;;) {
 		uint32_t rq[3], rp[3];
@@ -336,12 +333,12 @@ static void broker_serve(int fd)
 		int r = recv_all(fd, rq, sizeof rq, 0);
 
 		if (r == 0)
-			_exit(0);
+			broker_exit(0, out);
 		if (r < 0 || rq[0] != BROKER_MAGIC || rq[1] < 1 || rq[1] > BROKER_MAX_TIMEOUT_MS ||
 		    rq[2] < 1 || rq[2] > S3_CREDS_MAX_PROCESS_CMD)
-			_exit(2);
+			broker_exit(2, out);
 		if (recv_all(fd, cmd, rq[2], 0) != 1 || memchr(cmd, '\0', rq[2]))
-			_exit(2);
+			broker_exit(2, out);
 		cmd[rq[2]] = '\0';
 		why[0] = '\0';
 		if (out) {
@@ -361,7 +358,7 @@ static void broker_serve(int fd)
 		if (out)
 			OPENSSL_cleanse(out, S3_CREDS_MAX_PROCESS_OUT + 1);
 		if (r)
-			_exit(1);
+			broker_exit(1, out);
 	}
 }
 
@@ -479,7 +476,7 @@ static enum s3_err ask(const char *cmd, size_t n, long timeout_ms, char *out, si
 	         rp[2] > S3_CREDS_MAX_PROCESS_OUT || (rp[0] == S3_OK) != (rp[1] == 0) ||
 	         (rp[0] != S3_OK && rp[2]))
 		bad = "malformed answer from the credential broker";
-	else if (recv_all(broker_fd, msg, rp[1], deadline) != 1 || !printable(msg, rp[1]) ||
+	else if (recv_all(broker_fd, msg, rp[1], deadline) != 1 || !s3_is_printable(msg, rp[1]) ||
 	         recv_all(broker_fd, out, rp[2], deadline) != 1)
 		bad = "malformed answer from the credential broker";
 	if (bad) {

@@ -1,71 +1,24 @@
-/* config.c - sign_s3's configuration: the validation table.
- *
- * Every setting is a row of vars[]: its name (and fallback names), the
- * validator that checks (and normalizes) a value, the field it fills and
- * the default. A value is looked up in the environment first, then in the
- * configuration file (settings.h), which is read once into memory.
- * Validators return NULL or a fixed description of what is expected: a
- * value is never put into a message, since some are secrets. */
-#include <errno.h>
-#include <stdarg.h>
+/* config.c - sign_s3's settings: the table of every setting (its name and
+ * fallback names, the validator that checks and normalizes a value, the
+ * field it fills, the default) and the validators. Loading a configuration
+ * from the environment and the configuration file is config_load.c's job
+ * (config_int.h between the two). Validators return NULL or a fixed
+ * description of what is expected: a value is never put into a message,
+ * since some are secrets. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <openssl/crypto.h>
-
-#include "config.h"
-#include "config_file.h"
-#include "settings.h"
+#include "config_int.h"
 #include "syntax.h"
 #include "filename.h"
-#include "policy.h"
 #include "presign.h"
 #include "url.h"
 #include "utf8.h"
 
-#define CFG_MAX_NAMES    3       /* a setting's name and its fallbacks */
-#define CFG_MSG_MAX      128     /* a validator's own "what is expected" */
-
 #define CFG_STR_(x) #x
 #define CFG_STR(x) CFG_STR_(x)
-
-/* What a validator accepted: a string (str, len: into the value or into
- * buf) or a number. msg holds a message built at run time. */
-struct cfg_res {
-	const char *str;
-	size_t len;
-	unsigned long num;
-	char buf[S3_TYPES_LIST_MAX + 1];   /* >= SIGV4_MAX_ENDPOINT + 1 */
-	char msg[CFG_MSG_MAX];
-};
-
-_Static_assert(S3_TYPES_LIST_MAX >= SIGV4_MAX_ENDPOINT, "cfg_res.buf holds an endpoint");
-
-typedef const char *(*cfg_check_fn)(const char *v, struct cfg_res *r);
-
-enum cfg_kind { K_STR, K_UNSIGNED, K_SIZE, K_INT, K_STYLE, K_ACTIVE, K_U64 };
-
-enum {
-	F_REQUIRED   = 1,    /* unset is an error */
-	F_EMPTY_NONE = 2,    /* "" means none: the field stays NULL */
-};
-
-struct cfg_var {
-	const char *names[CFG_MAX_NAMES];  /* tried in order; first set wins */
-	cfg_check_fn check;
-	enum cfg_kind kind;
-	size_t off;                        /* the field in struct s3_config */
-	const char *def;                   /* used when unset; NULL: none */
-	unsigned flags;
-};
-
-/* The environment over the file (settings.h). */
-struct cfg_src {
-	const struct s3_settings *s;
-};
 
 /* ---- messages --------------------------------------------------------- */
 
@@ -80,11 +33,6 @@ static const char *expect_bytes(struct cfg_res *r, size_t max, const char *what)
 static char lower(char c)
 {
 	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-static int is_ctl(unsigned char c)
-{
-	return c < 0x20 || c == 0x7f;
 }
 
 /* 1 when every byte of s[0..n) is alphanumeric or in extra. */
@@ -258,7 +206,7 @@ static const char *v_prefix(const char *v, struct cfg_res *r)
 	if (!utf8_valid(v, n))
 		return "expected valid UTF-8";
 	for (size_t i = 0; i < n; i++)
-		if (is_ctl((unsigned char)v[i]))
+		if (s3_is_ctl((unsigned char)v[i]))
 			return "expected no control characters";
 	if (!segments_ok(v))
 		return "expected no leading '/', no \"//\" and no \".\" or \"..\" segment";
@@ -279,7 +227,7 @@ static const char *v_path(const char *v, struct cfg_res *r)
 	if (v[0] != '/')
 		return "expected an absolute path";
 	for (size_t i = 0; i < n; i++)
-		if (is_ctl((unsigned char)v[i]))
+		if (s3_is_ctl((unsigned char)v[i]))
 			return "expected no control characters";
 	r->str = v, r->len = n;
 	return NULL;
@@ -505,9 +453,8 @@ static const char *v_notify_secret(const char *v, struct cfg_res *r)
 		         S3_CONFIG_MAX_NOTIFY_SECRET);
 		return r->msg;
 	}
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)v[i] < 0x21 || (unsigned char)v[i] > 0x7e)
-			return "expected printable ASCII without spaces";
+	if (!s3_is_visible(v, n))
+		return "expected printable ASCII without spaces";
 	r->str = v, r->len = n;
 	return NULL;
 }
@@ -580,7 +527,7 @@ static const char *v_cors_origins(const char *v, struct cfg_res *r)
 
 _Static_assert(S3_CONFIG_MAX_CORS_ORIGINS <= S3_TYPES_LIST_MAX, "cfg_res.buf holds the origins");
 
-static const struct cfg_var vars[] = {
+const struct cfg_var cfg_vars[] = {
 	{ { "S3_BUCKET" }, v_bucket, K_STR, OFF(bucket), NULL, F_REQUIRED },
 	{ { "S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION" }, v_region, K_STR,
 	  OFF(region), "us-east-1", 0 },
@@ -629,273 +576,13 @@ static const struct cfg_var vars[] = {
 	{ { "S3_CORS_ORIGINS" }, v_cors_origins, K_STR, OFF(cors_origins), NULL, F_EMPTY_NONE },
 };
 
-#define NVARS (sizeof(vars) / sizeof(vars[0]))
+const size_t cfg_nvars = sizeof(cfg_vars) / sizeof(cfg_vars[0]);
 
 int s3_config_known(const char *name)
 {
-	for (size_t i = 0; i < NVARS; i++)
-		for (size_t j = 0; j < CFG_MAX_NAMES && vars[i].names[j]; j++)
-			if (strcmp(vars[i].names[j], name) == 0)
+	for (size_t i = 0; i < cfg_nvars; i++)
+		for (size_t j = 0; j < CFG_MAX_NAMES && cfg_vars[i].names[j]; j++)
+			if (strcmp(cfg_vars[i].names[j], name) == 0)
 				return 1;
 	return 0;
-}
-
-/* ---- loading ---------------------------------------------------------- */
-
-/* The environment's value, else the file's (then *line is its line). */
-static const char *src_get(const struct cfg_src *src, const char *name,
-                           unsigned *line)
-{
-	return s3_settings_find(src->s, name, line);
-}
-
-static enum s3_err store(struct s3_config *cfg, const struct cfg_var *var,
-                         const struct cfg_res *r)
-{
-	char *field = (char *)cfg + var->off;
-	char *s;
-
-	switch (var->kind) {
-	case K_STR:
-		s = malloc(r->len + 1);
-		if (!s)
-			return S3_ERR_NOMEM;
-		memcpy(s, r->str, r->len);
-		s[r->len] = '\0';
-		memcpy(field, &s, sizeof(s));
-		break;
-	case K_UNSIGNED:
-		*(unsigned *)(void *)field = (unsigned)r->num;
-		break;
-	case K_SIZE:
-		*(size_t *)(void *)field = (size_t)r->num;
-		break;
-	case K_INT:
-		*(int *)(void *)field = (int)r->num;
-		break;
-	case K_STYLE:
-		*(enum s3_style *)(void *)field = (enum s3_style)r->num;
-		break;
-	case K_ACTIVE:
-		*(enum s3_active *)(void *)field = (enum s3_active)r->num;
-		break;
-	case K_U64:
-		*(unsigned long long *)(void *)field = (unsigned long long)r->num;
-		break;
-	}
-	return S3_OK;
-}
-
-static enum s3_err load_var(struct s3_config *cfg, const struct cfg_var *var,
-                            const struct cfg_src *src, char *err, size_t cap)
-{
-	struct cfg_res r;
-	const char *name = var->names[0], *v = NULL, *what;
-	unsigned line = 0;
-
-	for (size_t j = 0; j < CFG_MAX_NAMES && var->names[j] && !v; j++) {
-		name = var->names[j];
-		v = src_get(src, name, &line);
-	}
-	if (!v || (!*v && (var->flags & F_EMPTY_NONE))) {
-		name = var->names[0];
-		v = var->def;
-		line = 0;
-	}
-	if (!v) {
-		if (!(var->flags & F_REQUIRED))
-			return S3_OK;
-		s3_msgf(err, cap, "%s: required", name);
-		return S3_ERR_CONFIG;
-	}
-	memset(&r, 0, sizeof(r));
-	what = var->check(v, &r);
-	if (what && line)
-		s3_msgf(err, cap, "%s: %s (%s: %s line %u)", name, what, src->s->label,
-		     src->s->path, line);
-	else if (what)
-		s3_msgf(err, cap, "%s: %s", name, what);
-	if (what)
-		return S3_ERR_CONFIG;
-	if (store(cfg, var, &r)) {
-		s3_msgf(err, cap, "%s: out of memory", name);
-		return S3_ERR_NOMEM;
-	}
-	return S3_OK;
-}
-
-/* S3_BUCKET on AWS (no S3_ENDPOINT) follows S3's naming rules; behind an
- * endpoint the legacy names v_bucket let through are kept. */
-/* S3_MIN_FILE_SIZE above S3_MAX_FILE_SIZE would refuse every file. */
-static enum s3_err check_sizes(const struct s3_config *cfg, char *err, size_t cap)
-{
-	if (cfg->min_file_size && cfg->max_file_size && cfg->min_file_size > cfg->max_file_size) {
-		s3_msgf(err, cap, "S3_MIN_FILE_SIZE: above S3_MAX_FILE_SIZE");
-		return S3_ERR_CONFIG;
-	}
-	return S3_OK;
-}
-
-static enum s3_err check_bucket(const struct s3_config *cfg, char *err, size_t cap)
-{
-	const char *why = s3_bucket_check(cfg->bucket, cfg->endpoint != NULL);
-
-	if (why) {
-		s3_msgf(err, cap, "S3_BUCKET: %s; set S3_ENDPOINT for a store that "
-		        "allows other names", why);
-		return S3_ERR_CONFIG;
-	}
-	return S3_OK;
-}
-
-/* Static credentials: key id and secret both or neither; a token only
- * with them. */
-static enum s3_err check_creds(const struct s3_config *cfg, char *err, size_t cap)
-{
-	if (cfg->secret_key && !cfg->access_key) {
-		s3_msgf(err, cap, "AWS_SECRET_ACCESS_KEY: set without AWS_ACCESS_KEY_ID");
-		return S3_ERR_CONFIG;
-	}
-	if (cfg->access_key && !cfg->secret_key) {
-		s3_msgf(err, cap, "AWS_ACCESS_KEY_ID: set without AWS_SECRET_ACCESS_KEY");
-		return S3_ERR_CONFIG;
-	}
-	if (cfg->session_token && !cfg->access_key) {
-		s3_msgf(err, cap, "AWS_SESSION_TOKEN: set without AWS_ACCESS_KEY_ID "
-		     "and AWS_SECRET_ACCESS_KEY");
-		return S3_ERR_CONFIG;
-	}
-	return S3_OK;
-}
-
-/* {user} in S3_KEY_PREFIX: once, followed by '/', and only when the web
- * server's authentication is required (else every anonymous caller would
- * share one prefix, or the request would have no user to put there). */
-static enum s3_err check_user_prefix(const struct s3_config *cfg, char *err,
-                                     size_t cap)
-{
-	int u = s3_prefix_user(cfg->key_prefix);
-
-	if (u < 0) {
-		s3_msgf(err, cap, "S3_KEY_PREFIX: expected %s at most once, followed by '/'",
-		     S3_PREFIX_USER);
-		return S3_ERR_CONFIG;
-	}
-	if (u > 0 && !cfg->require_user) {
-		s3_msgf(err, cap, "S3_KEY_PREFIX: %s needs S3_REQUIRE_USER=1", S3_PREFIX_USER);
-		return S3_ERR_CONFIG;
-	}
-	return S3_OK;
-}
-
-/* S3_NOTIFY_URL and S3_NOTIFY_SECRET: both or neither. */
-static enum s3_err check_notify(const struct s3_config *cfg, char *err, size_t cap)
-{
-	if (cfg->notify_url && !cfg->notify_secret) {
-		s3_msgf(err, cap, "S3_NOTIFY_SECRET: required with S3_NOTIFY_URL");
-		return S3_ERR_CONFIG;
-	}
-	if (cfg->notify_secret && !cfg->notify_url) {
-		s3_msgf(err, cap, "S3_NOTIFY_SECRET: set without S3_NOTIFY_URL");
-		return S3_ERR_CONFIG;
-	}
-	return S3_OK;
-}
-
-const char *s3_config_getenv(void *ctx, const char *name)
-{
-	(void)ctx;
-	return getenv(name);
-}
-
-/* Validates what s holds into cfg. */
-static enum s3_err load_from(struct s3_config *cfg, const struct s3_settings *s,
-                             char *errmsg, size_t errcap)
-{
-	struct cfg_src src = { s };
-	enum s3_err rc = S3_OK;
-
-	memset(cfg, 0, sizeof(*cfg));
-	s3_msgf(errmsg, errcap, "%s", "");
-	for (size_t i = 0; i < NVARS; i++) {
-		rc = load_var(cfg, &vars[i], &src, errmsg, errcap);
-		if (rc)
-			goto fail;
-	}
-	rc = check_bucket(cfg, errmsg, errcap);
-	if (rc)
-		goto fail;
-	rc = check_creds(cfg, errmsg, errcap);
-	if (rc)
-		goto fail;
-	rc = check_user_prefix(cfg, errmsg, errcap);
-	if (rc)
-		goto fail;
-	rc = check_sizes(cfg, errmsg, errcap);
-	if (rc)
-		goto fail;
-	rc = check_notify(cfg, errmsg, errcap);
-	if (rc)
-		goto fail;
-	cfg->endpoint_https = !cfg->endpoint || strncmp(cfg->endpoint, "https:", 6) == 0;
-fail:
-	if (rc)
-		s3_config_free(cfg);
-	return rc;
-}
-
-enum s3_err s3_config_load(struct s3_config *cfg, s3_lookup_fn get, void *ctx,
-                           char *errmsg, size_t errcap)
-{
-	struct s3_settings s;
-	struct s3_settings_where w = { .uid = geteuid() };
-	enum s3_err rc;
-
-	if (get == s3_settings_get)       /* the file is read already */
-		return load_from(cfg, ctx, errmsg, errcap);
-	memset(cfg, 0, sizeof(*cfg));
-	rc = s3_settings_open(&s, get, ctx, &w, errmsg, errcap);
-	if (rc)
-		return rc;
-	rc = load_from(cfg, &s, errmsg, errcap);
-	s3_settings_close(&s);   /* it may hold secrets */
-	return rc;
-}
-
-static void free_secret(char *s)
-{
-	if (s) {
-		OPENSSL_cleanse(s, strlen(s));
-		free(s);
-	}
-}
-
-void s3_config_free(struct s3_config *cfg)
-{
-	if (!cfg)
-		return;
-	free(cfg->bucket);
-	free(cfg->region);
-	free(cfg->endpoint);
-	free(cfg->key_prefix);
-	free(cfg->acl);
-	free(cfg->public_url);
-	free(cfg->allowed_types);
-	free(cfg->metadata_fields);
-	free(cfg->magic_file);
-	free_secret(cfg->access_key);
-	free_secret(cfg->secret_key);
-	free_secret(cfg->session_token);
-	free(cfg->notify_url);
-	free(cfg->cors_origins);
-	free_secret(cfg->notify_secret);
-	memset(cfg, 0, sizeof(*cfg));
-}
-
-void s3_config_target(const struct s3_config *cfg, struct s3_target *t)
-{
-	t->bucket = cfg->bucket;
-	t->region = cfg->region;
-	t->endpoint = cfg->endpoint;
-	t->style = cfg->style;
 }

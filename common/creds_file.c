@@ -263,7 +263,7 @@ static enum s3_err source_process(const struct s3_creds_chain *ch, const char *c
 		return S3_ERR_CONFIG;
 	}
 	for (const char *c = cmd; *c; c++) {
-		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+		if (s3_is_ctl((unsigned char)*c)) {
 			s3_msgf(why, cap, "%s line %u: credential_process has control characters",
 			     path, line);
 			return S3_ERR_CONFIG;

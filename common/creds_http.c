@@ -145,9 +145,7 @@ static enum s3_err container_token(struct s3_creds_chain *ch, char *tok, size_t 
 		size_t n = strlen(val);
 		int ok = n > 0 && n <= S3_CREDS_MAX_AUTH_TOKEN && (!file || n == len);
 
-		for (size_t i = 0; ok && i < n; i++)
-			if ((unsigned char)val[i] < 0x20 || (unsigned char)val[i] > 0x7e)
-				ok = 0;
+		ok = ok && s3_is_printable(val, n);
 		if (!ok) {
 			s3_msgf(why, cap, "%s: expected 1..%d printable ASCII characters "
 			     "(no CR, LF)", file ? ENV_AUTH_TOKEN_FILE : ENV_AUTH_TOKEN,

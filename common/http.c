@@ -18,6 +18,7 @@
 #include <openssl/crypto.h>
 
 #include "http.h"
+#include "syntax.h"
 
 #ifndef SIGN_S3_VERSION
 #define SIGN_S3_VERSION "0"
@@ -138,30 +139,14 @@ void s3_http_response_free(struct s3_http_response *resp)
 	memset(resp, 0, sizeof(*resp));
 }
 
-
 /* ---- request checks ---------------------------------------------------- */
 
-static int token_ok(const char *s)
+/* A header name: an RFC 9110 token (syntax.h). */
+static int name_ok(const char *s)
 {
-	if (!*s)
-		return 0;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	size_t n = strlen(s);
 
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			return 0;
-	}
-	return 1;
-}
-
-/* Printable ASCII and spaces: no CR, LF or other control character. */
-static int value_ok(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			return 0;
-	return 1;
+	return n && s3_token_len(s, n) == n;
 }
 
 static const char *const methods[] = { "GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS" };
@@ -209,7 +194,8 @@ static int check_request(const struct s3_http_request *rq, char *why, size_t why
 	for (size_t i = 0; i < rq->nheaders; i++) {
 		const struct s3_http_header *h = &rq->headers[i];
 
-		if (!h->name || !h->value || !token_ok(h->name) || !value_ok(h->value)) {
+		if (!h->name || !h->value || !name_ok(h->name) ||
+		    !s3_is_printable(h->value, strlen(h->value))) {
 			s3_msgf(why, whycap, "request header with a bad name or value");
 			return 0;
 		}
@@ -235,7 +221,7 @@ static int check_request(const struct s3_http_request *rq, char *why, size_t why
 		return 0;
 	}
 	for (size_t i = 0; i < rq->nwant; i++)
-		if (!rq->want_headers[i] || !token_ok(rq->want_headers[i])) {
+		if (!rq->want_headers[i] || !name_ok(rq->want_headers[i])) {
 			s3_msgf(why, whycap, "a bad response header name asked for");
 			return 0;
 		}

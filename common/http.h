@@ -9,8 +9,9 @@
  *
  * libcurl is not linked: it is loaded with dlopen("libcurl.so.4") on first
  * use and its few entry points resolved with dlsym. Linking it would add
- * some 30 shared libraries, ~5 ms, to every plain-CGI exec, and a request
- * served with static credentials never needs it. When it cannot be loaded,
+ * some 30 shared libraries to every plain-CGI exec (what that costs: README,
+ * Performance, `make bench-cgi`), and a request served with static
+ * credentials never needs it. When it cannot be loaded,
  * a request fails with S3_ERR_IO and "libcurl not available: ...". The
  * types and constants come from <curl/curl.h> at build time.
  *

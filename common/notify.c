@@ -4,41 +4,34 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
+
+#include "sigv4.h"
 
 enum s3_err s3_notify_signature(const char *secret, const char *body, size_t n,
                                 char sig[S3_NOTIFY_SIG_MAX + 1])
 {
 	static const char digits[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	size_t mdlen = 0;
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-	OSSL_PARAM p[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
-		OSSL_PARAM_construct_end(),
-	};
-	enum s3_err e = S3_ERR_CRYPTO;
+	unsigned char md[32];
+	struct sigv4_cache k;
+	enum s3_err e;
 
 	sig[0] = '\0';
-	if (ctx && secret &&
-	    EVP_MAC_init(ctx, (const unsigned char *)secret, strlen(secret), p) == 1 &&
-	    EVP_MAC_update(ctx, (const unsigned char *)(body ? body : ""), n) == 1 &&
-	    EVP_MAC_final(ctx, md, &mdlen, sizeof md) == 1 && mdlen == 32) {
+	if (!secret)
+		return S3_ERR_INVAL;
+	if ((e = sigv4_cache_init(&k)))
+		return e;
+	e = sigv4_hmac(&k, secret, strlen(secret), body, body ? n : 0, md);
+	sigv4_cache_clear(&k);
+	if (!e) {
 		memcpy(sig, "sha256=", 7);
 		for (size_t i = 0; i < 32; i++) {
 			sig[7 + 2 * i] = digits[md[i] >> 4];
 			sig[8 + 2 * i] = digits[md[i] & 15];
 		}
 		sig[S3_NOTIFY_SIG_MAX] = '\0';
-		e = S3_OK;
 	}
 	OPENSSL_cleanse(md, sizeof md);
-	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(mac);
 	return e;
 }
 

@@ -27,7 +27,8 @@
 #define S3_NOTIFY_WHY_MAX 200
 
 /* "sha256=" + the lowercase hex HMAC-SHA256 of body[0..n) keyed with
- * secret (OpenSSL's EVP_MAC) into sig. S3_OK or S3_ERR_CRYPTO. */
+ * secret (sigv4_hmac, the one HMAC: OpenSSL's EVP_MAC) into sig. S3_OK,
+ * S3_ERR_INVAL (no secret) or S3_ERR_CRYPTO. */
 enum s3_err s3_notify_signature(const char *secret, const char *body, size_t n,
                                 char sig[S3_NOTIFY_SIG_MAX + 1]);
 

@@ -50,7 +50,7 @@ static void set_err(struct s3_call_error *err, int status, int s3_status, const 
 	va_end(ap);
 	/* one line: S3's text could carry a line break */
 	for (char *p = err->why; *p; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
+		if (s3_is_ctl((unsigned char)*p))
 			*p = ' ';
 }
 
@@ -461,7 +461,7 @@ static int add_escaped(struct sbuf *b, const char *s)
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
 
-		if (ch < 0x20 || ch == 0x7f)
+		if (s3_is_ctl(ch))
 			return 0;
 		if (ch == '&')
 			sbuf_adds(b, "&amp;");

@@ -21,9 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #define ALGORITHM       SIGV4_ALGORITHM
 #define SCOPE_TERM      SIGV4_SCOPE_TERM
@@ -119,15 +116,16 @@ static int md5_ok(const char *v)
 	return 1;
 }
 
-static enum s3_err check_request(const struct sigv4_request *r, const struct s3_creds *c)
+enum s3_err sigv4__check(const char *method, const char *host, const char *path,
+                         const char *payload_hash, const char *region, const char *service,
+                         const struct s3_creds *c)
 {
-	if (!r || !c || !sigv4__method(r->method) || !r->host || !*r->host ||
-	    !r->path || r->path[0] != '/' || !r->payload_hash)
+	if (!c || !sigv4__method(method) || !host || !*host || !path || path[0] != '/' ||
+	    !payload_hash)
 		return S3_ERR_INVAL;
-	if (strlen(r->host) > SIGV4_MAX_HOST)
+	if (strlen(host) > SIGV4_MAX_HOST)
 		return S3_ERR_TOOLONG;
-	if (!sigv4__label(r->region, SIGV4_MAX_REGION) ||
-	    !sigv4__label(r->service, SIGV4_MAX_SERVICE))
+	if (!sigv4__label(region, SIGV4_MAX_REGION) || !sigv4__label(service, SIGV4_MAX_SERVICE))
 		return S3_ERR_INVAL;
 	if (!sigv4__visible(c->access_key, SIGV4_MAX_ACCESS_KEY, 0) ||
 	    !sigv4__visible(c->secret_key, SIGV4_MAX_SECRET, 1))
@@ -135,6 +133,18 @@ static enum s3_err check_request(const struct sigv4_request *r, const struct s3_
 	if (c->session_token && *c->session_token &&
 	    !sigv4__visible(c->session_token, SIGV4_MAX_TOKEN, 1))
 		return S3_ERR_NOCREDS;
+	return S3_OK;
+}
+
+static enum s3_err check_request(const struct sigv4_request *r, const struct s3_creds *c)
+{
+	enum s3_err e;
+
+	if (!r)
+		return S3_ERR_INVAL;
+	if ((e = sigv4__check(r->method, r->host, r->path, r->payload_hash, r->region,
+	                      r->service, c)))
+		return e;
 	if (r->expires < SIGV4_EXPIRES_MIN || r->expires > SIGV4_EXPIRES_MAX)
 		return S3_ERR_RANGE;
 	if (r->content_type && !sigv4__header_ok(r->content_type, SIGV4_MAX_CONTENT_TYPE))
@@ -351,17 +361,6 @@ static enum s3_err join_sorted(struct sbuf *out, struct qparam *q, size_t n)
 	return sbuf_ok(out) ? S3_OK : S3_ERR_TOOLONG;
 }
 
-enum s3_err sigv4_canonical_query(struct sbuf *out, const struct sigv4_request *r,
-                                  const struct s3_creds *c)
-{
-	struct auth_values v;
-	enum s3_err e = check_request(r, c);
-
-	if (e || (e = auth_values(&v, r, c)))
-		return e;
-	return canonical_query(out, r, c, &v);
-}
-
 /* ---- stage 2: canonical request ---------------------------------------- */
 
 /* Header value as SigV4 canonicalizes it: trimmed, inner runs of spaces
@@ -437,32 +436,6 @@ enum s3_err sigv4_canonical_request(struct sbuf *out, const struct sigv4_request
 	return canonical_request(out, r, q.p, q.len, &v);
 }
 
-/* ---- hashing helpers --------------------------------------------------- */
-
-static void hex32(char *out, const unsigned char *in)
-{
-	static const char hx[] = "0123456789abcdef";
-
-	for (int i = 0; i < 32; i++) {
-		out[2 * i] = hx[in[i] >> 4];
-		out[2 * i + 1] = hx[in[i] & 15];
-	}
-	out[64] = '\0';
-}
-
-enum s3_err sigv4__sha256_hex(struct sigv4_cache *k, const char *s, size_t n, char hex[65])
-{
-	unsigned char md[32];
-	unsigned int mdlen = 0;
-
-	if (!EVP_DigestInit_ex(k->mdctx, k->md, NULL) ||
-	    !EVP_DigestUpdate(k->mdctx, s, n) ||
-	    !EVP_DigestFinal_ex(k->mdctx, md, &mdlen) || mdlen != 32)
-		return S3_ERR_CRYPTO;
-	hex32(hex, md);
-	return S3_OK;
-}
-
 /* ---- stage 3: string to sign ------------------------------------------- */
 
 enum s3_err sigv4__string_to_sign(struct sbuf *out, const char *region, const char *service,
@@ -502,127 +475,6 @@ enum s3_err sigv4_string_to_sign(struct sbuf *out, const struct sigv4_request *r
 	return sigv4__string_to_sign(out, r->region, r->service, amz_date, hash);
 }
 
-/* ---- stages 4 and 5: HMAC-SHA256 -------------------------------------- */
-
-/* out = HMAC-SHA256(key, msg) with the cache's context, the one HMAC of
- * sign_s3. key NULL: the key the context was last given (its padded
- * blocks are kept, so a signature with the cached key hashes the message
- * only). */
-static enum s3_err hmac(struct sigv4_cache *k, const unsigned char *key, size_t klen,
-                        const char *msg, size_t len, unsigned char out[32])
-{
-	size_t olen = 0;
-
-	if (!EVP_MAC_init(k->mac, key, klen, NULL) ||
-	    !EVP_MAC_update(k->mac, (const unsigned char *)msg, len) ||
-	    !EVP_MAC_final(k->mac, out, &olen, 32) || olen != 32)
-		return S3_ERR_CRYPTO;
-	return S3_OK;
-}
-
-/* kSigning for (secret, date8, region, service) into k->key, the context
- * left keyed with it. */
-static enum s3_err derive_key(struct sigv4_cache *k, const char *secret, size_t slen,
-                              const char *date8, const char *region, const char *service)
-{
-	unsigned char s[SIGV4_MAX_SECRET + 4], a[32], b[32];
-	enum s3_err e;
-
-	memcpy(s, "AWS4", 4);
-	memcpy(s + 4, secret, slen);
-	if ((e = hmac(k, s, slen + 4, date8, 8, a)) ||
-	    (e = hmac(k, a, 32, region, strlen(region), b)) ||
-	    (e = hmac(k, b, 32, service, strlen(service), a)) ||
-	    (e = hmac(k, a, 32, SCOPE_TERM, strlen(SCOPE_TERM), k->key)))
-		goto fail;
-	if (!EVP_MAC_init(k->mac, k->key, 32, NULL))
-		e = S3_ERR_CRYPTO;
-fail:
-	OPENSSL_cleanse(s, sizeof s);
-	OPENSSL_cleanse(a, sizeof a);
-	OPENSSL_cleanse(b, sizeof b);
-	return e;
-}
-
-enum s3_err sigv4_signing_key(struct sigv4_cache *k, const char *secret,
-                              const char *date8, const char *region,
-                              const char *service)
-{
-	size_t slen;
-	enum s3_err e;
-
-	if (!k || !k->mac || !secret || !date8 || strlen(date8) != 8 || !region || !service)
-		return S3_ERR_INVAL;
-	slen = strlen(secret);
-	if (k->valid && memcmp(k->date8, date8, 8) == 0 &&
-	    strcmp(k->region, region) == 0 && strcmp(k->service, service) == 0 &&
-	    strlen(k->secret) == slen && CRYPTO_memcmp(k->secret, secret, slen) == 0)
-		return S3_OK;   /* the four were checked when they were stored */
-
-	k->valid = 0;
-	if (!sigv4__label(region, SIGV4_MAX_REGION) || !sigv4__label(service, SIGV4_MAX_SERVICE))
-		return S3_ERR_INVAL;
-	if (slen > SIGV4_MAX_SECRET)
-		return S3_ERR_TOOLONG;
-	if ((e = derive_key(k, secret, slen, date8, region, service))) {
-		OPENSSL_cleanse(k->key, sizeof k->key);
-		return e;
-	}
-	memcpy(k->date8, date8, 9);
-	strcpy(k->region, region);       /* lengths checked above */
-	strcpy(k->service, service);
-	OPENSSL_cleanse(k->secret, sizeof k->secret);
-	memcpy(k->secret, secret, slen + 1);
-	k->valid = 1;
-	return S3_OK;
-}
-
-enum s3_err sigv4_signature(char hex[65], struct sigv4_cache *k, const char *sts, size_t len)
-{
-	unsigned char md[32];
-	enum s3_err e;
-
-	if (!k || !k->valid || !sts)
-		return S3_ERR_INVAL;
-	if ((e = hmac(k, NULL, 0, sts, len, md)))
-		return e;
-	hex32(hex, md);
-	return S3_OK;
-}
-
-/* ---- the cache --------------------------------------------------------- */
-
-enum s3_err sigv4_cache_init(struct sigv4_cache *k)
-{
-	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
-		OSSL_PARAM_construct_end(),
-	};
-	EVP_MAC *mac;
-
-	memset(k, 0, sizeof *k);
-	k->md = EVP_MD_fetch(NULL, "SHA256", NULL);
-	k->mdctx = EVP_MD_CTX_new();
-	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	k->mac = mac ? EVP_MAC_CTX_new(mac) : NULL;
-	EVP_MAC_free(mac);   /* the context holds its own reference */
-	if (!k->md || !k->mdctx || !k->mac || !EVP_MAC_CTX_set_params(k->mac, params)) {
-		sigv4_cache_clear(k);
-		return S3_ERR_CRYPTO;
-	}
-	return S3_OK;
-}
-
-void sigv4_cache_clear(struct sigv4_cache *k)
-{
-	if (!k)
-		return;
-	EVP_MAC_CTX_free(k->mac);
-	EVP_MD_CTX_free(k->mdctx);
-	EVP_MD_free(k->md);
-	OPENSSL_cleanse(k, sizeof *k);
-}
-
 /* ---- all stages -------------------------------------------------------- */
 
 static enum s3_err presign_query(struct sbuf *out, const struct sigv4_request *r,
@@ -655,29 +507,6 @@ static enum s3_err presign_query(struct sbuf *out, const struct sigv4_request *r
 	sbuf_adds(out, "&X-Amz-Signature=");
 	sbuf_addn(out, sig, 64);
 	return sbuf_ok(out) ? S3_OK : S3_ERR_TOOLONG;
-}
-
-enum s3_err sigv4__cache_get(struct sigv4_cache *cache, struct sigv4_cache *local,
-                             struct sigv4_cache **k)
-{
-	enum s3_err e;
-
-	if (cache) {
-		if (!cache->mac && (e = sigv4_cache_init(cache)))
-			return e;
-		*k = cache;
-		return S3_OK;
-	}
-	if ((e = sigv4_cache_init(local)))
-		return e;
-	*k = local;
-	return S3_OK;
-}
-
-void sigv4__cache_done(struct sigv4_cache *k, struct sigv4_cache *local)
-{
-	if (k == local)
-		sigv4_cache_clear(local);
 }
 
 enum s3_err sigv4_presign_query(struct sbuf *out, const struct sigv4_request *r,

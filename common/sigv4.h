@@ -77,12 +77,9 @@ struct sigv4_request {
 	unsigned expires;          /* seconds, SIGV4_EXPIRES_MIN..MAX */
 };
 
-/* Stage 1: canonical query string (every parameter, X-Amz-* included but
+/* Stage 2: the canonical request, six lines joined by '\n' (its query line
+ * is the canonical query: every parameter, X-Amz-* included but
  * X-Amz-Signature, encoded and sorted by name then value). */
-enum s3_err sigv4_canonical_query(struct sbuf *out, const struct sigv4_request *r,
-                                  const struct s3_creds *c);
-
-/* Stage 2: the canonical request, six lines joined by '\n'. */
 enum s3_err sigv4_canonical_request(struct sbuf *out, const struct sigv4_request *r,
                                     const struct s3_creds *c);
 
@@ -108,6 +105,13 @@ struct sigv4_cache {
 };
 enum s3_err sigv4_cache_init(struct sigv4_cache *k);
 void sigv4_cache_clear(struct sigv4_cache *k);
+
+/* HMAC-SHA256(key, msg) into out with k's context (an initialized cache):
+ * the one HMAC of sign_s3, which stages 4 and 5 use too. Other users (the
+ * notification's signature, notify.h) pass a cache of their own; keying
+ * the context with another key forgets the signing key k held. */
+enum s3_err sigv4_hmac(struct sigv4_cache *k, const void *key, size_t klen,
+                       const void *msg, size_t len, unsigned char out[32]);
 
 /* Stage 4: kSigning, the HMAC chain over date (YYYYMMDD), region, service,
  * into k (an initialized cache); nothing is derived when k already holds

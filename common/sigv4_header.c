@@ -66,20 +66,11 @@ static enum s3_err collect(struct hstate *st, const struct sigv4_hrequest *r,
 	enum s3_err e;
 	struct sbuf b;
 
-	if (!r || !c || !sigv4__method(r->method) || !r->host || !*r->host ||
-	    !r->path || r->path[0] != '/' || !r->payload_hash ||
-	    r->nheaders > SIGV4_MAX_HEADERS || (r->nheaders && !r->headers))
+	if (!r || r->nheaders > SIGV4_MAX_HEADERS || (r->nheaders && !r->headers))
 		return S3_ERR_INVAL;
-	if (strlen(r->host) > SIGV4_MAX_HOST)
-		return S3_ERR_TOOLONG;
-	if (!sigv4__label(r->region, SIGV4_MAX_REGION) ||
-	    !sigv4__label(r->service, SIGV4_MAX_SERVICE))
-		return S3_ERR_INVAL;
-	if (!sigv4__visible(c->access_key, SIGV4_MAX_ACCESS_KEY, 0) ||
-	    !sigv4__visible(c->secret_key, SIGV4_MAX_SECRET, 1) ||
-	    (c->session_token && *c->session_token &&
-	     !sigv4__visible(c->session_token, SIGV4_MAX_TOKEN, 1)))
-		return S3_ERR_NOCREDS;
+	if ((e = sigv4__check(r->method, r->host, r->path, r->payload_hash, r->region,
+	                      r->service, c)))
+		return e;
 	st->n = 0;
 	if ((e = add(st, "host", r->host)) || (e = add(st, "x-amz-date", amz_date)))
 		return e;

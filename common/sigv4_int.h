@@ -1,5 +1,6 @@
-/* sigv4_int.h - the pieces sigv4.c (query style) and sigv4_header.c
- * (Authorization header style) share; not an API for anything else. */
+/* sigv4_int.h - the pieces sigv4.c (query style), sigv4_header.c
+ * (Authorization header style) and sigv4_key.c (hash, derived key, HMAC,
+ * the cache) share; not an API for anything else. */
 #ifndef SIGN_S3_SIGV4_INT_H
 #define SIGN_S3_SIGV4_INT_H
 
@@ -12,6 +13,13 @@ int sigv4__label(const char *s, size_t max);       /* region, service */
 int sigv4__visible(const char *s, size_t max, int allow_slash);   /* keys, tokens */
 int sigv4__method(const char *m);
 int sigv4__header_ok(const char *s, size_t max);   /* a signed header's value */
+/* The checks both styles make of a request and its credentials: a method
+ * SigV4 signs, a host (SIGV4_MAX_HOST), an absolute path, a payload hash,
+ * region and service labels; S3_ERR_NOCREDS for a key, secret or token
+ * that is not visible ASCII of its length. */
+enum s3_err sigv4__check(const char *method, const char *host, const char *path,
+                         const char *payload_hash, const char *region, const char *service,
+                         const struct s3_creds *c);
 /* A header value as SigV4 canonicalizes it: trimmed, inner runs of
  * spaces folded to one. */
 void sigv4__header_value(struct sbuf *out, const char *v);

@@ -66,3 +66,16 @@ int s3_is_visible(const char *s, size_t max)
 			return 0;
 	return 1;
 }
+
+int s3_is_ctl(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+int s3_is_printable(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return 0;
+	return 1;
+}

@@ -1,7 +1,7 @@
 /* syntax.h - the lexical rules of HTTP and media types, once: RFC 9110's
  * token (tchar) and RFC 6838's restricted-name. Used by the media-type
  * checks (mime.c, policy.c) and the request decoder's Content-Type
- * parameters (cgi/request.c); the hex digit of %XX and \uXXXX escapes
+ * parameters (cgi/media_type.c); the hex digit of %XX and \uXXXX escapes
  * (cgi/request.c, json.c). ASCII only: every byte >= 0x80 is outside. */
 #ifndef SIGN_S3_SYNTAX_H
 #define SIGN_S3_SYNTAX_H
@@ -33,5 +33,13 @@ size_t s3_restricted_name_len(const char *s, size_t n);
 /* 1 when s is 1..max bytes of visible ASCII (0x21-0x7e): the rule for
  * keys, secrets and tokens. */
 int s3_is_visible(const char *s, size_t max);
+
+/* RFC 5234 CTL: 0x00-0x1f and 0x7f. */
+int s3_is_ctl(unsigned char c);
+
+/* 1 when s[0..n) is printable ASCII, spaces included (0x20-0x7e): no CR,
+ * LF or other control character, no byte >= 0x80. The rule for header
+ * values, tokens of the credential sources and the broker's messages. */
+int s3_is_printable(const char *s, size_t n);
 
 #endif

@@ -29,7 +29,7 @@
 # the page's origin, e.g. with the AWS CLI:
 #   aws s3api put-bucket-cors --bucket my-bucket --cors-configuration '{"CORSRules":[
 #     {"AllowedOrigins":["http://127.0.0.1:8000"],"AllowedMethods":["PUT","GET"],
-#      "AllowedHeaders":["content-type","content-disposition"],"ExposeHeaders":["ETag"],"MaxAgeSeconds":3000}]}'
+#      "AllowedHeaders":["content-type","content-disposition","content-md5"],"ExposeHeaders":["ETag"],"MaxAgeSeconds":3000}]}'
 # and the page's "Open the uploaded file" link only opens for a public object
 # (a bucket policy allowing s3:GetObject on uploads/*, or S3_PUBLIC_URL=a CDN).
 # Stop the local demo first (make demo-stop) to switch between the two.

@@ -29,6 +29,13 @@ PKGS=(
   # the Debian package (make deb, tests/deb_package.sh) and the man page (tests/manpage.sh)
   debhelper fakeroot lintian mandoc adduser
 )
+# node and npm for the browser tests and www/'s npm packages: Debian's, unless a
+# node is already on PATH (NodeSource's nodejs carries its own npm and conflicts
+# with Debian's). playwright-core wants node >= 20 (Debian 12 has 18); the
+# browser tests say so in their skip line when the node they find is older.
+if ! command -v node >/dev/null 2>&1; then
+  PKGS+=(nodejs npm)
+fi
 
 # npm packages, pinned by their lock files, when missing: playwright-core for the
 # browser tests (tests/browser/), Uppy's prebuilt bundles for www/uppy.html and

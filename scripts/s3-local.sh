@@ -225,18 +225,35 @@ EOF
   # say why. Swift's s3api answers those itself, without CORS headers, and
   # the browser then hides the answer from the page. This filter, first in
   # the proxy's pipeline, adds them to any answer to a request with an
-  # Origin that has none.
+  # Origin that has none. And as a bucket CORS rule on AWS does, it refuses
+  # a preflight asking for a request header outside allow_headers (s3api
+  # would allow any): the list is README's rule, so a header the page or
+  # Uppy starts sending without README saying so fails the browser tests.
   cat >"$ETC/s3_local_cors.py" <<'EOF'
 """CORS headers on every answer to a cross-origin request (s3-local.sh)."""
 
 
 def filter_factory(global_conf, **local_conf):
     expose = local_conf.get('expose_headers', 'etag')
+    allow = {h.strip().lower() for h in local_conf.get('allow_headers', '').split(',')
+             if h.strip()}
 
     def make(app):
         def cors_errors(environ, start_response):
             if not environ.get('HTTP_ORIGIN'):
                 return app(environ, start_response)
+            asked = {h.strip().lower() for h in
+                     environ.get('HTTP_ACCESS_CONTROL_REQUEST_HEADERS', '').split(',')
+                     if h.strip()}
+            if allow and environ.get('REQUEST_METHOD') == 'OPTIONS' and asked - allow:
+                body = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessForbidden'
+                        b'</Code><Message>CORSResponse: This CORS request is not allowed. '
+                        b'This is usually because the evalution of Origin, request method / '
+                        b'Access-Control-Request-Method or Access-Control-Request-Headers are '
+                        b'not whitelisted by the resource\'s CORS spec.</Message></Error>')
+                start_response('403 Forbidden', [('Content-Type', 'application/xml'),
+                                                 ('Content-Length', str(len(body)))])
+                return [body]
 
             def start(status, headers, exc_info=None):
                 if not any(k.lower() == 'access-control-allow-origin' for k, _ in headers):
@@ -292,6 +309,8 @@ pipeline = cors_errors catch_errors gatekeeper healthcheck proxy-logging cache l
 [filter:cors_errors]
 paste.filter_factory = s3_local_cors:filter_factory
 expose_headers = etag
+# README's bucket CORS rule (AllowedHeaders), lower case
+allow_headers = content-type, content-disposition, content-md5
 
 [app:proxy-server]
 use = egg:swift#proxy

@@ -9,7 +9,7 @@
 # see) and, in that environment, HTTP_PROXY (what a client's "Proxy:" header
 # becomes under CGI), HTTP_X_FOO, QUERY_STRING, REMOTE_ADDR,
 # AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
-# AWS_CONTAINER_AUTHORIZATION_TOKEN, S3_NOTIFY_SECRET:
+# AWS_CONTAINER_AUTHORIZATION_TOKEN, S3_NOTIFY_SECRET (with its S3_NOTIFY_URL):
 #   - CGI, sandbox on (the default): the process waiting for its body has
 #     the filter; the answer is 200 and signed with the script's
 #     credentials (botocore computes the same signature); the script ran

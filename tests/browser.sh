@@ -13,7 +13,8 @@
 # sha256, screenshot), two files at once (one with an empty type), a dropped
 # file, an HTML file (sent with the answer's Content-Disposition: attachment,
 # served as a download), the signer's refusal shown in words, S3's refusal
-# shown as failed.
+# shown as failed, and a 20 MB file as one PUT with its MD5 computed in the
+# browser (file_md5 = the bytes' MD5, signed as Content-MD5).
 # Nothing is mocked. Then every stack is stopped and checked gone.
 #
 # Missing pieces are installed when possible (chromium with apt as root or
@@ -42,6 +43,9 @@ SUDO=
 
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || skip "nginx not installed (scripts/deps.sh)"
 command -v node >/dev/null 2>&1 || skip "node not installed"
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) || node_major=0
+[ "${node_major:-0}" -ge 20 ] 2>/dev/null ||
+  skip "node $(node --version 2>/dev/null) is older than the 20 playwright-core needs (tests/browser/package.json)"
 if [ ! -x "$CHROMIUM" ]; then
   can_install || skip "$CHROMIUM missing (apt package chromium) and BROWSER_NO_INSTALL=1"
   { [ -z "$SUDO" ] || sudo -n true 2>/dev/null; } || skip "$CHROMIUM missing (apt package chromium); not root, no sudo"
@@ -57,8 +61,14 @@ if [ ! -f "$SPECDIR/node_modules/playwright-core/package.json" ]; then
   echo "# npm ci in tests/browser" >&2
   (cd "$SPECDIR" && npm ci --no-audit --no-fund >&2) || skip "npm ci (playwright-core) failed"
 fi
+SPARK=$ROOT/www/node_modules/spark-md5/spark-md5.min.js   # the page's MD5 (file_md5)
+if [ ! -f "$SPARK" ] && can_install && command -v npm >/dev/null 2>&1; then
+  echo "# npm ci in www (spark-md5)" >&2
+  (cd "$ROOT/www" && npm ci --no-audit --no-fund >&2) || true
+fi
 [ -x "$SIGN_S3" ] || bail "no $SIGN_S3 (run make)"
 case $SIGN_S3 in /*) ;; *) SIGN_S3=$PWD/$SIGN_S3 ;; esac
+check "spark-md5 in www/node_modules (npm ci in www, scripts/deps.sh): the page sends file_md5" test -f "$SPARK"
 
 # ------------------------------------------------------------------ the stacks
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/browser_test.XXXXXX") || bail "mktemp"
@@ -133,7 +143,7 @@ while IFS= read -r line; do
   esac
 done < <(cd "$SPECDIR" && PAGE_URL="http://127.0.0.1:$P_MAIN/" BROKEN_URL="http://127.0.0.1:$P_BROKEN/" \
   BADKEY_URL="http://127.0.0.1:$P_BADKEY/" OUT_DIR="$TMP" TAP_START=$n CHROMIUM=$CHROMIUM \
-  timeout -k 5 120 node upload.spec.js 2>"$TMP/node.err"; echo "__rc=$?")
+  timeout -k 5 180 node upload.spec.js 2>"$TMP/node.err"; echo "__rc=$?")
 diag "browser part: $(awk -v a="$t1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s"
 if [ "$node_rc" != 0 ]; then
   [ -s "$TMP/node.err" ] && diag "$(tail -n 20 "$TMP/node.err")"

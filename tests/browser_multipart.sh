@@ -16,6 +16,8 @@
 #   uppy6   www/uppy.html?uppy=6, Uppy 6 (companionEndpoint: '/api'): 25 MB in parts
 #   expired a third stack with S3_PART_EXPIRES=2: a part whose batch-signed URL expired
 #           before it reached S3 (403) goes again with a fresh one
+#   refused on that stack (S3_ALLOWED_TYPES without text/*), Uppy 5 and a text file:
+#           sign_s3's 415 reaches Uppy's error for the file in sign_s3's words
 #   post5/6 a second stack with S3_SIMPLE_UPLOAD=post: each Uppy sends sign_s3's
 #           POST form as it is (S3's answer stubbed: the local S3 has no POST object)
 # Then the stacks are stopped and checked gone.
@@ -45,6 +47,9 @@ SUDO=
 
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || skip "nginx not installed (scripts/deps.sh)"
 command -v node >/dev/null 2>&1 || skip "node not installed"
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) || node_major=0
+[ "${node_major:-0}" -ge 20 ] 2>/dev/null ||
+  skip "node $(node --version 2>/dev/null) is older than the 20 playwright-core needs (tests/browser/package.json)"
 if [ ! -x "$CHROMIUM" ]; then
   can_install || skip "$CHROMIUM missing (apt package chromium) and BROWSER_NO_INSTALL=1"
   { [ -z "$SUDO" ] || sudo -n true 2>/dev/null; } || skip "$CHROMIUM missing (apt package chromium); not root, no sudo"
@@ -119,7 +124,8 @@ check "the local S3's settings (demo.sh env)" [ ${#s3env[@]} -eq 7 ]
 # the same S3, /s3/params answering POST forms
 start_stack post "$P_POST" DEMO_S3=aws "${s3env[@]}" S3_SIMPLE_UPLOAD=post
 # and with URLs that expire after 2 s
-start_stack short "$P_SHORT" DEMO_S3=aws "${s3env[@]}" S3_PART_EXPIRES=2
+start_stack short "$P_SHORT" DEMO_S3=aws "${s3env[@]}" S3_PART_EXPIRES=2 \
+  S3_ALLOWED_TYPES="application/*,image/*,audio/*,video/*"   # no text/*: the refused case
 code=$(curl -s -o "$TMP/params.json" -w '%{http_code}' "http://127.0.0.1:$P_WEB/api/s3/params?filename=probe.txt&type=text/plain")
 check "GET /api/s3/params through nginx answers 200 (sign_s3 has the routes)" [ "$code" = 200 ]
 [ "$code" = 200 ] || diag "$code: $(head -c 300 "$TMP/params.json" | sed 's/X-Amz-Signature=[0-9a-f]*/X-Amz-Signature=.../')"

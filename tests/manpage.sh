@@ -30,7 +30,7 @@ if [ -z "$out" ]; then ok "mandoc -Tlint (style too): nothing"; else nok "mandoc
 # names in the page: .Ev lines and the rest of the text, as words
 has() { grep -qw -- "$1" "$page"; }
 
-names=$(sed -n '/^static const struct cfg_var vars\[\] = {/,/^};/p' "$here/common/config.c" |
+names=$(sed -n '/^const struct cfg_var cfg_vars\[\] = {/,/^};/p' "$here/common/config.c" |
 	grep -oE '"[A-Z][A-Z0-9_]+"' | tr -d '"' | sort -u)
 if [ "$(echo "$names" | wc -w)" -lt 30 ]; then
 	nok "common/config.c's table read ($(echo "$names" | wc -w) names: its layout changed?)"

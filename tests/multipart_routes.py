@@ -14,122 +14,21 @@
 # packages are missing and cannot be installed.
 import base64
 import hashlib
-import http.client
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(HERE, 'lib'))
 import itest  # noqa: E402
 from itest import ok, note  # noqa: E402
+from demo_stack import (DEMO, REPO, Stack, basic, call, have_swift, mp, put_url, q,  # noqa: E402
+                        s3_client, use_local_s3)
 
-DEMO = os.path.join(REPO, 'scripts', 'demo.sh')
 MIB = 1024 * 1024
-
-
-def free_ports(n):
-    ss = [socket.socket() for _ in range(n)]
-    for s in ss:
-        s.bind(('127.0.0.1', 0))
-    ports = [s.getsockname()[1] for s in ss]
-    for s in ss:
-        s.close()
-    return ports
-
-
-def have_swift():
-    for p in ('python3-swift', 'memcached', 'curl'):
-        r = subprocess.run(['dpkg-query', '-W', '-f=${Status}', p], capture_output=True,
-                           text=True)
-        if 'install ok installed' not in r.stdout:
-            return False
-    return True
-
-
-def call(port, method, path, body=None, headers=None):
-    """(status, headers dict lowercased, parsed JSON or raw text)."""
-    c = http.client.HTTPConnection('127.0.0.1', port, timeout=60)
-    h = dict(headers or {})
-    if isinstance(body, (dict, list)):
-        body = json.dumps(body).encode()
-        h.setdefault('Content-Type', 'application/json')
-    c.request(method, path, body=body, headers=h)
-    r = c.getresponse()
-    raw = r.read()
-    hd = {k.lower(): v for k, v in r.getheaders()}
-    c.close()
-    try:
-        return r.status, hd, json.loads(raw)
-    except ValueError:
-        return r.status, hd, raw.decode('utf-8', 'replace')
-
-
-def put_url(url, data, headers=None):
-    """PUT data to a presigned URL: (status, ETag header)."""
-    u = urllib.parse.urlsplit(url)
-    c = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
-    c.request('PUT', u.path + '?' + u.query, body=data, headers=headers or {})
-    r = c.getresponse()
-    r.read()
-    c.close()
-    return r.status, r.getheader('ETag')
-
-
-def q(**kw):
-    return '?' + urllib.parse.urlencode(kw)
-
-
-def mp(upload_id, *rest):
-    return '/api/s3/multipart/' + urllib.parse.quote(upload_id, safe='') + \
-        ''.join('/' + r for r in rest)
-
-
-class Stack:
-    def __init__(self, tmp, name, port, env):
-        self.dir = os.path.join(tmp, name)
-        self.name, self.port = name, port
-        e = dict(os.environ)
-        for k in list(e):
-            if k.startswith(('S3_', 'AWS_')) and k not in ('S3_LOCAL_DIR',) and \
-                    not k.startswith('S3_LOCAL_'):
-                del e[k]
-        e.update(DEMO_DIR=self.dir, DEMO_PORT=str(port), DEMO_BIN=itest.SIGN_S3,
-                 DEMO_DEPS='0', **env)
-        self.env = e
-        t = time.monotonic()
-        r = subprocess.run(['bash', DEMO, 'start'], env=e, capture_output=True, text=True,
-                           timeout=180)
-        self.up = r.returncode == 0
-        ok(self.up, "stack '%s' up (%.1f s)" % (name, time.monotonic() - t),
-           r.stderr.splitlines()[-10:])
-
-    def log(self):
-        return itest.read_lines(os.path.join(self.dir, 'sign_s3.log'))
-
-    def stop(self):
-        subprocess.run(['bash', DEMO, 'stop'], env=self.env, capture_output=True, timeout=60)
-
-
-def s3_client(s3env):
-    import datetime
-    import botocore.auth
-    import botocore.session
-    from botocore.config import Config
-    botocore.auth.datetime = datetime    # itest's verify_sig froze botocore's clock
-    sess = botocore.session.get_session()
-    return sess.create_client(
-        's3', region_name='us-east-1', endpoint_url=s3env['S3_ENDPOINT'],
-        aws_access_key_id=s3env['AWS_ACCESS_KEY_ID'],
-        aws_secret_access_key=s3env['AWS_SECRET_ACCESS_KEY'],
-        config=Config(s3={'addressing_style': 'path'}, retries={'max_attempts': 1}))
 
 
 def open_uploads(s3, bucket):
@@ -160,11 +59,7 @@ def main():
         print('1..0 # SKIP Swift packages not installed and not root')
         return 0
     tmp = itest.TMP
-    p_main, p_users, p_down, p_s3, p_acc, p_con, p_obj, p_mc, p_closed = free_ports(9)
-    os.environ.update(S3_LOCAL_DIR=os.path.join(tmp, 's3'), S3_LOCAL_PORT=str(p_s3),
-                      S3_LOCAL_ACCOUNT_PORT=str(p_acc), S3_LOCAL_CONTAINER_PORT=str(p_con),
-                      S3_LOCAL_OBJECT_PORT=str(p_obj), S3_LOCAL_MEMCACHED_PORT=str(p_mc),
-                      S3_LOCAL_BUCKET='sign-s3-mp')
+    p_main, p_users, p_down, p_closed = use_local_s3(tmp, 'sign-s3-mp', 4)
     stacks = []
     try:
         main_ = Stack(tmp, 'main', p_main, dict(DEMO_S3='local',
@@ -375,10 +270,6 @@ def run_main(st, s3, bucket):
        [s, repr(b)[:200]])
     # the multipart upload of the cases above is still open: abort it
     s, h, b = call(port, 'DELETE', mp(uid) + q(key=key))
-
-
-def basic(user):
-    return {'Authorization': 'Basic ' + base64.b64encode((user + ':x').encode()).decode()}
 
 
 def run_users(st, s3, bucket):

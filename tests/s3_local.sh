@@ -140,6 +140,14 @@ hdrs=$(curl -s -o /dev/null -D - -X OPTIONS -H 'Origin: http://127.0.0.1:8000' \
   -H 'Access-Control-Request-Method: PUT' -H 'Access-Control-Request-Headers: content-type' "$put" | tr -d '\r')
 check "preflight of a presigned PUT is allowed" \
   preflight_ok "$hdrs"
+hdrs=$(curl -s -o /dev/null -D - -X OPTIONS -H 'Origin: http://127.0.0.1:8000' -H 'Access-Control-Request-Method: PUT' \
+  -H 'Access-Control-Request-Headers: content-type,content-md5,content-disposition' "$put" | tr -d '\r')
+check "preflight with README's AllowedHeaders (Content-Type, Content-MD5, Content-Disposition) is allowed" \
+  preflight_ok "$hdrs"
+hdrs=$(curl -s -o /dev/null -D - -X OPTIONS -H 'Origin: http://127.0.0.1:8000' -H 'Access-Control-Request-Method: PUT' \
+  -H 'Access-Control-Request-Headers: content-type,x-not-in-the-rule' "$put" | tr -d '\r')
+check "preflight asking for a header outside README's rule is refused (403), as by AWS" \
+  grep -q '^HTTP/1.1 403' <<<"$hdrs"
 hdrs=$(curl -s -o /dev/null -D - -X PUT -H 'Origin: http://127.0.0.1:8000' -H 'Content-Type: text/plain; charset=utf-8' \
   --data-binary @"$TMP/small.txt" "$put" | tr -d '\r')
 check "the PUT answers with Access-Control-Allow-Origin and exposes ETag" \

@@ -13,6 +13,8 @@
 //               (0.5, 1, 2 s apart), then the row fails and the upload is DELETEd
 //   expired     www/index.html on a stack with S3_PART_EXPIRES=2: a part whose batch-signed
 //               URL expired before it went (S3: 403) goes again with a fresh one
+//   refused     www/uppy.html (Uppy 5) on that stack, whose S3_ALLOWED_TYPES has no text/*:
+//               sign_s3's 415 reaches Uppy's error for the file in sign_s3's words
 //   cancel      www/index.html: Cancel mid-upload aborts the PUTs in flight and
 //               DELETEs the upload: gone from ListMultipartUploads, list route 404
 //   uppy5       www/uppy.html, Uppy 5 (endpoint: '/api'): a small file through
@@ -75,8 +77,11 @@ function s3(...args) {
 }
 
 // A file of size bytes on disk (setInputFiles takes its path)
-function makeFile(name, size) {
-  const buffer = crypto.randomBytes(size);
+// (text: printable lines, so that libmagic, which verify runs on what landed,
+// sees text; random bytes now and then look like some format, e.g. "MZ")
+function makeFile(name, size, text) {
+  const buffer = text ? Buffer.from('lorem ipsum dolor sit amet 0123456789\n'.repeat(Math.ceil(size / 38))
+    .slice(0, size)) : crypto.randomBytes(size);
   const dir = fs.mkdtempSync(path.join(OUT_DIR, 'file-'));
   const file = path.join(dir, name);
   fs.writeFileSync(file, buffer);
@@ -168,13 +173,17 @@ async function casePage(ctx) {
     const bar = li && li.querySelector('progress');
     return li && { state: li.getAttribute('data-state'), text: li.querySelector('.state').textContent,
       key: li.getAttribute('data-key'), url: li.getAttribute('data-url'), multipart: li.getAttribute('data-multipart'),
+      detected: li.getAttribute('data-detected-type'),
       progress: bar && [bar.value, bar.max], cancel: !!li.querySelector('button.cancel'),
       states: (window.__states || [])[0] || [] };
   }, sel);
   ok(row && row.state === 'complete', 'page: the 30 MB row reaches data-state="complete"', row);
   ok(row && row.multipart === '1', 'page: it went up in parts (over data-multipart-threshold, 8 MiB)', row);
-  ok(row && JSON.stringify(row.states) === JSON.stringify(['signing', 'uploading', 'complete']),
-    'page: states signing -> uploading -> complete', row && row.states);
+  // after the complete the page asks POST /api/sign_s3/verify what landed (issue 12)
+  ok(row && JSON.stringify(row.states) === JSON.stringify(['signing', 'uploading', 'verifying', 'complete']),
+    'page: states signing -> uploading -> verifying -> complete', row && row.states);
+  ok(row && row.detected && row.text.includes('verified: ' + row.detected),
+    'page: verify answered; the row shows the detected type', row && { detected: row.detected, text: row.text });
   ok(row && row.progress && row.progress[0] === 100 && !row.cancel, 'page: its one progress bar is at 100, Cancel gone', row);
   ok(row && row.text.includes('Stored as ' + row.key), 'page: the row shows the key', row && row.text);
 
@@ -272,6 +281,26 @@ async function caseGiveUp(ctx) {
   ok(api.filter((a) => a.method === 'DELETE' && a.path === base).length === 1 && !api.some((a) => a.path === base + '/complete'),
     'giveup: then the upload is aborted (DELETE), not completed', api.map((a) => a.method + ' ' + a.path));
   ok(up && !s3('uploads').some((u) => u.UploadId === up.uploadId), 'giveup: it is gone from ListMultipartUploads');
+  await page.close();
+}
+
+// ------------------------------------------------------------------ sign_s3 refuses; Uppy says why
+// On the stack at SHORT_URL (S3_ALLOWED_TYPES without text/*), Uppy 5 asks
+// /api/s3/params for a text file: sign_s3 answers 415 {statusCode, error,
+// message}, and Uppy's error for the file carries sign_s3's message (Uppy
+// reads the answer's message member).
+async function caseRefused(ctx) {
+  const { page, seen } = await open(ctx, new URL('uppy.html', SHORT_URL).href);
+  const file = makeFile('refused note.txt', 1000, true);
+  const result = await uppyUpload(page, [file]);
+  const answer = seen.apiAnswers.find((r) => new URL(r.url()).pathname === '/api/s3/params');
+  const body = answer ? await answer.json().catch(() => null) : null;
+  ok(answer && answer.status() === 415 && body && body.statusCode === 415 &&
+    /text\/plain is not allowed/.test(body.message || ''),
+    'refused: GET /api/s3/params answers 415 {statusCode, error, message} (S3_ALLOWED_TYPES)', body);
+  ok(result && result.failed.length === 1 && body && result.failed[0].error.includes(body.message) &&
+    seen.puts.length === 0,
+    "refused: Uppy's error for the file carries sign_s3's message; nothing is sent to S3", result);
   await page.close();
 }
 
@@ -402,12 +431,24 @@ async function uppyUpload(page, files) {
   return Promise.race([result, after(DONE_TIMEOUT, null)]);
 }
 
+// What uppy.html's upload-success handler listed for a file: the answer of
+// POST /api/s3/verify (issue 12), as #verified li[data-name] shows it
+async function uppyVerified(page, name) {
+  await page.waitForFunction((n) => Array.prototype.some.call(document.querySelectorAll('#verified li'),
+    (li) => li.getAttribute('data-name') === n), name, { timeout: 10000 }).catch(() => {});
+  return page.evaluate((n) => {
+    const li = Array.prototype.find.call(document.querySelectorAll('#verified li'),
+      (l) => l.getAttribute('data-name') === n);
+    return li && { state: li.getAttribute('data-state'), key: li.getAttribute('data-key'), text: li.textContent };
+  }, name);
+}
+
 // The key of an object Uppy PUT in one piece: the PUT's path less /bucket/
 function keyOfPut(u) {
   return decodeURIComponent(u.pathname.split('/').slice(2).join('/'));
 }
 
-async function checkUppyMultipart(label, seen, file, result, version) {
+async function checkUppyMultipart(label, page, seen, file, result, version) {
   const api = seen.api.map(apiShape);
   const creates = api.filter((a) => a.method === 'POST' && a.path === '/api/s3/multipart');
   ok(creates.length === 1 && creates[0].body && creates[0].body.filename === file.name &&
@@ -430,6 +471,9 @@ async function checkUppyMultipart(label, seen, file, result, version) {
   ok(good && good.body && good.body.key === created.key && good.uploadURL,
     `${label}: Uppy's upload-success with the key and location`, result);
   await checkObject(label, created && created.key, file);
+  const v = await uppyVerified(page, file.name);
+  ok(v && v.state === 'verified' && created && v.key === created.key,
+    `${label}: upload-success -> POST /api/s3/verify: the page lists it verified`, v);
   note(`${label}: Uppy ${version} sent ${JSON.stringify(api.map((a) => a.method + ' ' + a.path.replace(/multipart\/[^/]+/, 'multipart/ID') +
     (Object.keys(a.query).length ? '?' + Object.keys(a.query).join('&') : '')).filter((v, i, all) => all.indexOf(v) === i))}`);
 }
@@ -482,7 +526,7 @@ async function caseUppy5(ctx) {
   ok(await page.evaluate(() => window.Uppy && window.Uppy.AwsS3 && window.Uppy.AwsS3.VERSION) !== null &&
     /^5\./.test(await page.evaluate(() => window.Uppy.AwsS3.VERSION)),
     'uppy5: uppy.html loads Uppy 5 (@uppy/aws-s3 5.x) from this site', await page.evaluate(() => window.Uppy && window.Uppy.AwsS3 && window.Uppy.AwsS3.VERSION));
-  const small = makeFile('small note.txt', 64 * 1024);
+  const small = makeFile('small note.txt', 64 * 1024, true);
   let result = await uppyUpload(page, [small]);
   const api = seen.api.map(apiShape);
   const params = api.filter((a) => a.method === 'GET' && a.path === '/api/s3/params');
@@ -494,6 +538,9 @@ async function caseUppy5(ctx) {
   ok(putReq && putReq.headers()['content-type'] === 'text/plain', "uppy5 small: PUT with the answer's content-type",
     putReq && putReq.headers());
   if (put) await checkObject('uppy5 small', keyOfPut(put), small);
+  const v = await uppyVerified(page, small.name);
+  ok(v && v.state === 'verified' && put && v.key === keyOfPut(put) && / verified: text\/plain /.test(v.text),
+    'uppy5 small: upload-success -> POST /api/s3/verify (the key from the PUT URL): listed verified as text/plain', v);
   ok(!api.some((a) => a.path.startsWith('/api/s3/multipart')), 'uppy5 small: no multipart call');
   note(`uppy5 small: Uppy 5 sent GET /api/s3/params?${params[0] ? Object.keys(params[0].query).join('&') : ''}`);
 
@@ -502,9 +549,10 @@ async function caseUppy5(ctx) {
   await page.evaluate(() => window.uppy.clear());
   const big = makeFile('big upload.bin', 25 * 1000 * 1000);
   result = await uppyUpload(page, [big]);
-  await checkUppyMultipart('uppy5 25 MB', seen, big, result, 5);
+  await checkUppyMultipart('uppy5 25 MB', page, seen, big, result, 5);
   checkLocal('uppy5', seen);
   await uppyCancel('uppy5 cancel', page, seen);
+
   await page.screenshot({ path: path.join(OUT_DIR, 'uppy5.png'), fullPage: true });
   await page.close();
 }
@@ -516,7 +564,7 @@ async function caseUppy6(ctx) {
   ok(/^6\./.test(v || ''), 'uppy6: uppy.html?uppy=6 loads Uppy 6 (@uppy/aws-s3 6.x) from this site', v);
   const big = makeFile('big six.bin', 25 * 1000 * 1000);
   const result = await uppyUpload(page, [big]);
-  await checkUppyMultipart('uppy6 25 MB', seen, big, result, 6);
+  await checkUppyMultipart('uppy6 25 MB', page, seen, big, result, 6);
   checkLocal('uppy6', seen);
   await uppyCancel('uppy6 cancel', page, seen);
   await page.close();
@@ -592,8 +640,8 @@ async function main() {
       }
     }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
   });
-  const only = (process.env.MULTIPART_CASES || 'page,giveup,expired,cancel,uppy5,uppy6,post5,post6').split(',');
-  const cases = { page: casePage, giveup: caseGiveUp, expired: caseExpired, cancel: caseCancel,
+  const only = (process.env.MULTIPART_CASES || 'page,giveup,expired,refused,cancel,uppy5,uppy6,post5,post6').split(',');
+  const cases = { page: casePage, giveup: caseGiveUp, expired: caseExpired, refused: caseRefused, cancel: caseCancel,
     uppy5: caseUppy5, uppy6: caseUppy6,
     post5: (c) => casePost(c, 5), post6: (c) => casePost(c, 6) };
   try {

@@ -75,11 +75,11 @@ async function open(ctx, url) {
 }
 
 // Waits until row i (0-based) is complete or failed; returns its summary.
-async function settle(page, i) {
+async function settle(page, i, timeout) {
   const sel = `#uploads li:nth-child(${i + 1})`;
   try {
     await page.waitForSelector(`${sel}[data-state="complete"], ${sel}[data-state="failed"]`,
-      { timeout: DONE_TIMEOUT });
+      { timeout: timeout || DONE_TIMEOUT });
   } catch (e) { /* reported below as a wrong state */ }
   return page.evaluate(([s, idx]) => {
     const li = document.querySelector(s);
@@ -94,6 +94,9 @@ async function settle(page, i) {
       href: a ? a.href : null,
       key: li.getAttribute('data-key'),
       url: li.getAttribute('data-url'),
+      md5: li.getAttribute('data-md5'),
+      multipart: li.getAttribute('data-multipart'),
+      detected: li.getAttribute('data-detected-type'),
       states: (window.__states || [])[idx] || [],
     };
   }, [sel, i]);
@@ -111,8 +114,11 @@ async function checkUpload(label, row, answer, put, file) {
   if (!row || !answer) return;
   ok(row.progress && row.progress[0] === 100 && row.progress[1] === 100,
     `${label}: its progress bar is at 100 of 100`, row.progress);
-  ok(JSON.stringify(row.states) === JSON.stringify(['signing', 'uploading', 'complete']),
-    `${label}: states signing -> uploading -> complete`, row.states);
+  // the page hashes the file (file_md5) before signing and verifies what
+  // landed after the PUT (issue 12)
+  ok(JSON.stringify(row.states) ===
+     JSON.stringify(['hashing', 'signing', 'uploading', 'verifying', 'complete']),
+    `${label}: states hashing -> signing -> uploading -> verifying -> complete`, row.states);
   ok(row.href === answer.url && row.url === answer.url && row.key === answer.key,
     `${label}: the link and data-url are the signer's url, data-key its key`,
     { href: row.href, url: row.url, key: row.key, answer_url: answer.url, answer_key: answer.key });
@@ -154,6 +160,7 @@ async function main() {
     await caseB(ctx);
     await caseDrop(ctx);
     await caseActive(ctx);
+    await caseMd5(ctx);
     await caseC(ctx);
     await caseD(ctx);
   } finally {
@@ -274,6 +281,35 @@ async function caseActive(ctx) {
   await page.close();
 }
 
+// md5: a 20 MB file as one PUT (the threshold raised above it for this page),
+// its MD5 computed in the browser (spark-md5, 2 MiB slices): the sign request
+// carries file_size and file_md5 = base64 of the MD5 of exactly these bytes,
+// the answer's headers carry it as Content-MD5, the PUT sends it (S3 refuses
+// other bytes with BadDigest), and the object in S3 has the same bytes
+async function caseMd5(ctx) {
+  const { page, seen } = await open(ctx, PAGE_URL);
+  await page.evaluate(() => document.getElementById('upload-form')
+    .setAttribute('data-multipart-threshold', String(64 * 1048576)));
+  const file = { name: 'big 20MB.bin', mimeType: 'application/octet-stream',
+    buffer: crypto.randomBytes(20 * 1000 * 1000) };
+  const md5 = crypto.createHash('md5').update(file.buffer).digest('base64');
+  await page.setInputFiles('#files', file);
+  const row = await settle(page, 0, 60000);
+  const asked = seen.sign[0] ? seen.sign[0].request().postDataJSON() : null;
+  const answer = seen.sign[0] ? await seen.sign[0].json() : null;
+  ok(asked && asked.file_md5 === md5 && asked.file_size === file.buffer.length,
+    `md5: the page asked with file_size ${file.buffer.length} and file_md5 ${md5} (the MD5 of the bytes, computed in the browser)`,
+    asked && { file_size: asked.file_size, file_md5: asked.file_md5 });
+  ok(answer && answer.headers && answer.headers['Content-MD5'] === md5,
+    'md5: the answer\'s headers carry it as Content-MD5', answer && answer.headers);
+  ok(row && row.multipart === null && row.md5 === md5,
+    'md5: the row went up as one PUT (not in parts) with data-md5 set', row);
+  await checkUpload('md5', row, answer, seen.puts[0], file);
+  ok(row && row.detected === 'application/octet-stream',
+    'md5: verify answered and the row shows the detected type', row && row.detected);
+  await page.close();
+}
+
 // (c) the signer refuses (no credentials: 503 from sign_s3 itself)
 async function caseC(ctx) {
   const { page, seen } = await open(ctx, BROKEN_URL);
@@ -313,9 +349,9 @@ async function caseD(ctx) {
 }
 
 const watchdog = setTimeout(() => {
-  console.log('Bail out! upload.spec.js took more than 90 s');
+  console.log('Bail out! upload.spec.js took more than 150 s');
   process.exit(1);
-}, 90000);
+}, 150000);
 
 main().then(() => {
   clearTimeout(watchdog);

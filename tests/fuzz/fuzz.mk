@@ -33,9 +33,9 @@ OPT_TARGETS := fuzz_handler fuzz_route
 # all of common/, from which the linker takes what is needed (so a new
 # module in common/ needs no change here)
 COMMON_LIB := $(FUZZ_OUT)/libcommon.a
-SRC_fuzz_form     := cgi/request.c
-SRC_fuzz_json     := cgi/request.c
-SRC_fuzz_handler  := cgi/handler.c cgi/response.c cgi/request.c
+SRC_fuzz_form     := cgi/request.c cgi/media_type.c
+SRC_fuzz_json     := cgi/request.c cgi/media_type.c
+SRC_fuzz_handler  := cgi/handler.c cgi/response.c cgi/request.c cgi/media_type.c
 SRC_fuzz_route    := $(filter-out cgi/main.c cgi/serve.c cgi/listen.c cgi/cli.c \
                      cgi/fcgi_conn.c,$(wildcard cgi/*.c))
 

@@ -179,6 +179,14 @@ static const char done[] =
 	"</Location><Bucket>examplebucket</Bucket><Key>" KEY "</Key>"
 	"<ETag>\"3858f62230ac3c915f300c664312c11f-2\"</ETag></CompleteMultipartUploadResult>";
 
+static const char done_elsewhere[] =
+	"<CompleteMultipartUploadResult><Location>https://s3.example/examplebucket/" KEY
+	"</Location><Bucket>examplebucket</Bucket><Key>" KEY "</Key>"
+	"<ETag>\"3858f62230ac3c915f300c664312c11f-2\"</ETag></CompleteMultipartUploadResult>";
+static const char done_noloc[] =
+	"<CompleteMultipartUploadResult><Bucket>examplebucket</Bucket><Key>" KEY "</Key>"
+	"<ETag>\"3858f62230ac3c915f300c664312c11f-2\"</ETag></CompleteMultipartUploadResult>";
+
 static const char parts_body[] =
 	"{\"parts\":[{\"PartNumber\":1,\"ETag\":\"\\\"b54357faf0632cce46e942fa68356b38\\\"\"},"
 	"{\"PartNumber\":2,\"ETag\":\"\\\"0c78aef83f66abc1fa1e8477f296d394\\\"\"}]}";
@@ -308,6 +316,36 @@ int main(void)
 		ok(strstr(last_body, "<PartNumber>2</PartNumber>") &&
 		   strstr(last_body, "0c78aef83f66abc1fa1e8477f296d394"),
 		   "complete: POST ?uploadId= with the parts' document");
+		cJSON_Delete(j);
+		s3_response_free(&r);
+	}
+	/* the answer's location: S3's Location as S3 wrote it, else the
+	 * object's own URL (s3_object_url, as verify's url) */
+	{
+		static const struct answer sc[] = {
+			{ 200, done_elsewhere, NULL }, { 200, PDF, "application/pdf" }, { 206, PDF, NULL },
+		};
+
+		run(base, "POST", "/api/s3/multipart/" UID "/complete", Q, parts_body, sc, 3, &r);
+		j = body_of(&r);
+		ok(r.status == 200 &&
+		   !strcmp(str_of(j, "location"), "https://s3.example/examplebucket/" KEY),
+		   "complete: location is S3's Location (%s)", str_of(j, "location"));
+		cJSON_Delete(j);
+		s3_response_free(&r);
+	}
+	{
+		static const struct answer sc[] = {
+			{ 200, done_noloc, NULL }, { 200, PDF, "application/pdf" }, { 206, PDF, NULL },
+		};
+
+		run(base, "POST", "/api/s3/multipart/" UID "/complete", Q, parts_body, sc, 3, &r);
+		j = body_of(&r);
+		ok(r.status == 200 &&
+		   !strcmp(str_of(j, "location"), "http://127.0.0.1:9/examplebucket/" KEY) &&
+		   !strcmp(str_of(j, "location"), str_of(j, "url")),
+		   "complete without a Location: the object's URL, verify's url (%s)",
+		   str_of(j, "location"));
 		cJSON_Delete(j);
 		s3_response_free(&r);
 	}

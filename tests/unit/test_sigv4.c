@@ -394,9 +394,10 @@ static void signing_key(void)
 		0xa9, 0xe0, 0x90, 0xd4, 0x14, 0xdb, 0x40, 0x4d,
 	};
 	const char *secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-	struct sigv4_cache k, zero;
+	struct sigv4_cache k, zero, zero_ok;
 	char sig[65], sig2[65];
 
+	memset(&zero_ok, 0, sizeof zero_ok);
 	is_int(sigv4_cache_init(&k), S3_OK, "stage 4: cache");
 	is_int(sigv4_signature(sig, &k, "x", 1), S3_ERR_INVAL, "stage 5: no key yet: refused");
 	is_int(sigv4_signing_key(&k, secret, "20120215", "us-east-1", "iam"), S3_OK,
@@ -407,6 +408,28 @@ static void signing_key(void)
 	       "stage 4: the same again (cached)");
 	is_int(sigv4_signature(sig2, &k, "x", 1), S3_OK, "stage 5 again");
 	is_str(sig2, sig, "stage 5: the cached key signs the same");
+	/* the one HMAC, with another key (RFC 4231 test case 2), then the
+	 * signing key again: derived anew, not taken for still in the context */
+	{
+		static const unsigned char rfc4231[32] = {
+			0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e, 0x6a, 0x04, 0x24,
+			0x26, 0x08, 0x95, 0x75, 0xc7, 0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27,
+			0x39, 0x83, 0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43,
+		};
+		const char *msg = "what do ya want for nothing?";
+		unsigned char mac[32];
+
+		is_int(sigv4_hmac(&k, "Jefe", 4, msg, strlen(msg), mac), S3_OK,
+		       "sigv4_hmac: RFC 4231 case 2");
+		ok(!memcmp(mac, rfc4231, 32), "sigv4_hmac: RFC 4231 case 2's HMAC (5bdcc146...3843)");
+		is_int(sigv4_signing_key(&k, secret, "20120215", "us-east-1", "iam"), S3_OK,
+		       "stage 4 after sigv4_hmac");
+		ok(!memcmp(k.key, want, 32), "stage 4 after sigv4_hmac: the AWS example's key");
+		is_int(sigv4_signature(sig2, &k, "x", 1), S3_OK, "stage 5 after sigv4_hmac");
+		is_str(sig2, sig, "stage 5 after sigv4_hmac: the same signature (context keyed again)");
+		is_int(sigv4_hmac(&zero_ok, "k", 1, "m", 1, mac), S3_ERR_INVAL,
+		       "sigv4_hmac: a cache never initialized refused");
+	}
 	is_int(sigv4_signing_key(&k, secret, "20120216", "us-east-1", "iam"), S3_OK,
 	       "stage 4: another day");
 	ok(memcmp(k.key, want, 32) != 0, "stage 4: another day, another key");

@@ -51,6 +51,18 @@ int main(void)
 	ok(s3_is_visible("abcde", 5), "visible: max bytes");
 	ok(!s3_is_visible("abcdef", 5), "visible: one more is refused");
 	ok(!s3_is_visible("ab cd", 5), "visible: a space is refused");
+	bad = 0;
+	for (unsigned c = 0; c < 256; c++) {
+		char one[1] = { (char)c };
+
+		if (s3_is_ctl((unsigned char)c) != (c < 0x20 || c == 0x7f) ||
+		    s3_is_printable(one, 1) != (c >= 0x20 && c <= 0x7e))
+			bad++;
+	}
+	is_int(bad, 0, "every byte: CTL (0x00-0x1f, 0x7f) and printable (0x20-0x7e) as written out");
+	ok(s3_is_printable("a b\0c", 2) && !s3_is_printable("a b\0c", 4),
+	   "printable: n bytes, a NUL among them refused");
+	ok(s3_is_printable("", 0), "printable: zero bytes are");
 
 	is_int(s3_token_len("abc def", 7), 3, "a token stops at a space");
 	is_int(s3_token_len("=x", 2), 0, "no token before '='");
