@@ -216,6 +216,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(e == S3_OK || e == S3_ERR_CONFIG, "error %d (%s)", (int)e, s3_strerror(e));
 	CHECK(memchr(err, '\0', sizeof err), "message not terminated");
 	CHECK(fuzz_msg_ok(err, sizeof err), "message not printable: %s", err);
+	/* the file is ours and 0600: only its contents may be refused */
+	CHECK(!strstr(err, "refused:"), "the file itself refused: %s", err);
 	if (e != S3_OK) {
 		CHECK(memcmp(&cfg, &zero, sizeof cfg) == 0, "cfg not empty after a refusal");
 		CHECK(*err, "refusal without a message");

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -147,6 +148,12 @@ static inline void fuzz_memfile_init(struct fuzz_memfile *m, const char *name)
 	m->fd = memfd_create(name, 0);
 	if (m->fd < 0) {
 		perror("memfd_create");
+		abort();
+	}
+	/* a memfd is made mode 0777; the configuration's reader refuses a file
+	 * writable by group or others (settings.h), so make it the owner's */
+	if (fchmod(m->fd, 0600) != 0) {
+		perror("fchmod");
 		abort();
 	}
 	snprintf(m->path, sizeof m->path, "/proc/self/fd/%d", m->fd);
