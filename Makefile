@@ -1,7 +1,8 @@
 # sign_s3 - presigned S3 upload URLs as a FastCGI / CGI responder and CLI.
 #
 #   make                 build build/sign_s3
-#   make test            every test (normal build, then the ASan+UBSan build)
+#   make test            every test (normal build, then the ASan+UBSan build);
+#                        builds the benchmarks too (bench-build), never runs them
 #   make test SANITIZE=1 the suite under the sanitizer build only
 #   make bench           signing (presign, handler, 100-part batch) vs botocore,
 #                        and the S3 client vs botocore on local S3, same run

@@ -64,7 +64,7 @@ static void hostile_env(void)
 static int minimal(const char *envout, char *bad, size_t cap)
 {
 	static const char *const want[] = {
-		"PATH=" BROKER_PATH, "HOME=/tmp/sign_s3_broker_home", "AWS_PROFILE=brokertest",
+		("PATH=" BROKER_PATH), "HOME=/tmp/sign_s3_broker_home", "AWS_PROFILE=brokertest",
 		"AWS_REGION=eu-west-1", "AWS_CONFIG_FILE=/tmp/sign_s3_broker_cfg",
 	};
 	static const char *const shell[] = { "PWD=", "SHLVL=", "_=", "OLDPWD=" };
