@@ -14,6 +14,9 @@
 #   sign_s3    build/sign_s3 --listen unix:... --workers $WORKERS
 #   sign_s3_sized  the same workers, the request with file_size and file_md5
 #              (Content-Length and Content-MD5 signed too; goal >= 0.95 of sign_s3)
+#   sign_s3_base  (BASE_SIGN_S3=BINARY only) another build of sign_s3, say
+#              the commit before a change, with the same workers and request:
+#              ratio_sign_s3_vs_sign_s3_base is the change's cost, same run
 #   node1      the reference design on Node (bench/peers/node), 1 process,
 #              proxied by nginx (proxy_pass, upstream keepalive)
 #   node2      the same with 2 processes (node:cluster): the fair peer on 2 cores
@@ -47,7 +50,7 @@
 # CONNS ("32 128"), THREADS (2), WORKERS (2: sign_s3 and fcgi_null
 # workers), NGINX_WORKERS (2), NODE (1; 0 skips the Node peer), NODE_DIRECT
 # (1), WAIT_QUIET (30: seconds to wait for an idle machine first), SIGN_S3
-# (binary to measure), SKIP_BUILD, BENCH_STRICT (0; 1: a missed goal exits
+# (binary to measure), BASE_SIGN_S3 (a second binary measured beside it), SKIP_BUILD, BENCH_STRICT (0; 1: a missed goal exits
 # 1). About 2.5-3 min with the defaults. Nothing leaves 127.0.0.1; nothing
 # talks to AWS.
 set -euo pipefail
@@ -67,6 +70,7 @@ KEEPCONN=${KEEPCONN:-0}
 BENCH_STRICT=${BENCH_STRICT:-0}
 BUILD=${BUILD:-build}
 SIGN_S3=${SIGN_S3:-$root/$BUILD/sign_s3}
+BASE_SIGN_S3=${BASE_SIGN_S3:-}
 NULL_BIN=$root/$BUILD/bench/fcgi_null
 BODY='{"file_name":"photo.jpg","file_type":"image/jpeg"}'
 # the same request with its exact size and MD5 (issue 12: Content-Length
@@ -123,7 +127,7 @@ if [ "$NODE" = 1 ]; then
 fi
 
 # ---- ports -----------------------------------------------------------------
-pick_ports P_STATIC P_NULL P_LNULL P_SIGN P_SIZED P_KEEP P_NODE1 P_NODE2 N1 N2
+pick_ports P_STATIC P_NULL P_LNULL P_SIGN P_SIZED P_KEEP P_BASE P_NODE1 P_NODE2 N1 N2
 
 export AWS_EC2_METADATA_DISABLED=true
 app_env=(env -i PATH="$PATH" S3_BUCKET=examplebucket S3_REGION=us-east-1
@@ -146,6 +150,11 @@ start libfcgi_null env FCGI_NULL_LOOP=libfcgi "$NULL_BIN" "$tmp/response" "unix:
 wait_for sign_s3 test -S "$tmp/sign_s3.sock"
 wait_for fcgi_null test -S "$tmp/null.sock"
 wait_for libfcgi_null test -S "$tmp/lnull.sock"
+if [ -n "$BASE_SIGN_S3" ]; then
+	[ -x "$BASE_SIGN_S3" ] || die "BASE_SIGN_S3: no binary at $BASE_SIGN_S3"
+	start sign_s3_base "${app_env[@]}" "$BASE_SIGN_S3" --listen "unix:$tmp/base.sock" --workers "$WORKERS"
+	wait_for sign_s3_base test -S "$tmp/base.sock"
+fi
 if [ "$NODE" = 1 ]; then
 	start node1 "${app_env[@]}" PORT="$N1" WORKERS=1 NODE_NO_WARNINGS=1 node "$peer/server.js"
 	start node2 "${app_env[@]}" PORT="$N2" WORKERS=2 NODE_NO_WARNINGS=1 node "$peer/server.js"
@@ -185,6 +194,10 @@ conf=$(nginx_conf_head; cat <<'EOF'
 		location = /api/sign_s3 { fastcgi_pass unix:@TMP@/sign_s3.sock; }
 	}
 	server {
+		listen 127.0.0.1:@P_BASE@;
+		location = /api/sign_s3 { fastcgi_pass unix:@TMP@/base.sock; }
+	}
+	server {
 		listen 127.0.0.1:@P_NODE1@;
 		location = /api/sign_s3 {
 			proxy_pass http://node1;
@@ -205,7 +218,7 @@ EOF
 )
 conf=${conf//@TMP@/"$tmp"}
 conf=${conf//@JSON@/"$json"}
-for v in P_STATIC P_NULL P_LNULL P_SIGN P_SIZED P_KEEP P_NODE1 P_NODE2 N1 N2; do
+for v in P_STATIC P_NULL P_LNULL P_SIGN P_SIZED P_KEEP P_BASE P_NODE1 P_NODE2 N1 N2; do
 	conf=${conf//@$v@/"${!v}"}
 done
 nginx_start "$conf"
@@ -218,7 +231,7 @@ check() {   # check NAME PORT: one request must answer 200 with that backend's J
 	[ "$code" = 200 ] || return 1
 	case $1 in
 	static|fcgi_null|libfcgi_null) [ "$(cat "$f")" = "$json" ] ;;
-	sign_s3|sign_s3_keep) [ "$(cat "$f")" != "$json" ] && grep -q 'X-Amz-SignedHeaders=content-type' "$f" &&
+	sign_s3|sign_s3_keep|sign_s3_base) [ "$(cat "$f")" != "$json" ] && grep -q 'X-Amz-SignedHeaders=content-type' "$f" &&
 		grep -q '"key":"uploads/' "$f" ;;
 	sign_s3_sized) grep -q 'X-Amz-SignedHeaders=content-length%3Bcontent-md5%3Bcontent-type' "$f" &&
 		grep -q '"Content-MD5":"rL0Y20zC+Fzt72VPzMSk2A=="' "$f" ;;
@@ -227,9 +240,10 @@ check() {   # check NAME PORT: one request must answer 200 with that backend's J
 }
 backends=(static fcgi_null libfcgi_null sign_s3 sign_s3_sized)
 [ "$KEEPCONN" = 1 ] && backends+=(sign_s3_keep)
+[ -n "$BASE_SIGN_S3" ] && backends+=(sign_s3_base)
 declare -A PORT=([static]=$P_STATIC [fcgi_null]=$P_NULL [libfcgi_null]=$P_LNULL [sign_s3]=$P_SIGN
 	[sign_s3_sized]=$P_SIZED
-	[sign_s3_keep]=$P_KEEP
+	[sign_s3_keep]=$P_KEEP [sign_s3_base]=$P_BASE
 	[node1]=$P_NODE1 [node2]=$P_NODE2 [node2_direct]=$N2)
 if [ "$NODE" = 1 ]; then
 	backends+=(node1 node2)
@@ -279,7 +293,7 @@ child_ticks() {   # sets _ct: CPU of this shell's waited-for children, in ticks
 }
 HZ=$(getconf CLK_TCK)
 declare -A GROUP=([static]="" [fcgi_null]=$fcgi_null_pid [libfcgi_null]=$libfcgi_null_pid [sign_s3]=$sign_s3_pid [sign_s3_keep]=$sign_s3_pid
-	[sign_s3_sized]=$sign_s3_pid
+	[sign_s3_sized]=$sign_s3_pid [sign_s3_base]=${sign_s3_base_pid:-}
 	[node1]=${node1_pid:-} [node2]=${node2_pid:-} [node2_direct]=${node2_pid:-})
 
 run_wrk() {   # run_wrk BACKEND CONNS SECONDS -> RESULT line with CPU figures
@@ -412,6 +426,10 @@ for c in $CONNS; do
 	emit "ratio_sign_s3_vs_libfcgi_null_c$c" "$(ratio sign_s3 libfcgi_null "$c")"
 	emit "ratio_sign_s3_sized_vs_sign_s3_c$c" "$(ratio sign_s3_sized sign_s3 "$c")"
 	emit "ratio_fcgi_null_vs_libfcgi_null_c$c" "$(ratio fcgi_null libfcgi_null "$c")"
+	if [ -n "$BASE_SIGN_S3" ]; then
+		emit "ratio_sign_s3_vs_sign_s3_base_c$c" "$(ratio sign_s3 sign_s3_base "$c")"
+		emit "ratio_sign_s3_base_vs_fcgi_null_c$c" "$(ratio sign_s3_base fcgi_null "$c")"
+	fi
 	if [ "$NODE" = 1 ]; then
 		emit "ratio_sign_s3_vs_node1_c$c" "$(ratio sign_s3 node1 "$c")"
 		emit "ratio_sign_s3_vs_node2_c$c" "$(ratio sign_s3 node2 "$c")"
