@@ -10,7 +10,7 @@
  * libfcgi still opens the --listen socket (FCGX_OpenSocket) and tells a
  * FastCGI start from a command line (FCGX_IsCGI).
  *
- * A worker holds many connections at once (serve.c: up to
+ * A worker holds many connections at once (serve_fcgi.c: up to
  * FCGI_CONN_MAX_PER_WORKER, in one epoll set) and calls fcgi_conn_progress
  * whenever one is readable: it reads what is there and returns at once, so
  * a peer that sends nothing, or half a record, holds a descriptor and a

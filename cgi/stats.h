@@ -91,7 +91,7 @@ void s3_stats_pool_worker(unsigned i);
 void s3_stats_pool_spawned(int respawn);
 void s3_stats_pool_exited(unsigned i);
 
-/* A process serving without a pool (serve.c): the uptime starts now. Does
+/* A process serving without a pool (serve_fcgi.c): the uptime starts now. Does
  * nothing in a pool worker. */
 void s3_stats_process_init(void);
 

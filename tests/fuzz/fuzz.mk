@@ -36,7 +36,7 @@ COMMON_LIB := $(FUZZ_OUT)/libcommon.a
 SRC_fuzz_form     := cgi/request.c cgi/media_type.c
 SRC_fuzz_json     := cgi/request.c cgi/media_type.c
 SRC_fuzz_handler  := cgi/handler.c cgi/response.c cgi/request.c cgi/media_type.c
-SRC_fuzz_route    := $(filter-out cgi/main.c cgi/serve.c cgi/listen.c cgi/cli.c \
+SRC_fuzz_route    := $(filter-out cgi/main.c cgi/serve.c cgi/serve_fcgi.c cgi/listen.c cgi/cli.c \
                      cgi/fcgi_conn.c,$(wildcard cgi/*.c))
 
 # fuzz_json_strict embeds CPython: Debian's (python3-dev), never a python3
