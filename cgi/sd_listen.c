@@ -1,5 +1,6 @@
 /* sd_listen.c - systemd socket activation (see sd_listen.h). */
 #include "sd_listen.h"
+#include "syntax.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,21 +13,14 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* A decimal number, nothing else: 1 and *out, or 0. */
+/* A decimal number of at most 10 digits, nothing else: 1 and *out, or 0. */
 static int parse_num(const char *s, long max, long *out)
 {
-	long v = 0;
+	unsigned long long v;
 
-	if (!s || !*s || strlen(s) > 10)
+	if (!s || strlen(s) > 10 || s3_decimal(s, strlen(s), (unsigned long long)max, &v))
 		return 0;
-	for (const char *p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return 0;
-		v = v * 10 + (*p - '0');
-	}
-	if (v > max)
-		return 0;
-	*out = v;
+	*out = (long)v;
 	return 1;
 }
 

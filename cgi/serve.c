@@ -7,7 +7,6 @@
 #include "stats.h"
 #include "syntax.h"
 
-#include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,14 +184,10 @@ static void drain_stdin(const char *method, const char *clen)
 {
 	unsigned long long want = S3_CONFIG_MAX_BODY_MAX;
 	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
-	char buf[4096], *end;
+	char buf[4096];
 
 	if (clen && *clen) {
-		if (*clen < '0' || *clen > '9')
-			return;
-		errno = 0;
-		want = strtoull(clen, &end, 10);
-		if (errno || *end)
+		if (s3_decimal(clen, strlen(clen), ~0ULL, &want))
 			return;
 		if (want > S3_CONFIG_MAX_BODY_MAX)
 			want = S3_CONFIG_MAX_BODY_MAX;

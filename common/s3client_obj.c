@@ -2,6 +2,7 @@
  * ranged GetObject, DeleteObject (see s3client.h), over the same request
  * path as the multipart calls (s3client_int.h). */
 #include "s3client_int.h"
+#include "syntax.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -9,17 +10,7 @@
 /* A Content-Length: decimal digits only, no overflow. */
 static int parse_size(const char *s, unsigned long long *out)
 {
-	unsigned long long v = 0;
-
-	if (!s || !*s)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > (~0ULL - 9) / 10)
-			return -1;
-		v = v * 10 + (unsigned)(*s - '0');
-	}
-	*out = v;
-	return 0;
+	return s ? s3_decimal(s, strlen(s), ~0ULL, out) : -1;
 }
 
 /* A header value into out (cap bytes with its NUL); "" when absent. */

@@ -7,6 +7,7 @@
  * depth, name and text. Any limit passed, a DOCTYPE, or malformed XML
  * stops the parse and fails the whole answer. */
 #include "s3xml.h"
+#include "syntax.h"
 
 #include <expat.h>
 #include <stdlib.h>
@@ -226,17 +227,9 @@ struct parts {
 /* A decimal number within max: 0, or -1. */
 static int number(const char *s, unsigned long long max, unsigned long long *v)
 {
-	unsigned long long x = 0;
+	size_t n = strlen(s);
 
-	if (!*s || strlen(s) > 20)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || x > (max - (unsigned)(*s - '0')) / 10)
-			return -1;
-		x = x * 10 + (unsigned)(*s - '0');
-	}
-	*v = x;
-	return 0;
+	return n > 20 ? -1 : s3_decimal(s, n, max, v);
 }
 
 static int parts_elem(struct walk *w, int depth, const char *name, const char *text)

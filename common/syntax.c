@@ -8,6 +8,26 @@ int s3_is_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
+int s3_decimal(const char *s, size_t n, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	if (!s || n == 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = (unsigned)((unsigned char)s[i] - '0');
+
+		if (d > 9 || v > max / 10)
+			return -1;
+		v *= 10;                  /* <= max: v was <= max / 10 */
+		if (d > max - v)
+			return -1;
+		v += d;
+	}
+	*out = v;
+	return 0;
+}
+
 int s3_hex_value(unsigned char c)
 {
 	if (c >= '0' && c <= '9')

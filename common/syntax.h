@@ -2,7 +2,8 @@
  * token (tchar) and RFC 6838's restricted-name. Used by the media-type
  * checks (mime.c, policy.c) and the request decoder's Content-Type
  * parameters (cgi/media_type.c); the hex digit of %XX and \uXXXX escapes
- * (cgi/request.c, json.c). ASCII only: every byte >= 0x80 is outside. */
+ * (cgi/request.c, json.c); a plain decimal number (Content-Length, S3's
+ * numbers, systemd's LISTEN_*). ASCII only: every byte >= 0x80 is outside. */
 #ifndef SIGN_S3_SYNTAX_H
 #define SIGN_S3_SYNTAX_H
 
@@ -12,6 +13,12 @@
 
 /* 0-9. */
 int s3_is_digit(unsigned char c);
+
+/* s[0..n) as a decimal number: one or more digits 0-9 and nothing else
+ * (no sign, no space), its value at most max. Returns 0 and sets *out, or
+ * -1 (nothing digits, empty, or over max; never overflows). Callers that
+ * also bound the number of digits check n themselves. */
+int s3_decimal(const char *s, size_t n, unsigned long long max, unsigned long long *out);
 
 /* The value (0-15) of the hex digit c (0-9 A-F a-f), or -1. */
 int s3_hex_value(unsigned char c);

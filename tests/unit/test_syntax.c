@@ -76,5 +76,41 @@ int main(void)
 	       "a name of %d characters", S3_RESTRICTED_NAME_MAX);
 	is_int(s3_restricted_name_len(name, S3_RESTRICTED_NAME_MAX + 1), 0,
 	       "one more is refused, not cut");
+	{
+		static const struct { const char *s; unsigned long long max; int rc;
+		                      unsigned long long v; } d[] = {
+			{ "0", 0, 0, 0 },
+			{ "1", 0, -1, 0 },
+			{ "007", 7, 0, 7 },
+			{ "8", 7, -1, 0 },
+			{ "65535", 65535, 0, 65535 },
+			{ "65536", 65535, -1, 0 },
+			{ "18446744073709551615", ~0ULL, 0, ~0ULL },
+			{ "18446744073709551616", ~0ULL, -1, 0 },
+			{ "99999999999999999999", ~0ULL, -1, 0 },
+			{ "", ~0ULL, -1, 0 },
+			{ "1a", ~0ULL, -1, 0 },
+			{ "-1", ~0ULL, -1, 0 },
+			{ "+1", ~0ULL, -1, 0 },
+			{ " 1", ~0ULL, -1, 0 },
+			{ "1 ", ~0ULL, -1, 0 },
+			{ "0x10", ~0ULL, -1, 0 },
+		};
+
+		for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
+			unsigned long long v = 12345;
+			int rc = s3_decimal(d[i].s, strlen(d[i].s), d[i].max, &v);
+
+			ok(rc == d[i].rc && (rc || v == d[i].v) && (!rc || v == 12345),
+			   "s3_decimal(\"%s\", %llu): %d %llu", d[i].s, d[i].max, rc, v);
+		}
+		{
+			unsigned long long v = 0;
+
+			ok(s3_decimal("12x", 2, ~0ULL, &v) == 0 && v == 12,
+			   "s3_decimal reads n bytes only");
+			ok(s3_decimal(NULL, 0, ~0ULL, &v) == -1, "s3_decimal(NULL) refused");
+		}
+	}
 	return done_testing();
 }
