@@ -4,6 +4,7 @@
 #include "doctor_int.h"
 #include "cli.h"
 #include "date.h"
+#include "sbuf.h"
 #include "url.h"
 
 #include <cjson/cJSON.h>
@@ -438,6 +439,7 @@ static int parse_args(struct dr *d, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v;
 		struct s3_url u;
+		struct sbuf b;
 
 		if (!strcmp(a, "--json")) {
 			d->json = 1;
@@ -463,7 +465,12 @@ static int parse_args(struct dr *d, int argc, char **argv)
 			fprintf(stderr, PROG ": doctor: at most %d --origin\n", DOCTOR_MAX_ORIGINS);
 			return CLI_EXIT_USAGE;
 		}
-		d->origins[d->norigins++] = v;
+		/* as a browser sends it in Origin (and S3_CORS_ORIGINS is stored):
+		 * never longer than what was given, so it fits */
+		sbuf_init(&b, d->origin_buf[d->norigins], sizeof d->origin_buf[0]);
+		s3_url_origin(&u, &b);
+		d->origins[d->norigins] = d->origin_buf[d->norigins];
+		d->norigins++;
 	}
 	return 0;
 }

@@ -31,6 +31,8 @@ struct dr {
 	int json;
 	const char *origins[DOCTOR_MAX_ORIGINS];
 	size_t norigins;
+	char origin_buf[DOCTOR_MAX_ORIGINS][SIGV4_MAX_ENDPOINT + 1];  /* --origin, normalized
+	                                                           as S3_CORS_ORIGINS is */
 	char *origin_list;               /* S3_CORS_ORIGINS split (owned) */
 	struct dr_check check[DR_MAX_CHECKS];
 	size_t n;

@@ -138,15 +138,7 @@ static const char *v_endpoint(const char *v, struct cfg_res *r)
 	if (u.rest_len > 1 || (u.rest_len == 1 && u.rest[0] != '/'))
 		return ENDPOINT_WHAT;
 	sbuf_init(&b, r->buf, SIGV4_MAX_ENDPOINT + 1);
-	sbuf_adds(&b, u.https ? "https://" : "http://");
-	for (size_t i = 0; i < u.host_len; i++)
-		sbuf_addc(&b, lower(u.host[i]));
-	if (u.port && u.port != (u.https ? 443u : 80u)) {
-		char num[12];
-
-		snprintf(num, sizeof(num), ":%u", u.port);
-		sbuf_adds(&b, num);
-	}
+	s3_url_origin(&u, &b);
 	if (!sbuf_ok(&b))
 		return expect_bytes(r, SIGV4_MAX_ENDPOINT, "bytes");
 	r->str = r->buf, r->len = b.len;
@@ -503,15 +495,7 @@ static const char *v_cors_origins(const char *v, struct cfg_res *r)
 			       "without a path";
 		if (start)
 			sbuf_addc(&b, ',');
-		sbuf_adds(&b, u.https ? "https://" : "http://");
-		for (size_t i = 0; i < u.host_len; i++)
-			sbuf_addc(&b, lower(u.host[i]));
-		if (u.port && u.port != (u.https ? 443u : 80u)) {
-			char num[12];
-
-			snprintf(num, sizeof num, ":%u", u.port);
-			sbuf_adds(&b, num);
-		}
+		s3_url_origin(&u, &b);
 		if (!sbuf_ok(&b))
 			return expect_bytes(r, S3_CONFIG_MAX_CORS_ORIGINS, "bytes of origins");
 		if (s3_list_has(r->buf, start, r->buf + start + (start ? 1 : 0),

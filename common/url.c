@@ -2,10 +2,12 @@
 #include "url.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "err.h"
+#include "sbuf.h"
 #include "syntax.h"
 
 #define WHY_LONG     "expected at most " S3_STR(S3_URL_MAX) " bytes"
@@ -166,4 +168,20 @@ const char *s3_url_parse(const char *s, size_t n, struct s3_url *out)
 	if ((why = parse(s, n, out)))
 		memset(out, 0, sizeof(*out));
 	return why;
+}
+
+void s3_url_origin(const struct s3_url *u, struct sbuf *b)
+{
+	sbuf_adds(b, u->https ? "https://" : "http://");
+	for (size_t i = 0; i < u->host_len; i++) {
+		char c = u->host[i];
+
+		sbuf_addc(b, c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c);
+	}
+	if (u->port && u->port != (u->https ? 443u : 80u)) {
+		char num[12];
+
+		snprintf(num, sizeof num, ":%u", u->port);
+		sbuf_adds(b, num);
+	}
 }

@@ -57,4 +57,11 @@ struct s3_url {
  * out is zeroed. */
 const char *s3_url_parse(const char *s, size_t n, struct s3_url *out);
 
+struct sbuf;
+
+/* Appends u's origin, the way a browser writes one in Origin and the way
+ * S3_ENDPOINT is stored: "http://" or "https://", the host in lower case,
+ * ":port" unless the port is the scheme's default (or none was written). */
+void s3_url_origin(const struct s3_url *u, struct sbuf *b);
+
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "tap.h"
+#include "sbuf.h"
 #include "url.h"
 
 struct good {
@@ -247,11 +248,42 @@ static void lengths(void)
 	ok(!s3_url_parse(url, strlen(url), &u), "label of 63 bytes accepted");
 }
 
+/* s3_url_origin: what S3_ENDPOINT, S3_CORS_ORIGINS and doctor's --origin
+ * store, as a browser writes Origin. */
+static void origins(void)
+{
+	static const char *const cases[][2] = {
+		{ "HTTPS://App.Example.COM:443", "https://app.example.com" },
+		{ "http://Host.test:80", "http://host.test" },
+		{ "http://host.test:443", "http://host.test:443" },
+		{ "https://host.test:80", "https://host.test:80" },
+		{ "http://127.0.0.1:9000", "http://127.0.0.1:9000" },
+		{ "http://[::1]:8080", "http://[::1]:8080" },
+		{ "https://x.test", "https://x.test" },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct s3_url u;
+		struct sbuf b;
+		char out[64];
+
+		sbuf_init(&b, out, sizeof out);
+		if (s3_url_parse(cases[i][0], strlen(cases[i][0]), &u)) {
+			ok(0, "origin of %s: parsed", cases[i][0]);
+			continue;
+		}
+		s3_url_origin(&u, &b);
+		ok(sbuf_ok(&b) && b.len == strlen(cases[i][1]) && !memcmp(out, cases[i][1], b.len),
+		   "origin of %s is %s", cases[i][0], cases[i][1]);
+	}
+}
+
 int main(void)
 {
 	accepted();
 	refused();
 	addresses();
 	lengths();
+	origins();
 	return done_testing();
 }
