@@ -4,23 +4,11 @@
 #include <string.h>
 #include <strings.h>
 
-static int eq(char a, char b, int nocase)
-{
-	if (nocase) {
-		if (a >= 'A' && a <= 'Z')
-			a = (char)(a - 'A' + 'a');
-		if (b >= 'A' && b <= 'Z')
-			b = (char)(b - 'A' + 'a');
-	}
-	return a == b;
-}
-
+/* n bytes of a and b alike; nocase: ASCII letters in either case (the
+ * C locale's strncasecmp, as s3_cors_list_has compares). */
 static int same_n(const char *a, const char *b, size_t n, int nocase)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!eq(a[i], b[i], nocase))
-			return 0;
-	return 1;
+	return nocase ? !strncasecmp(a, b, n) : !memcmp(a, b, n);
 }
 
 int s3_cors_glob(const char *pattern, const char *s, int nocase)
